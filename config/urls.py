@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("zhucan.core.urls")),
+    path("accounts/", include("zhucan.accounts.urls")),
+    path("elders/", include("zhucan.elders.urls")),
+    path("canteens/", include("zhucan.canteens.urls")),
+    path("regions/", include("zhucan.regions.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "zhucan.core.errorviews.forbidden"
+handler404 = "zhucan.core.errorviews.not_found"
+handler500 = "zhucan.core.errorviews.server_error"

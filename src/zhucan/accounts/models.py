@@ -1,0 +1,81 @@
+"""Users, their role and where in the tree (or which canteen) the role applies."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", "市民政局管理员"
+    DISTRICT_ADMIN = "district_admin", "区县民政管理员"
+    SUBDISTRICT_STAFF = "subdistrict_staff", "街道/社区工作人员"
+    CANTEEN_MANAGER = "canteen_manager", "助餐点负责人"
+    CASHIER = "cashier", "收银员"
+    AUDITOR = "auditor", "审计（只读）"
+
+
+CANTEEN_ROLES = frozenset({Role.CANTEEN_MANAGER, Role.CASHIER})
+REGION_ROLES = frozenset({Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SUBDISTRICT_STAFF, Role.AUDITOR})
+# Which tree level each region-bound role is bound to (the auditor may sit at any level).
+ROLE_LEVEL = {
+    Role.CITY_ADMIN: "city",
+    Role.DISTRICT_ADMIN: "district",
+    Role.SUBDISTRICT_STAFF: "subdistrict",
+}
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所属辖区", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    canteen = models.ForeignKey(
+        "canteens.Canteen", verbose_name="所属助餐点", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    display_name = models.CharField("姓名", max_length=64, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["canteen_manager", "cashier"]) | models.Q(canteen__isnull=False),
+                name="user_canteen_role_has_canteen",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["city_admin", "district_admin", "subdistrict_staff", "auditor"])
+                | models.Q(region__isnull=False),
+                name="user_region_role_has_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def scope_path(self) -> str | None:
+        """The region path this user's view is confined to ('' for superusers: everything)."""
+        if self.is_superuser:
+            return ""
+        if self.role in CANTEEN_ROLES and self.canteen_id:
+            return self.canteen.region.path
+        if self.region_id:
+            return self.region.path
+        return None
+
+    @property
+    def is_canteen_staff(self) -> bool:
+        return self.role in CANTEEN_ROLES
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per key ("user:<name>" or "ip:<addr>"); a key is locked after too many."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True)
+    locked_until = models.DateTimeField(null=True)

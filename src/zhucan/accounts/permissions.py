@@ -1,0 +1,50 @@
+"""What each role may do, per resource and action. Where they may do it is `scoping.restrict`."""
+
+from __future__ import annotations
+
+from zhucan.accounts.models import Role
+
+R = Role
+_ALL_STAFF = {R.CITY_ADMIN, R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF, R.AUDITOR}
+
+PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
+    # Elder registry (LC-8: subdistricts register and verify; districts oversee).
+    ("elder", "view"): frozenset(_ALL_STAFF),
+    ("elder", "export"): frozenset(_ALL_STAFF),
+    ("elder", "create"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
+    ("elder", "change"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
+    ("elder", "import"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
+    ("elder", "verify"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
+    # Seeing the whole ID number: only those who register and verify elders; each look is audited.
+    ("elder", "reveal_id"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
+    # Canteen registry (HZ-8: districts designate; canteens keep their menu, hours, promises).
+    ("canteen", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
+    ("canteen", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("canteen", "create"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("canteen", "change"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.CANTEEN_MANAGER}),
+    ("canteen", "change_registration"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    # Users and roles.
+    ("user", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
+    ("user", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
+    ("user", "create"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("user", "change"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    # Jurisdiction tree and the audit log.
+    ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
+    ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
+}
+
+# Roles a user of each role may grant (never above their own).
+GRANTABLE_ROLES: dict[str, frozenset[str]] = {
+    R.CITY_ADMIN: frozenset(R.values),
+    R.DISTRICT_ADMIN: frozenset(
+        {R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF, R.CANTEEN_MANAGER, R.CASHIER, R.AUDITOR}
+    ),
+}
+
+
+def has_perm(user, resource: str, action: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.role in PERMISSIONS.get((resource, action), frozenset())

@@ -1,0 +1,21 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from zhucan.accounts.permissions import has_perm
+
+
+def console(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    nav = [(_("首页"), "core:home", None)]
+    nav += [
+        (_("老年人档案"), "elders:list", ("elder", "view")),
+        (_("助餐点"), "canteens:list", ("canteen", "view")),
+        (_("行政区划"), "regions:tree", ("region", "view")),
+        (_("用户"), "accounts:user_list", ("user", "view")),
+        (_("审计日志"), "core:audit_list", ("audit", "view")),
+    ]
+    items = [{"label": label, "url": reverse(name)} for label, name, perm in nav
+             if perm is None or has_perm(user, *perm)]
+    return {"console_nav": items}

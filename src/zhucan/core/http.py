@@ -1,0 +1,52 @@
+"""Small helpers the console views share: the permission gate, pagination, client address, and
+turning a DomainError into a form error."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from zhucan.accounts.permissions import has_perm
+from zhucan.core.errors import DomainError, NotFound
+
+PAGE_SIZE = 50
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def requires(resource: str, action: str):
+    """Login, then the role check; a refused role sees a Chinese 403 page and nothing changes."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if not has_perm(request.user, resource, action):
+                return render(request, "console/denied.html", status=403)
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                return render(request, "console/not_found.html", {"error": exc}, status=404)
+
+        return wrapper
+
+    return decorator
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    paginator = Paginator(queryset, per_page)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def add_domain_error(form, exc: DomainError) -> None:
+    """Show a service's refusal next to the field it names (or on top of the form)."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message_zh)

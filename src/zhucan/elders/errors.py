@@ -1,0 +1,52 @@
+"""Stable error codes of the elder registry."""
+
+from __future__ import annotations
+
+from zhucan.core.errors import DomainError
+
+
+def duplicate_id_number() -> DomainError:
+    return DomainError(
+        code="ELDER_DUPLICATE_ID_NUMBER",
+        message_zh="该身份证号码已登记，请勿重复建档",
+        message_en="an elder with this ID number is already registered",
+        field="id_number",
+        http_status=409,
+    )
+
+
+def duplicate_card() -> DomainError:
+    return DomainError(
+        code="ELDER_DUPLICATE_CARD",
+        message_zh="该市民卡号已绑定其他老人",
+        message_en="this citizen card number belongs to another elder",
+        field="citizen_card_number",
+        http_status=409,
+    )
+
+
+def bad_community() -> DomainError:
+    return DomainError(
+        code="ELDER_BAD_COMMUNITY",
+        message_zh="请选择您辖区内的社区/村",
+        message_en="choose a community within your jurisdiction",
+        field="community",
+    )
+
+
+def rejection_needs_reason() -> DomainError:
+    return DomainError(
+        code="ELDER_REJECTION_NEEDS_REASON",
+        message_zh="核查不通过时必须填写原因",
+        message_en="a rejection needs a reason",
+        field="reason",
+    )
+
+
+def status_needs_date() -> DomainError:
+    return DomainError(
+        code="ELDER_STATUS_NEEDS_DATE",
+        message_zh="已故或迁出的老人需填写变更日期",
+        message_en="a deceased or moved-away elder needs the date of the change",
+        field="status_since",
+    )

@@ -1,0 +1,145 @@
+"""The elder registry (老年人档案). ID numbers are sensitive personal information (PIPL): the
+plaintext lives only encrypted; lookup goes through a blind index; lists show the masked form."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ElderStatus(models.TextChoices):
+    ACTIVE = "active", "正常"
+    DECEASED = "deceased", "已故"
+    MOVED_AWAY = "moved_away", "已迁出"
+
+
+class Verification(models.TextChoices):
+    """LC-8: subdistricts survey, verify and gate eligibility (摸底调查、信息核查、资格把关)."""
+
+    PENDING = "pending", "待核查"
+    VERIFIED = "verified", "已核查"
+    REJECTED = "rejected", "未通过"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class Tag(models.Model):
+    """A label that policies may test (e.g. 购买居家养老服务 excludes LC-4 subsidies).
+
+    Standard tags have no region; a district may add its own (region = the district)."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=40)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["region_id", "code"]
+        verbose_name = "标签"
+        verbose_name_plural = "标签"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+STANDARD_TAGS = [
+    ("dibao", "低保"),
+    ("tekun", "特困"),
+    ("disabled", "失能"),
+    ("living_alone", "独居"),
+    ("empty_nest", "空巢"),
+    ("purchased_home_care", "购买居家养老服务"),
+]
+
+
+class Elder(models.Model):
+    name = models.CharField("姓名", max_length=50)
+    id_number_encrypted = models.CharField(max_length=200, editable=False)
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField("身份证号", max_length=18, db_index=True, editable=False)
+    birth_date = models.DateField("出生日期", editable=False)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("居住地址", max_length=200, blank=True)
+    community = models.ForeignKey(
+        "regions.Region", verbose_name="所属社区", on_delete=models.PROTECT, related_name="elders"
+    )
+    hukou_district = models.ForeignKey(
+        "regions.Region", verbose_name="户籍区县", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    hukou_note = models.CharField("户籍（市外）", max_length=100, blank=True)
+    citizen_card_number = models.CharField("市民卡号", max_length=32, null=True, blank=True, unique=True)
+    tags = models.ManyToManyField(Tag, verbose_name="标签", blank=True, related_name="elders")
+    status = models.CharField("状态", max_length=16, choices=ElderStatus.choices, default=ElderStatus.ACTIVE)
+    status_since = models.DateField("状态变更日期", null=True, blank=True)
+    verification = models.CharField(
+        "资格核查", max_length=16, choices=Verification.choices, default=Verification.PENDING
+    )
+    verification_reason = models.CharField("核查说明", max_length=200, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["community__path", "name", "id"]
+        verbose_name = "老年人"
+        verbose_name_plural = "老年人"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="active") | models.Q(status_since__isnull=False),
+                name="elder_inactive_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(verification="rejected") | ~models.Q(verification_reason=""),
+                name="elder_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+    def age_on(self, day) -> int:
+        return full_years(self.birth_date, day)
+
+
+def full_years(birth_date, day) -> int:
+    """Full years (周岁) on `day`; a 29 February birthday is reached on 1 March (HZ-1)."""
+    years = day.year - birth_date.year
+    if (day.month, day.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "待确认"
+    IMPORTED = "imported", "已导入"
+    CANCELLED = "cancelled", "已取消"
+
+
+class ImportBatch(models.Model):
+    """An uploaded elder file between preview and confirmation. The parsed rows hold ID numbers,
+    so the payload is stored encrypted and deleted once imported or cancelled."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    payload_encrypted = models.TextField(blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    valid_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    imported_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"

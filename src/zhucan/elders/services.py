@@ -1,0 +1,201 @@
+"""Writes to the elder registry. Each is one transaction with its audit row (STYLE: services)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from zhucan.accounts.permissions import has_perm
+from zhucan.accounts.scoping import get_scoped, restrict
+from zhucan.core import clock, crypto
+from zhucan.core.audit import audit_record, snapshot
+from zhucan.core.errors import DomainError, PermissionDenied
+from zhucan.core.idnumber import IdNumberError, mask_id_number, parse_id_number
+from zhucan.elders import errors
+from zhucan.elders.models import Elder, ElderStatus, Tag, Verification
+from zhucan.regions.models import Level, Region
+
+ID_CONTEXT = "elder.id_number"
+AUDITED_FIELDS = [
+    "name", "id_number_masked", "birth_date", "sex", "phone", "address", "community", "hukou_district",
+    "hukou_note", "citizen_card_number", "tags", "status", "status_since", "verification",
+    "verification_reason",
+]
+
+
+def id_number_index(number: str) -> str:
+    return crypto.blind_index(number, purpose=ID_CONTEXT)
+
+
+def id_number_check(raw: str) -> tuple[str, date, str]:
+    """Validate an ID number: (normalised number, birth date, sex) or a field error."""
+    try:
+        parsed = parse_id_number(raw, today=clock.local_today())
+    except IdNumberError as exc:
+        raise DomainError(
+            code=f"ID_{exc.code}", message_zh=exc.message_zh, message_en=exc.message_en, field="id_number"
+        ) from exc
+    return parsed.number, parsed.birth_date, parsed.sex
+
+
+@dataclass
+class ElderData:
+    """What a person enters for an elder (console form, import row or API body)."""
+
+    name: str
+    id_number: str
+    community: Region
+    phone: str = ""
+    address: str = ""
+    hukou_district: Region | None = None
+    hukou_note: str = ""
+    citizen_card_number: str | None = None
+    tag_codes: tuple[str, ...] = ()
+    status: str = ElderStatus.ACTIVE
+    status_since: date | None = None
+
+
+def _check_community(*, actor, community: Region) -> None:
+    in_scope = restrict(Region.objects.all(), actor, "view").filter(pk=community.pk).exists()
+    if community.level != Level.COMMUNITY or not in_scope:
+        raise errors.bad_community()
+
+
+def _check_status(data: ElderData) -> None:
+    if data.status != ElderStatus.ACTIVE and data.status_since is None:
+        raise errors.status_needs_date()
+
+
+def _tags(codes: tuple[str, ...]) -> list[Tag]:
+    tags = list(Tag.objects.filter(code__in=codes))
+    unknown = set(codes) - {t.code for t in tags}
+    if unknown:
+        raise DomainError(
+            code="ELDER_UNKNOWN_TAG",
+            message_zh=f"未知标签：{'、'.join(sorted(unknown))}",
+            message_en=f"unknown tags: {', '.join(sorted(unknown))}",
+            field="tags",
+        )
+    return tags
+
+
+def _apply(elder: Elder, data: ElderData) -> None:
+    elder.name = data.name.strip()
+    elder.phone = data.phone.strip()
+    elder.address = data.address.strip()
+    elder.community = data.community
+    elder.hukou_district = data.hukou_district
+    elder.hukou_note = data.hukou_note.strip()
+    elder.citizen_card_number = (data.citizen_card_number or "").strip() or None
+    elder.status = data.status
+    elder.status_since = data.status_since if data.status != ElderStatus.ACTIVE else None
+
+
+def _save(elder: Elder) -> None:
+    try:
+        with transaction.atomic():
+            elder.save()
+    except IntegrityError as exc:
+        text = str(exc).lower()
+        if "citizen_card" in text:
+            raise errors.duplicate_card() from exc
+        if "id_number_index" in text:
+            raise errors.duplicate_id_number() from exc
+        raise
+
+
+def elder_register(*, actor, data: ElderData, ip: str | None = None) -> Elder:
+    """Create an elder's record (LC-8: registered by subdistrict staff, pending verification)."""
+    if not has_perm(actor, "elder", "create"):
+        raise PermissionDenied("新建老人档案", "register elders")
+    if not data.name.strip():
+        raise DomainError("ELDER_NAME_REQUIRED", "请填写姓名", "name is required", field="name")
+    number, birth_date, sex = id_number_check(data.id_number)
+    _check_community(actor=actor, community=data.community)
+    _check_status(data)
+    tags = _tags(data.tag_codes)
+    with transaction.atomic():
+        index = id_number_index(number)
+        if Elder.objects.filter(id_number_index=index).exists():
+            raise errors.duplicate_id_number()
+        elder = Elder(
+            id_number_encrypted=crypto.encrypt(number, context=ID_CONTEXT),
+            id_number_index=index,
+            id_number_masked=mask_id_number(number),
+            birth_date=birth_date,
+            sex=sex,
+        )
+        _apply(elder, data)
+        _save(elder)
+        elder.tags.set(tags)
+        audit_record(actor=actor, action="elder.create", obj=elder, region_path=elder.community.path,
+                     after=snapshot(elder, AUDITED_FIELDS), ip=ip)
+    return elder
+
+
+def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None) -> Elder:
+    """Change an elder's record. A changed ID number is re-validated, re-encrypted, re-indexed."""
+    with transaction.atomic():
+        elder = get_scoped(Elder.objects.select_for_update(), actor, "change", pk=elder_id,
+                           what_zh="老人档案", what_en="elder")
+        before = snapshot(elder, AUDITED_FIELDS)
+        if not data.name.strip():
+            raise DomainError("ELDER_NAME_REQUIRED", "请填写姓名", "name is required", field="name")
+        if data.id_number:
+            number, birth_date, sex = id_number_check(data.id_number)
+            index = id_number_index(number)
+            if index != elder.id_number_index:
+                if Elder.objects.filter(id_number_index=index).exclude(pk=elder.pk).exists():
+                    raise errors.duplicate_id_number()
+                elder.id_number_encrypted = crypto.encrypt(number, context=ID_CONTEXT)
+                elder.id_number_index = index
+                elder.id_number_masked = mask_id_number(number)
+                elder.birth_date, elder.sex = birth_date, sex
+        _check_community(actor=actor, community=data.community)
+        _check_status(data)
+        tags = _tags(data.tag_codes)
+        _apply(elder, data)
+        _save(elder)
+        elder.tags.set(tags)
+        after = snapshot(elder, AUDITED_FIELDS)
+        if after != before:
+            audit_record(actor=actor, action="elder.update", obj=elder, region_path=elder.community.path,
+                         before=before, after=after, ip=ip)
+    return elder
+
+
+def elder_verify(*, actor, elder_id: int, approve: bool, reason: str = "", ip: str | None = None) -> Elder:
+    """LC-8: subdistrict staff gate eligibility — verified, or rejected with a reason."""
+    if not has_perm(actor, "elder", "verify"):
+        raise PermissionDenied("核查老人资格", "verify elders")
+    reason = reason.strip()
+    if not approve and not reason:
+        raise errors.rejection_needs_reason()
+    with transaction.atomic():
+        elder = get_scoped(Elder.objects.select_for_update(), actor, "verify", pk=elder_id,
+                           what_zh="老人档案", what_en="elder")
+        before = snapshot(elder, ["verification", "verification_reason"])
+        elder.verification = Verification.VERIFIED if approve else Verification.REJECTED
+        elder.verification_reason = reason
+        elder.verified_by = actor
+        elder.verified_at = clock.now()
+        elder.save(update_fields=["verification", "verification_reason", "verified_by", "verified_at",
+                                  "updated_at"])
+        audit_record(actor=actor, action="elder.verify", obj=elder, region_path=elder.community.path,
+                     before=before, after=snapshot(elder, ["verification", "verification_reason"]), ip=ip)
+    return elder
+
+
+def elder_reveal_id_number(*, actor, elder_id: int, ip: str | None = None) -> str:
+    """The full ID number, for roles that need it; every look is written to the audit log (PIPL)."""
+    if not has_perm(actor, "elder", "reveal_id"):
+        raise PermissionDenied("查看完整身份证号", "see full ID numbers")
+    with transaction.atomic():
+        elder = get_scoped(Elder.objects.all(), actor, "reveal_id", pk=elder_id,
+                           what_zh="老人档案", what_en="elder")
+        number = crypto.decrypt(elder.id_number_encrypted, context=ID_CONTEXT)
+        audit_record(actor=actor, action="elder.reveal_id", obj=elder, region_path=elder.community.path,
+                     note="查看完整身份证号", ip=ip)
+    return number

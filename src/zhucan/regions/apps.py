@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RegionsConfig(AppConfig):
+    name = "zhucan.regions"
+    label = "regions"
+    verbose_name = "行政区划"

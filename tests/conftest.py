@@ -1,0 +1,125 @@
+"""Shared fixtures: a small two-city tree, one user per role on each side, canteens and elders.
+
+`world` builds everything once per test (fast: a few dozen rows) and returns a namespace:
+  world.hz (city), world.xihu / world.shangcheng (districts), world.xihu_sub / world.sc_sub
+  (subdistricts), world.xihu_c1 / world.xihu_c2 / world.sc_c1 (communities), world.lc (Liaocheng)…
+  world.users["district_admin"] → user of 西湖区; world.other["district_admin"] → of 上城区.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from zhucan.core.idnumber import make_id_number
+
+PASSWORD = "Zhucan-test-2025"
+
+
+def make_region(code, name, level, parent=None, area=""):
+    from zhucan.regions.models import Region
+
+    return Region.objects.create(code=code, name=name, level=level, parent=parent, area=area)
+
+
+_seq = iter(range(1, 10_000_000))
+
+
+def make_elder(community, *, birth=date(1945, 3, 15), sex="F", name="测试老人", actor=None, **extra):
+    """An elder registered through the service (encrypted ID, blind index, audit row)."""
+    from zhucan.elders.services import ElderData, elder_register
+
+    number = make_id_number(community.code[:6], birth, next(_seq) % 999 or 1, sex)
+    data = ElderData(name=name, id_number=number, community=community, **extra)
+    elder = elder_register(actor=actor or _system_user(), data=data)
+    elder.plain_id_number = number
+    return elder
+
+
+def _system_user():
+    from zhucan.accounts.models import User
+
+    user, _ = User.objects.get_or_create(username="system-superuser", defaults={"is_superuser": True,
+                                                                                "is_staff": True})
+    return user
+
+
+def make_user(username, role, *, region=None, canteen=None, password=PASSWORD):
+    from zhucan.accounts.models import User
+
+    user = User(username=username, role=role, region=region, canteen=canteen, display_name=username)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def make_canteen(region, name, **extra):
+    from zhucan.canteens.services import canteen_create
+
+    values = {"name": name, "operator": f"{name}运营公司", "canteen_type": "community_new_build",
+              "area": "urban", "region": region, "address": f"{region.name}1号", "seats": 40,
+              "floor_area_m2": 320, "status": "open"}
+    values.update(extra)
+    return canteen_create(actor=_system_user(), values=values)
+
+
+@pytest.fixture
+def world(db):
+    w = SimpleNamespace()
+    w.hz = make_region("330100", "杭州市", "city")
+    w.hz.policy_id = "hangzhou"
+    w.hz.save()
+    w.xihu = make_region("330106", "西湖区", "district", w.hz, "urban")
+    w.shangcheng = make_region("330102", "上城区", "district", w.hz, "urban")
+    w.xihu_sub = make_region("330106001", "北山街道", "subdistrict", w.xihu)
+    w.xihu_sub2 = make_region("330106002", "西溪街道", "subdistrict", w.xihu)
+    w.sc_sub = make_region("330102001", "湖滨街道", "subdistrict", w.shangcheng)
+    w.xihu_c1 = make_region("330106001001", "保俶社区", "community", w.xihu_sub)
+    w.xihu_c2 = make_region("330106002001", "西溪社区", "community", w.xihu_sub2)
+    w.sc_c1 = make_region("330102001001", "东坡社区", "community", w.sc_sub)
+    w.lc = make_region("371500", "聊城市", "city")
+    w.lc_zone = make_region("371571", "聊城经济技术开发区", "district", w.lc, "urban")
+    w.lc_sub = make_region("371571001", "蒋官屯街道", "subdistrict", w.lc_zone)
+    w.lc_c1 = make_region("371571001001", "蒋官屯社区", "community", w.lc_sub)
+
+    w.canteen = make_canteen(w.xihu_sub, "北山长者食堂")
+    w.other_canteen = make_canteen(w.sc_sub, "湖滨长者食堂")
+    w.users = {
+        "city_admin": make_user("hz_city", "city_admin", region=w.hz),
+        "district_admin": make_user("xihu_admin", "district_admin", region=w.xihu),
+        "subdistrict_staff": make_user("beishan_staff", "subdistrict_staff", region=w.xihu_sub),
+        "canteen_manager": make_user("beishan_mgr", "canteen_manager", canteen=w.canteen),
+        "cashier": make_user("beishan_cashier", "cashier", canteen=w.canteen),
+        "auditor": make_user("xihu_auditor", "auditor", region=w.xihu),
+    }
+    # The same roles on the other side of a jurisdiction boundary.
+    w.other = {
+        "city_admin": make_user("lc_city", "city_admin", region=w.lc),
+        "district_admin": make_user("sc_admin", "district_admin", region=w.shangcheng),
+        "subdistrict_staff": make_user("hubin_staff", "subdistrict_staff", region=w.sc_sub),
+        "canteen_manager": make_user("hubin_mgr", "canteen_manager", canteen=w.other_canteen),
+        "cashier": make_user("hubin_cashier", "cashier", canteen=w.other_canteen),
+        "auditor": make_user("sc_auditor", "auditor", region=w.shangcheng),
+    }
+    w.elder = make_elder(w.xihu_c1, name="张秀英")
+    w.other_elder = make_elder(w.sc_c1, name="李桂兰")
+    return w
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Freeze zhucan.core.clock at a given aware moment: `frozen_clock(datetime(...))`."""
+    from zhucan.core import clock
+
+    def freeze(moment: datetime):
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+
+    return freeze
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
