@@ -4,6 +4,7 @@ information (LC-9). One transaction each, with its audit row."""
 from __future__ import annotations
 
 from datetime import time
+from itertools import pairwise
 
 from django.db import IntegrityError, transaction
 
@@ -95,7 +96,7 @@ def canteen_set_periods(*, actor, canteen_id: int, periods: list[tuple[str, time
             raise _canteen_error("PERIOD_BAD_RANGE", "时段的开始时间须早于结束时间", "a period must start "
                                  "before it ends", f"periods.{name}")
     ordered = sorted(periods, key=lambda p: p[1])
-    for (_, _, end), (name, start, _) in zip(ordered, ordered[1:], strict=False):
+    for (_, _, end), (name, start, _) in pairwise(ordered):
         if start <= end:
             raise _canteen_error("PERIOD_OVERLAP", "供餐时段不能重叠", "periods overlap", f"periods.{name}")
     with transaction.atomic():

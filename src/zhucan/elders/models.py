@@ -143,3 +143,6 @@ class ImportBatch(models.Model):
         ordering = ["-created_at"]
         verbose_name = "导入批次"
         verbose_name_plural = "导入批次"
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -166,7 +166,7 @@ def elder_check_id(request):
     if not raw.strip():
         return HttpResponse("")
     try:
-        number, birth_date, sex = services.id_number_check(raw)
+        _number, birth_date, sex = services.id_number_check(raw)
     except DomainError as exc:
         return HttpResponse(format_html('<span class="errorlist">{}</span>', exc.message_zh))
     age = full_years(birth_date, clock.local_today())

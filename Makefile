@@ -1,0 +1,62 @@
+# Zhucan — two commands do everything on a fresh machine:
+#   make demo   run the platform with demo data on SQLite at http://127.0.0.1:$(PORT)
+#   make test   run the whole test suite on SQLite and on PostgreSQL (127.0.0.1:5432)
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PG_URL ?= postgres://postgres@127.0.0.1:5432/zhucan
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-sqlite test-postgres lint venv system-deps bench messages clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	@touch $@
+
+# Debian packages the tests need: Chromium for the browser tests, a CJK font so pages render
+# Chinese, gettext for the translations. Installed only when missing (needs root, as on CI).
+system-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+messages: venv
+	cd src/zhucan && ../../$(BIN)/django-admin compilemessages -l en >/dev/null
+
+demo: venv
+	$(BIN)/zhucan migrate --noinput -v0
+	$(BIN)/zhucan seed_demo
+	@echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; stop with Ctrl-C)"
+	$(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
+
+lint: venv
+	$(BIN)/ruff check .
+
+test-sqlite: venv system-deps
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: venv system-deps
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+test: lint test-sqlite test-postgres
+
+bench: venv
+	$(BIN)/python benchmarks/policy_bench.py
+	$(BIN)/python benchmarks/idnumber_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from zhucan.demo.seed import DEMO_PASSWORD, seed_all
+
+
+class Command(BaseCommand):
+    help = "Seed the demo city data (idempotent): regions, canteens, menus, accounts, elders."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--elders", type=int, default=2400, help="how many synthetic elders")
+
+    def handle(self, *args, elders, **options):
+        result = seed_all(elders=elders)
+        self.stdout.write(
+            f"新增：区划 {result['regions']}，助餐点 {result['canteens']}，老人 {result['elders']}"
+        )
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username, role, where in result["users"]:
+            self.stdout.write(f"  {username:<16} {role:<12} {where}")
+        self.stdout.write(f"  {'admin':<16} 超级管理员")
