@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CITY_ADMIN = "city_admin", "市民政局管理员"
-    DISTRICT_ADMIN = "district_admin", "区县民政管理员"
-    SUBDISTRICT_STAFF = "subdistrict_staff", "街道/社区工作人员"
-    CANTEEN_MANAGER = "canteen_manager", "助餐点负责人"
-    CASHIER = "cashier", "收银员"
-    AUDITOR = "auditor", "审计（只读）"
+    CITY_ADMIN = "city_admin", _("市民政局管理员")
+    DISTRICT_ADMIN = "district_admin", _("区县民政管理员")
+    SUBDISTRICT_STAFF = "subdistrict_staff", _("街道/社区工作人员")
+    CANTEEN_MANAGER = "canteen_manager", _("助餐点负责人")
+    CASHIER = "cashier", _("收银员")
+    AUDITOR = "auditor", _("审计（只读）")
 
 
 CANTEEN_ROLES = frozenset({Role.CANTEEN_MANAGER, Role.CASHIER})
@@ -26,17 +27,17 @@ ROLE_LEVEL = {
 
 
 class User(AbstractUser):
-    role = models.CharField("角色", max_length=32, choices=Role.choices, blank=True)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属辖区", null=True, blank=True, on_delete=models.PROTECT,
+        "regions.Region", verbose_name=_("所属辖区"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="users",
     )
     canteen = models.ForeignKey(
-        "canteens.Canteen", verbose_name="所属助餐点", null=True, blank=True, on_delete=models.PROTECT,
+        "canteens.Canteen", verbose_name=_("所属助餐点"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="staff",
     )
-    display_name = models.CharField("姓名", max_length=64, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = "用户"

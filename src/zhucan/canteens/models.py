@@ -5,43 +5,44 @@ from __future__ import annotations
 from datetime import time
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CanteenType(models.TextChoices):
     """LC-2: the three ways a Happy Canteen comes into being."""
 
-    COMMUNITY_NEW_BUILD = "community_new_build", "社区新建型"
-    UPGRADE = "upgrade", "升级改造型"
-    ENTERPRISE_BRANDED = "enterprise_branded", "企业挂牌型"
+    COMMUNITY_NEW_BUILD = "community_new_build", _("社区新建型")
+    UPGRADE = "upgrade", _("升级改造型")
+    ENTERPRISE_BRANDED = "enterprise_branded", _("企业挂牌型")
 
 
 class CanteenStatus(models.TextChoices):
-    PLANNED = "planned", "规划中"
-    UNDER_CONSTRUCTION = "under_construction", "建设中"
-    OPEN = "open", "运营中"
-    SUSPENDED = "suspended", "暂停营业"
-    CLOSED = "closed", "已关闭"
+    PLANNED = "planned", _("规划中")
+    UNDER_CONSTRUCTION = "under_construction", _("建设中")
+    OPEN = "open", _("运营中")
+    SUSPENDED = "suspended", _("暂停营业")
+    CLOSED = "closed", _("已关闭")
 
 
 class Canteen(models.Model):
-    name = models.CharField("名称", max_length=100)
-    operator = models.CharField("运营主体", max_length=100)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
-    food_licence = models.CharField("食品经营许可证号", max_length=40, blank=True)
-    canteen_type = models.CharField("建设类型", max_length=32, choices=CanteenType.choices)
-    area = models.CharField("城乡类别", max_length=8, choices=[("urban", "城区"), ("rural", "农村")])
+    name = models.CharField(_("名称"), max_length=100)
+    operator = models.CharField(_("运营主体"), max_length=100)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    food_licence = models.CharField(_("食品经营许可证号"), max_length=40, blank=True)
+    canteen_type = models.CharField(_("建设类型"), max_length=32, choices=CanteenType.choices)
+    area = models.CharField(_("城乡类别"), max_length=8, choices=[("urban", _("城区")), ("rural", _("农村"))])
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所在辖区", on_delete=models.PROTECT, related_name="canteens"
+        "regions.Region", verbose_name=_("所在辖区"), on_delete=models.PROTECT, related_name="canteens"
     )
-    address = models.CharField("地址", max_length=200)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    seats = models.PositiveIntegerField("座位数", default=0)
-    floor_area_m2 = models.DecimalField("建筑面积（㎡）", max_digits=8, decimal_places=1, default=0)
-    opening_date = models.DateField("开业日期", null=True, blank=True)
-    status = models.CharField("状态", max_length=24, choices=CanteenStatus.choices, default=CanteenStatus.OPEN)
-    open_to_public = models.BooleanField("对社会开放", default=False)  # HZ-F6: priority window if so
-    public_info = models.TextField("公开信息", blank=True)  # LC-9
-    service_promises = models.TextField("服务承诺", blank=True)  # LC-9
+    address = models.CharField(_("地址"), max_length=200)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    seats = models.PositiveIntegerField(_("座位数"), default=0)
+    floor_area_m2 = models.DecimalField(_("建筑面积（㎡）"), max_digits=8, decimal_places=1, default=0)
+    opening_date = models.DateField(_("开业日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=24, choices=CanteenStatus.choices, default=CanteenStatus.OPEN)
+    open_to_public = models.BooleanField(_("对社会开放"), default=False)  # HZ-F6: priority window if so
+    public_info = models.TextField(_("公开信息"), blank=True)  # LC-9
+    service_promises = models.TextField(_("服务承诺"), blank=True)  # LC-9
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,9 +64,9 @@ class Canteen(models.Model):
 
 
 class PeriodName(models.TextChoices):
-    BREAKFAST = "breakfast", "早餐"
-    LUNCH = "lunch", "午餐"
-    DINNER = "dinner", "晚餐"
+    BREAKFAST = "breakfast", _("早餐")
+    LUNCH = "lunch", _("午餐")
+    DINNER = "dinner", _("晚餐")
 
 
 # HZ-7: the city's standard discount periods; each canteen announces its actual hours.
@@ -80,9 +81,9 @@ class MealPeriod(models.Model):
     """A period the canteen announces (HZ-7: 具体开放时间以食堂公告为准). Both ends inclusive."""
 
     canteen = models.ForeignKey(Canteen, on_delete=models.CASCADE, related_name="periods")
-    name = models.CharField("时段", max_length=16, choices=PeriodName.choices)
-    start = models.TimeField("开始")
-    end = models.TimeField("结束")
+    name = models.CharField(_("时段"), max_length=16, choices=PeriodName.choices)
+    start = models.TimeField(_("开始"))
+    end = models.TimeField(_("结束"))
 
     class Meta:
         ordering = ["start"]
@@ -99,10 +100,10 @@ class MealPeriod(models.Model):
 
 class Dish(models.Model):
     canteen = models.ForeignKey(Canteen, on_delete=models.CASCADE, related_name="dishes")
-    name = models.CharField("菜品", max_length=60)
-    category = models.CharField("类别", max_length=30, blank=True)
-    price_fen = models.BigIntegerField("价格（分）")
-    active = models.BooleanField("在售", default=True)
+    name = models.CharField(_("菜品"), max_length=60)
+    category = models.CharField(_("类别"), max_length=30, blank=True)
+    price_fen = models.BigIntegerField(_("价格（分）"))
+    active = models.BooleanField(_("在售"), default=True)
     sort_order = models.PositiveIntegerField(default=0)
 
     class Meta:

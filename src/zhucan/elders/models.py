@@ -5,25 +5,26 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ElderStatus(models.TextChoices):
-    ACTIVE = "active", "正常"
-    DECEASED = "deceased", "已故"
-    MOVED_AWAY = "moved_away", "已迁出"
+    ACTIVE = "active", _("正常")
+    DECEASED = "deceased", _("已故")
+    MOVED_AWAY = "moved_away", _("已迁出")
 
 
 class Verification(models.TextChoices):
     """LC-8: subdistricts survey, verify and gate eligibility (摸底调查、信息核查、资格把关)."""
 
-    PENDING = "pending", "待核查"
-    VERIFIED = "verified", "已核查"
-    REJECTED = "rejected", "未通过"
+    PENDING = "pending", _("待核查")
+    VERIFIED = "verified", _("已核查")
+    REJECTED = "rejected", _("未通过")
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class Tag(models.Model):
@@ -31,8 +32,8 @@ class Tag(models.Model):
 
     Standard tags have no region; a district may add its own (region = the district)."""
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=40)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
     region = models.ForeignKey(
         "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -46,41 +47,32 @@ class Tag(models.Model):
         return self.name
 
 
-STANDARD_TAGS = [
-    ("dibao", "低保"),
-    ("tekun", "特困"),
-    ("disabled", "失能"),
-    ("living_alone", "独居"),
-    ("empty_nest", "空巢"),
-    ("purchased_home_care", "购买居家养老服务"),
-]
-
 
 class Elder(models.Model):
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField(_("姓名"), max_length=50)
     id_number_encrypted = models.CharField(max_length=200, editable=False)
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
-    id_number_masked = models.CharField("身份证号", max_length=18, db_index=True, editable=False)
-    birth_date = models.DateField("出生日期", editable=False)
-    sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    address = models.CharField("居住地址", max_length=200, blank=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, db_index=True, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("居住地址"), max_length=200, blank=True)
     community = models.ForeignKey(
-        "regions.Region", verbose_name="所属社区", on_delete=models.PROTECT, related_name="elders"
+        "regions.Region", verbose_name=_("所属社区"), on_delete=models.PROTECT, related_name="elders"
     )
     hukou_district = models.ForeignKey(
-        "regions.Region", verbose_name="户籍区县", null=True, blank=True, on_delete=models.PROTECT,
+        "regions.Region", verbose_name=_("户籍区县"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
-    hukou_note = models.CharField("户籍（市外）", max_length=100, blank=True)
-    citizen_card_number = models.CharField("市民卡号", max_length=32, null=True, blank=True, unique=True)
-    tags = models.ManyToManyField(Tag, verbose_name="标签", blank=True, related_name="elders")
-    status = models.CharField("状态", max_length=16, choices=ElderStatus.choices, default=ElderStatus.ACTIVE)
-    status_since = models.DateField("状态变更日期", null=True, blank=True)
+    hukou_note = models.CharField(_("户籍（市外）"), max_length=100, blank=True)
+    citizen_card_number = models.CharField(_("市民卡号"), max_length=32, null=True, blank=True, unique=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="elders")
+    status = models.CharField(_("状态"), max_length=16, choices=ElderStatus.choices, default=ElderStatus.ACTIVE)
+    status_since = models.DateField(_("状态变更日期"), null=True, blank=True)
     verification = models.CharField(
-        "资格核查", max_length=16, choices=Verification.choices, default=Verification.PENDING
+        _("资格核查"), max_length=16, choices=Verification.choices, default=Verification.PENDING
     )
-    verification_reason = models.CharField("核查说明", max_length=200, blank=True)
+    verification_reason = models.CharField(_("核查说明"), max_length=200, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -119,9 +111,9 @@ def full_years(birth_date, day) -> int:
 
 
 class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", "待确认"
-    IMPORTED = "imported", "已导入"
-    CANCELLED = "cancelled", "已取消"
+    PREVIEWED = "previewed", _("待确认")
+    IMPORTED = "imported", _("已导入")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class ImportBatch(models.Model):

@@ -7,34 +7,35 @@ under this node" is one indexed prefix query — the basis of every role's scope
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.TextChoices):
-    CITY = "city", "市"
-    DISTRICT = "district", "区/县"
-    SUBDISTRICT = "subdistrict", "街道/乡镇"
-    COMMUNITY = "community", "社区/村"
+    CITY = "city", _("市")
+    DISTRICT = "district", _("区/县")
+    SUBDISTRICT = "subdistrict", _("街道/乡镇")
+    COMMUNITY = "community", _("社区/村")
 
 
 LEVEL_ORDER = [Level.CITY, Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY]
 
 
 class Area(models.TextChoices):
-    URBAN = "urban", "城区"
-    RURAL = "rural", "农村"
+    URBAN = "urban", _("城区")
+    RURAL = "rural", _("农村")
 
 
 class Region(models.Model):
-    code = models.CharField("区划代码", max_length=16, unique=True)
-    name = models.CharField("名称", max_length=64)
-    level = models.CharField("层级", max_length=16, choices=Level.choices)
+    code = models.CharField(_("区划代码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     path = models.CharField(max_length=255, unique=True, editable=False)
-    area = models.CharField("城乡", max_length=8, choices=Area.choices, blank=True)
+    area = models.CharField(_("城乡"), max_length=8, choices=Area.choices, blank=True)
     # Only on cities: the id of the policy file the city runs (policies/<id>.yaml).
-    policy_id = models.CharField("优惠政策", max_length=64, blank=True)
+    policy_id = models.CharField(_("优惠政策"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["path"]
