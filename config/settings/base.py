@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "zhucan.accounts",
     "zhucan.canteens",
     "zhucan.elders",
+    "zhucan.checkout",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ZHUCAN_IMPORT_MAX_ROWS = 50_000
 
 ZHUCAN_POLICY_DIR = Path(env("ZHUCAN_POLICY_DIR", str(BASE_DIR / "policies")))
+# District overlays (HZ-6) each city platform has enabled: {policy id: [overlay id, ...]}.
+ZHUCAN_POLICY_OVERLAYS: dict[str, list[str]] = {}
 
 LOGGING = {
     "version": 1,

@@ -83,3 +83,40 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.failures})"
+
+
+class Terminal(models.Model):
+    """A cashier terminal or a vendor POS, registered to one canteen, with its own signing key.
+
+    The secret is stored encrypted (it must be recoverable to verify HMAC signatures); `key_id` is
+    the public handle a request names. A revoked terminal is refused from that moment."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="terminals")
+    name = models.CharField(_("名称"), max_length=60)
+    vendor = models.CharField(_("厂商"), max_length=60, blank=True)
+    key_id = models.CharField(max_length=40, unique=True)
+    secret_encrypted = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "收银终端"
+        verbose_name_plural = "收银终端"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+
+class TerminalNonce(models.Model):
+    """Nonces seen within the signature window: a replayed request is refused (unique constraint)."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["terminal", "nonce"], name="nonce_once_per_terminal")]
+
+    def __str__(self) -> str:
+        return self.nonce

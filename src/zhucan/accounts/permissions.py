@@ -28,6 +28,12 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("user", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
     ("user", "create"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("user", "change"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    # The meal ledger: canteens sell and reverse; supervisors watch (HZ-10).
+    ("meal", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
+    ("meal", "create"): frozenset({R.CANTEEN_MANAGER, R.CASHIER}),
+    ("meal", "reverse"): frozenset({R.CANTEEN_MANAGER, R.CASHIER}),
+    ("mismatch", "resolve"): frozenset({R.DISTRICT_ADMIN}),
+    ("terminal", "manage"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.CANTEEN_MANAGER}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),

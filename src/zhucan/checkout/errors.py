@@ -1,0 +1,46 @@
+"""Stable error codes of checkout (the API's `code`; clients switch on them)."""
+
+from __future__ import annotations
+
+from zhucan.core.errors import DomainError
+
+_MESSAGES: dict[str, tuple[int, str, str]] = {
+    "ELDER_NOT_FOUND": (404, "未找到该老人，请核对卡号或身份证号", "no elder matches"),
+    "CARD_UNKNOWN": (404, "该卡未登记或已挂失，请改用身份证或长者码", "unknown or reported card"),
+    "ELDER_NOT_ELIGIBLE": (422, "该老人不符合助餐优惠条件：{reason}", "the elder is not eligible: {reason}"),
+    "EMPTY_ORDER": (400, "请先点餐", "the order has no items"),
+    "BAD_QUANTITY": (400, "菜品数量须为1到99之间的整数", "quantity must be an integer from 1 to 99"),
+    "DISH_NOT_ON_MENU": (400, "菜品不在本店菜单或已停售：{dish}", "dish not on this canteen's menu: {dish}"),
+    "AMOUNT_INVALID": (400, "金额须为不为负、最多两位小数的元金额", "amount must be non-negative yuan, 2 decimals"),
+    "OUTSIDE_OPENING_HOURS": (422, "当前不在本店供餐时段内（{hours}）", "outside the canteen's hours ({hours})"),
+    "CANTEEN_NOT_OPEN": (422, "本助餐点当前未在运营", "the canteen is not open"),
+    "QUOTE_CHANGED": (409, "优惠已变化（可能刚在其他助餐点用餐），请重新计价", "the benefit changed; quote again"),
+    "TENDER_MISMATCH": (400, "收款合计 {tendered} 元与应付 {payable} 元不符", "tenders {tendered} ≠ payable {payable}"),
+    "IDEMPOTENCY_KEY_REQUIRED": (400, "缺少 Idempotency-Key 请求头", "the Idempotency-Key header is required"),
+    "IDEMPOTENCY_KEY_REUSED": (409, "该 Idempotency-Key 已用于另一笔不同的请求",
+                               "the key was used for another request"),
+    "MEAL_NOT_FOUND": (404, "未找到该笔消费记录", "no such meal"),
+    "MEAL_ALREADY_REVERSED": (409, "该笔消费已撤销或退款", "the meal was already voided or refunded"),
+    "MEAL_NOT_REVERSIBLE": (422, "撤销或退款记录本身不能再撤销", "a reversal cannot be reversed"),
+    "POLICY_UNAVAILABLE": (503, "本市优惠政策未配置或无法加载", "the city's policy is not configured"),
+    "INPUT_INVALID": (400, "输入有误：{detail}", "invalid input: {detail}"),
+}
+
+
+def checkout_error(code: str, *, field: str | None = None, **params) -> DomainError:
+    status, zh, en = _MESSAGES[code]
+    return DomainError(code=code, message_zh=zh.format(**params), message_en=en.format(**params),
+                       field=field, http_status=status, details=dict(params) if params else {})
+
+
+REASON_ZH = {
+    "NOT_ELIGIBLE_AGE": "未达到年龄条件",
+    "EXCLUDED_TAG": "已享受其他同类服务（如购买居家养老服务）",
+    "MISSING_TAG": "不属于政策覆盖的人群",
+    "ELDER_INACTIVE": "档案状态为已故或已迁出",
+    "NOT_VERIFIED": "资格尚未通过街道核查",
+}
+
+# Policy reasons that mean the person is not a beneficiary at all (commit as an elder is refused),
+# as opposed to limits reached today (the meal is sold at full price and still counted).
+INELIGIBLE_REASONS = frozenset(REASON_ZH)

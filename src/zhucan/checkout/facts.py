@@ -1,0 +1,52 @@
+"""From registry rows to the policy engine's inputs (ElderFacts, CanteenFacts) and the city's
+policy. The engine stays pure; this is the only place that knows both worlds."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+
+from zhucan.canteens.models import Canteen
+from zhucan.checkout.errors import checkout_error
+from zhucan.elders.models import Elder, Verification
+from zhucan.policy import AnnouncedPeriod, CanteenFacts, ElderFacts, Policy, PolicyError, load_policy
+from zhucan.regions.models import Level
+
+
+@lru_cache(maxsize=32)
+def _load(policy_id: str, overlays: tuple[str, ...], policy_dir: str) -> Policy:
+    return load_policy(policy_id, overlays=list(overlays), policy_dir=policy_dir)
+
+
+def policy_for_city(policy_id: str) -> Policy:
+    """The city's policy with the district overlays the city platform has enabled (HZ-6)."""
+    overlays = tuple(getattr(settings, "ZHUCAN_POLICY_OVERLAYS", {}).get(policy_id, ()))
+    try:
+        return _load(policy_id, overlays, str(settings.ZHUCAN_POLICY_DIR))
+    except PolicyError as exc:
+        raise checkout_error("POLICY_UNAVAILABLE") from exc
+
+
+def policy_for_canteen(canteen: Canteen) -> Policy:
+    city = canteen.region.ancestor(Level.CITY)
+    if city is None or not city.policy_id:
+        raise checkout_error("POLICY_UNAVAILABLE")
+    return policy_for_city(city.policy_id)
+
+
+def elder_facts(elder: Elder) -> ElderFacts:
+    return ElderFacts(
+        birth_date=elder.birth_date,
+        tags=frozenset(t.code for t in elder.tags.all()),
+        hukou_district=elder.hukou_district.name if elder.hukou_district_id else None,
+        status=elder.status,
+        status_since=elder.status_since,
+        verified=elder.verification == Verification.VERIFIED,
+    )
+
+
+def canteen_facts(canteen: Canteen) -> CanteenFacts:
+    district = canteen.region.ancestor(Level.DISTRICT)
+    periods = tuple(AnnouncedPeriod(p.name, p.start, p.end) for p in canteen.periods.all())
+    return CanteenFacts(district=district.name if district else "", area=canteen.area or None, periods=periods)

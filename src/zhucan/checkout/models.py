@@ -1,0 +1,190 @@
+"""The meal ledger (HZ-F4, HZ-10): append-only records of every meal, its items, benefit lines by
+funder and tenders; one usage row per elder per local date (HZ-3..HZ-5, LC-4); a hash chain per
+canteen so that any altered, inserted or deleted record is detectable.
+
+Nothing here is ever updated or deleted after it is written, except the two "head" rows that hold
+running state: `ElderDayUsage` (the day's counters) and `CanteenChain` (the chain's head).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MealKind(models.TextChoices):
+    SALE = "sale", _("消费")
+    VOID = "void", _("撤销")
+    REFUND = "refund", _("退款")
+
+
+class IdentifiedBy(models.TextChoices):
+    NONE = "none", _("非老人顾客")
+    CARD = "card", _("市民卡")
+    ID_NUMBER = "id_number", _("身份证")
+    ELDER_ID = "elder_id", _("档案号")
+    QR = "qr", _("长者码")
+    FACE = "face", _("人脸")
+
+
+class Mode(models.TextChoices):
+    LIVE = "live", _("平台计价")
+    REPORT = "report", _("终端上报")
+
+
+class TenderKind(models.TextChoices):
+    CASH = "cash", _("现金")
+    CARD = "card", _("市民卡")
+    WECHAT = "wechat", _("微信")
+    ALIPAY = "alipay", _("支付宝")
+    OTHER = "other", _("其他")
+
+
+class Meal(models.Model):
+    """One ledger record: a sale, or the reversal (void/refund) of one."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="meals")
+    terminal = models.ForeignKey("accounts.Terminal", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    elder = models.ForeignKey("elders.Elder", null=True, blank=True, on_delete=models.PROTECT, related_name="meals")
+    kind = models.CharField(max_length=8, choices=MealKind.choices, default=MealKind.SALE)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.LIVE)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversal")
+    identified_by = models.CharField(max_length=12, choices=IdentifiedBy.choices, default=IdentifiedBy.NONE)
+    receipt_no = models.CharField(max_length=32, unique=True)
+    at = models.DateTimeField(db_index=True)
+    local_date = models.DateField(db_index=True)
+    period = models.CharField(max_length=16, blank=True)
+    gross_fen = models.BigIntegerField()
+    benefit_fen = models.BigIntegerField()
+    payable_fen = models.BigIntegerField()
+    policy_id = models.CharField(max_length=64, blank=True)
+    policy_version = models.CharField(max_length=64, blank=True)
+    explanation_zh = models.CharField(max_length=500, blank=True)
+    explanation_en = models.CharField(max_length=500, blank=True)
+    usage_delta = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=80)
+    request_digest = models.CharField(max_length=64)
+    chain_seq = models.BigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    record_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["canteen", "local_date"]), models.Index(fields=["elder", "local_date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["canteen", "idempotency_key"], name="meal_idempotency_key_unique"),
+            models.UniqueConstraint(fields=["canteen", "chain_seq"], name="meal_chain_seq_unique"),
+            models.CheckConstraint(condition=models.Q(payable_fen=models.F("gross_fen") - models.F("benefit_fen")),
+                                   name="meal_payable_is_gross_minus_benefit"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="sale", reverses__isnull=True, gross_fen__gte=0, benefit_fen__gte=0,
+                                    payable_fen__gte=0)
+                           | (~models.Q(kind="sale") & models.Q(reverses__isnull=False, gross_fen__lte=0,
+                                                                 benefit_fen__lte=0))),
+                name="meal_sale_positive_reversal_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_no
+
+
+class MealItem(models.Model):
+    meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="items")
+    dish = models.ForeignKey("canteens.Dish", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=60)
+    quantity = models.IntegerField()
+    unit_price_fen = models.BigIntegerField()
+    line_fen = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(unit_price_fen__gte=0), name="item_price_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+
+class BenefitLine(models.Model):
+    """Who pays which part of the benefit (HZ-11, LC-4: city / district / canteen)."""
+
+    meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="benefit_lines")
+    rule_id = models.CharField(max_length=80)
+    layer_id = models.CharField(max_length=80)
+    funder = models.CharField(max_length=16)
+    amount_fen = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.funder} {self.amount_fen}"
+
+
+class Tender(models.Model):
+    meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="tenders")
+    kind = models.CharField(max_length=8, choices=TenderKind.choices)
+    amount_fen = models.BigIntegerField()
+    reference = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_fen}"
+
+
+class ElderDayUsage(models.Model):
+    """The elder's counters for one local date, city-wide (HZ-5): the row commit locks."""
+
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+")
+    local_date = models.DateField()
+    usage = models.JSONField(default=dict)
+    benefit_fen = models.BigIntegerField(default=0)
+    meals = models.IntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["elder", "local_date"], name="usage_one_row_per_elder_day"),
+            models.CheckConstraint(condition=models.Q(benefit_fen__gte=0), name="usage_benefit_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.local_date}"
+
+
+class CanteenChain(models.Model):
+    """The head of a canteen's hash chain: the last sequence number and its record hash."""
+
+    canteen = models.OneToOneField("canteens.Canteen", primary_key=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id}#{self.seq}"
+
+
+class MismatchStatus(models.TextChoices):
+    OPEN = "open", _("待审核")
+    ACCEPTED = "accepted", _("已认可")
+    REJECTED = "rejected", _("已驳回")
+
+
+class ReportMismatch(models.Model):
+    """A vendor POS reported a meal whose benefit differs from the platform's re-rating: filed for
+    district review. The meal is recorded as the platform rated it."""
+
+    meal = models.OneToOneField(Meal, on_delete=models.PROTECT, related_name="mismatch")
+    reported = models.JSONField()
+    rated = models.JSONField()
+    status = models.CharField(max_length=16, choices=MismatchStatus.choices, default=MismatchStatus.OPEN)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"mismatch {self.meal_id}"

@@ -1,0 +1,385 @@
+"""Quote → commit → void/refund (HZ-3..HZ-5, HZ-F4, HZ-10).
+
+`meal_quote` is read-only. `meal_commit` is one transaction: lock the elder's usage row for the day
+(city-wide, HZ-5), re-evaluate the policy against it, write meal + items + benefit lines + tenders,
+update the usage, extend the canteen's hash chain. Two cashiers committing the same elder at the
+same moment are serialised on that row, so the period's discount and the daily cap hold.
+
+Every write carries an idempotency key, enforced by a unique constraint on (canteen, key): a retry
+with the same body returns the original meal; the same key with another body is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from zhucan.accounts.models import Terminal
+from zhucan.canteens.models import Canteen, CanteenStatus, Dish
+from zhucan.checkout import ledger
+from zhucan.checkout.errors import INELIGIBLE_REASONS, REASON_ZH, checkout_error
+from zhucan.checkout.facts import canteen_facts, elder_facts, policy_for_canteen
+from zhucan.checkout.models import (
+    BenefitLine,
+    CanteenChain,
+    ElderDayUsage,
+    IdentifiedBy,
+    Meal,
+    MealItem,
+    MealKind,
+    Mode,
+    ReportMismatch,
+    Tender,
+    TenderKind,
+)
+from zhucan.core import clock
+from zhucan.elders.models import Elder
+from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
+
+MAX_QUANTITY = 99
+NON_ELDER_EXPLANATION = ("非老人顾客，按原价", "not an elder: full price")
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A dish ordered: by menu id (live mode) or by name and price (report mode)."""
+
+    quantity: int
+    dish_id: int | None = None
+    name: str = ""
+    unit_price_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class TenderIn:
+    kind: str
+    amount_fen: int
+    reference: str = ""
+
+
+@dataclass
+class PricedOrder:
+    items: list[tuple[Dish | None, str, int, int]]  # (dish, name, quantity, unit price fen)
+    gross_fen: int
+
+
+@dataclass
+class MealQuote:
+    """What the cashier and the API see before committing."""
+
+    canteen: Canteen
+    elder: Elder | None
+    order: PricedOrder
+    at: datetime
+    quote: Quote | None
+    remaining: list[dict] = field(default_factory=list)
+
+    @property
+    def benefit_fen(self) -> int:
+        return self.quote.benefit_fen if self.quote else 0
+
+    @property
+    def payable_fen(self) -> int:
+        return self.order.gross_fen - self.benefit_fen
+
+    @property
+    def explanation_zh(self) -> str:
+        return self.quote.explanation_zh if self.quote else NON_ELDER_EXPLANATION[0]
+
+    @property
+    def explanation_en(self) -> str:
+        return self.quote.explanation_en if self.quote else NON_ELDER_EXPLANATION[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pricing the order
+
+
+def price_order(*, canteen: Canteen, lines: list[OrderLine], mode: str = Mode.LIVE) -> PricedOrder:
+    """Resolve dishes against the canteen's menu (live) or take the vendor's prices (report)."""
+    if not lines:
+        raise checkout_error("EMPTY_ORDER")
+    for line in lines:
+        qty = line.quantity
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_QUANTITY:
+            raise checkout_error("BAD_QUANTITY", field="items")
+    items: list[tuple[Dish | None, str, int, int]] = []
+    if mode == Mode.LIVE:
+        ids = {line.dish_id for line in lines}
+        dishes = {d.pk: d for d in Dish.objects.filter(canteen=canteen, active=True, pk__in=[i for i in ids if i])}
+        for line in lines:
+            dish = dishes.get(line.dish_id)
+            if dish is None:
+                raise checkout_error("DISH_NOT_ON_MENU", field="items", dish=line.dish_id or line.name or "?")
+            items.append((dish, dish.name, line.quantity, dish.price_fen))
+    else:
+        for line in lines:
+            price = line.unit_price_fen
+            if not line.name.strip() or price is None or isinstance(price, bool) or not isinstance(price, int) \
+                    or price < 0:
+                raise checkout_error("AMOUNT_INVALID", field="items")
+            items.append((None, line.name.strip()[:60], line.quantity, price))
+    return PricedOrder(items=items, gross_fen=sum(q * p for _d, _n, q, p in items))
+
+
+def _check_canteen_open(canteen: Canteen, at: datetime) -> None:
+    if canteen.status != CanteenStatus.OPEN:
+        raise checkout_error("CANTEEN_NOT_OPEN")
+    local = at.astimezone(clock.LOCAL_TZ).time().replace(second=0, microsecond=0)
+    periods = list(canteen.periods.all())
+    if periods and not any(p.start <= local <= p.end for p in periods):
+        hours = "、".join(f"{p.get_name_display()}{p.start:%H:%M}–{p.end:%H:%M}" for p in periods)
+        raise checkout_error("OUTSIDE_OPENING_HOURS", hours=hours)
+
+
+def _evaluate(canteen: Canteen, elder: Elder, at: datetime, gross_fen: int, usage: DayUsage) -> Quote:
+    try:
+        return evaluate(policy_for_canteen(canteen), elder_facts(elder), canteen_facts(canteen), at,
+                        amount_fen=gross_fen, usage=usage)
+    except PolicyError as exc:
+        raise checkout_error("INPUT_INVALID", detail=str(exc)) from exc
+
+
+def remaining_allowance(quote: Quote) -> list[dict]:
+    """What is left today per layer after this meal: cap in fen and/or subsidised meals."""
+    out = []
+    for outcome in quote.outcomes:
+        limits = outcome.layer.limits
+        entry: dict = {"layer": outcome.layer.id, "name_zh": outcome.layer.name_zh}
+        if limits.daily_cap_fen is not None:
+            entry["cap_fen"] = limits.daily_cap_fen
+            entry["remaining_fen"] = max(0, limits.daily_cap_fen - outcome.usage_after.benefit_fen)
+        if limits.per_day is not None:
+            entry["remaining_meals"] = max(0, limits.per_day - outcome.usage_after.meals)
+        if len(entry) > 2:
+            out.append(entry)
+    return out
+
+
+def _usage_of(elder: Elder, day) -> DayUsage:
+    row = ElderDayUsage.objects.filter(elder=elder, local_date=day).only("usage").first()
+    return DayUsage.from_dict(row.usage) if row and row.usage else DayUsage.empty(day)
+
+
+def meal_quote(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine], at: datetime | None = None,
+               mode: str = Mode.LIVE) -> MealQuote:
+    """Price and rate an order without writing anything (the usage is read, not locked)."""
+    at = at or clock.now()
+    order = price_order(canteen=canteen, lines=lines, mode=mode)
+    if mode == Mode.LIVE:
+        _check_canteen_open(canteen, at)
+    if elder is None:
+        return MealQuote(canteen, None, order, at, None)
+    quote = _evaluate(canteen, elder, at, order.gross_fen, _usage_of(elder, clock.local_date(at)))
+    return MealQuote(canteen, elder, order, at, quote, remaining_allowance(quote))
+
+
+# ---------------------------------------------------------------------------------------------
+# Committing
+
+
+@dataclass
+class CommitResult:
+    meal: Meal
+    replayed: bool
+    remaining: list[dict] = field(default_factory=list)
+
+
+def _replay(canteen: Canteen, key: str, digest: str) -> Meal | None:
+    existing = Meal.objects.filter(canteen=canteen, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_digest != digest:
+        raise checkout_error("IDEMPOTENCY_KEY_REUSED")
+    return existing
+
+
+def _lock_usage(elder: Elder, day) -> ElderDayUsage:
+    """Create the day's usage row if missing, then lock it (SELECT … FOR UPDATE)."""
+    ElderDayUsage.objects.bulk_create(
+        [ElderDayUsage(elder=elder, local_date=day, usage=DayUsage.empty(day).to_dict(), updated_at=clock.now())],
+        ignore_conflicts=True,
+    )
+    return ElderDayUsage.objects.select_for_update().get(elder=elder, local_date=day)
+
+
+def _lock_chain(canteen: Canteen) -> CanteenChain:
+    CanteenChain.objects.bulk_create([CanteenChain(canteen=canteen)], ignore_conflicts=True)
+    return CanteenChain.objects.select_for_update().get(canteen=canteen)
+
+
+def _tenders(tenders: list[TenderIn] | None, payable_fen: int) -> list[TenderIn]:
+    if not tenders:
+        return [TenderIn(TenderKind.CASH, payable_fen)] if payable_fen else []
+    for t in tenders:
+        if t.kind not in TenderKind.values or isinstance(t.amount_fen, bool) or not isinstance(t.amount_fen, int) \
+                or t.amount_fen < 0:
+            raise checkout_error("INPUT_INVALID", field="tenders", detail="tender")
+    total = sum(t.amount_fen for t in tenders)
+    if total != payable_fen:
+        raise checkout_error("TENDER_MISMATCH", field="tenders", tendered=_yuan(total), payable=_yuan(payable_fen))
+    return tenders
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, reverses: Meal | None,
+           elder: Elder | None, identified_by: str, terminal: Terminal | None, cashier, at: datetime,
+           period: str, items: list[tuple[Dish | None, str, int, int]], lines: list[tuple[str, str, str, int]],
+           tenders: list[TenderIn], gross: int, benefit: int, policy_id: str, policy_version: str,
+           explanation: tuple[str, str], usage_delta: dict, key: str, digest: str) -> Meal:
+    seq = chain.seq + 1
+    receipt_no = f"C{canteen.pk:05d}-{seq:08d}"
+    at_iso = at.astimezone(clock.LOCAL_TZ).isoformat(timespec="seconds")
+    content = ledger.meal_record(
+        receipt_no=receipt_no, canteen_id=canteen.pk, chain_seq=seq, kind=kind,
+        reverses=reverses.receipt_no if reverses else None, elder_id=elder.pk if elder else None, at_iso=at_iso,
+        gross_fen=gross, benefit_fen=benefit, payable_fen=gross - benefit,
+        items=[(name, qty, price) for _d, name, qty, price in items],
+        lines=[(rule, funder, amt) for rule, _layer, funder, amt in lines],
+        tenders=[(t.kind, t.amount_fen, t.reference) for t in tenders], policy_version=policy_version,
+        usage_delta=usage_delta,
+    )
+    digest_hash = ledger.record_hash(chain.head_hash, content)
+    meal = Meal.objects.create(
+        canteen=canteen, terminal=terminal, cashier=cashier, elder=elder, kind=kind, mode=mode, reverses=reverses,
+        identified_by=identified_by, receipt_no=receipt_no, at=at, local_date=clock.local_date(at), period=period,
+        gross_fen=gross, benefit_fen=benefit, payable_fen=gross - benefit, policy_id=policy_id,
+        policy_version=policy_version, explanation_zh=explanation[0][:500], explanation_en=explanation[1][:500],
+        usage_delta=usage_delta, idempotency_key=key, request_digest=digest, chain_seq=seq,
+        prev_hash=chain.head_hash, record_hash=digest_hash, created_at=clock.now(),
+    )
+    MealItem.objects.bulk_create(MealItem(meal=meal, dish=d, name=n, quantity=q, unit_price_fen=p, line_fen=q * p)
+                                 for d, n, q, p in items)
+    BenefitLine.objects.bulk_create(BenefitLine(meal=meal, rule_id=r, layer_id=layer, funder=f, amount_fen=a)
+                                    for r, layer, f, a in lines)
+    Tender.objects.bulk_create(Tender(meal=meal, kind=t.kind, amount_fen=t.amount_fen, reference=t.reference)
+                               for t in tenders)
+    chain.seq, chain.head_hash = seq, digest_hash
+    chain.save(update_fields=["seq", "head_hash"])
+    return meal
+
+
+def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine], idempotency_key: str,
+                request_digest: str, identified_by: str = IdentifiedBy.NONE, terminal: Terminal | None = None,
+                cashier=None, tenders: list[TenderIn] | None = None, at: datetime | None = None,
+                expected_payable_fen: int | None = None, mode: str = Mode.LIVE,
+                reported_benefit_fen: int | None = None) -> CommitResult:
+    """Record one meal (HZ-F4). Refuses an ineligible elder (sell as a non-elder customer instead);
+    a limit reached today (period used, cap) is not an error: the elder pays the full price."""
+    if not idempotency_key:
+        raise checkout_error("IDEMPOTENCY_KEY_REQUIRED")
+    replay = _replay(canteen, idempotency_key, request_digest)
+    if replay is not None:
+        return CommitResult(replay, True)
+    at = at or clock.now()
+    order = price_order(canteen=canteen, lines=lines, mode=mode)
+    if mode == Mode.LIVE:
+        _check_canteen_open(canteen, at)
+    day = clock.local_date(at)
+    try:
+        with transaction.atomic():
+            quote, usage_row = None, None
+            if elder is not None:
+                usage_row = _lock_usage(elder, day)
+                quote = _evaluate(canteen, elder, at, order.gross_fen, DayUsage.from_dict(usage_row.usage))
+                # A reported meal has already happened at the vendor's till: it is recorded and, if
+                # the vendor granted a benefit the policy does not, filed as a mismatch below.
+                if mode == Mode.LIVE and quote.benefit_fen == 0 and quote.reason_code in INELIGIBLE_REASONS:
+                    raise checkout_error("ELDER_NOT_ELIGIBLE", reason=REASON_ZH[quote.reason_code])
+            benefit = quote.benefit_fen if quote else 0
+            payable = order.gross_fen - benefit
+            if expected_payable_fen is not None and expected_payable_fen != payable:
+                raise checkout_error("QUOTE_CHANGED", field="expected_payable")
+            # Report mode: the vendor's tenders follow the vendor's own pricing; the ledger's benefit
+            # lines follow the platform's rating (what the funders owe), and a difference is filed.
+            reported = benefit if reported_benefit_fen is None else reported_benefit_fen
+            mismatch = mode == Mode.REPORT and reported != benefit
+            paid = _tenders(tenders, order.gross_fen - reported if mode == Mode.REPORT else payable)
+            chain = _lock_chain(canteen)
+            meal = _write(
+                canteen=canteen, chain=chain, kind=MealKind.SALE, mode=mode, reverses=None, elder=elder,
+                identified_by=identified_by if elder else IdentifiedBy.NONE, terminal=terminal, cashier=cashier,
+                at=at, period=(quote.period_name or "") if quote else "", items=order.items,
+                lines=[(ln.rule_id, ln.layer_id, ln.funder, ln.amount_fen) for ln in quote.lines] if quote else [],
+                tenders=paid, gross=order.gross_fen, benefit=benefit,
+                policy_id=quote.policy_id if quote else "", policy_version=quote.version_id if quote else "",
+                explanation=(quote.explanation_zh, quote.explanation_en) if quote else NON_ELDER_EXPLANATION,
+                usage_delta=quote.usage_delta.to_dict() if quote else {}, key=idempotency_key, digest=request_digest,
+            )
+            if usage_row is not None and quote is not None:
+                after = quote.usage_after
+                usage_row.usage = after.to_dict()
+                usage_row.benefit_fen += quote.benefit_fen
+                usage_row.meals += 1
+                usage_row.updated_at = clock.now()
+                usage_row.save(update_fields=["usage", "benefit_fen", "meals", "updated_at"])
+            if mismatch:
+                ReportMismatch.objects.create(
+                    meal=meal, reported={"benefit_fen": reported, "payable_fen": order.gross_fen - reported},
+                    rated={"benefit_fen": benefit, "payable_fen": payable,
+                           "reason_code": quote.reason_code if quote else None})
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its meal.
+        replay = _replay(canteen, idempotency_key, request_digest)
+        if replay is None:
+            raise
+        return CommitResult(replay, True)
+    return CommitResult(meal, False, remaining_allowance(quote) if quote else [])
+
+
+def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_key: str, request_digest: str,
+                 terminal: Terminal | None = None, cashier=None, at: datetime | None = None,
+                 reason: str = "") -> CommitResult:
+    """Void or refund a meal: a reversal entry that gives back exactly the usage it consumed."""
+    if kind not in (MealKind.VOID, MealKind.REFUND):
+        raise checkout_error("INPUT_INVALID", detail="kind")
+    if not idempotency_key:
+        raise checkout_error("IDEMPOTENCY_KEY_REQUIRED")
+    replay = _replay(canteen, idempotency_key, request_digest)
+    if replay is not None:
+        return CommitResult(replay, True)
+    at = at or clock.now()
+    try:
+        with transaction.atomic():
+            original = Meal.objects.select_for_update().filter(canteen=canteen, receipt_no=receipt_no).first()
+            if original is None:
+                raise checkout_error("MEAL_NOT_FOUND")
+            if original.kind != MealKind.SALE:
+                raise checkout_error("MEAL_NOT_REVERSIBLE")
+            if Meal.objects.filter(reverses=original).exists():
+                raise checkout_error("MEAL_ALREADY_REVERSED")
+            delta = DayUsage.from_dict(original.usage_delta) if original.usage_delta else None
+            if original.elder_id is not None and delta is not None:
+                row = _lock_usage(original.elder, original.local_date)
+                row.usage = DayUsage.from_dict(row.usage).reverse(delta).to_dict()
+                row.benefit_fen -= original.benefit_fen
+                row.meals -= 1
+                row.updated_at = clock.now()
+                row.save(update_fields=["usage", "benefit_fen", "meals", "updated_at"])
+            items = [(i.dish, i.name, -i.quantity, i.unit_price_fen) for i in original.items.all()]
+            lines = [(b.rule_id, b.layer_id, b.funder, -b.amount_fen) for b in original.benefit_lines.all()]
+            tenders = [TenderIn(t.kind, -t.amount_fen, t.reference) for t in original.tenders.all()]
+            chain = _lock_chain(canteen)
+            label = "撤销" if kind == MealKind.VOID else "退款"
+            meal = _write(
+                canteen=canteen, chain=chain, kind=kind, mode=original.mode, reverses=original,
+                elder=original.elder, identified_by=original.identified_by, terminal=terminal, cashier=cashier,
+                at=at, period=original.period, items=items, lines=lines, tenders=tenders,
+                gross=-original.gross_fen, benefit=-original.benefit_fen, policy_id=original.policy_id,
+                policy_version=original.policy_version,
+                explanation=(f"{label} {original.receipt_no}{'：' + reason if reason else ''}",
+                             f"{kind} of {original.receipt_no}{': ' + reason if reason else ''}"),
+                usage_delta=original.usage_delta, key=idempotency_key, digest=request_digest,
+            )
+    except IntegrityError:
+        replay = _replay(canteen, idempotency_key, request_digest)
+        if replay is None:
+            raise checkout_error("MEAL_ALREADY_REVERSED") from None
+        return CommitResult(replay, True)
+    return CommitResult(meal, False)
