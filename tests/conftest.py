@@ -120,6 +120,17 @@ def frozen_clock(monkeypatch):
     return freeze
 
 
+@pytest.fixture(autouse=True)
+def _fresh_checkout_context():
+    """Tests create dishes and periods directly (bypassing the services that move a canteen's
+    config_version), and database ids repeat between tests: start each with an empty cache."""
+    from zhucan.checkout import context
+
+    context.forget()
+    yield
+    context.forget()
+
+
 def login(client, user):
     client.force_login(user)
     return client

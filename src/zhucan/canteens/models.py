@@ -45,6 +45,9 @@ class Canteen(models.Model):
     service_promises = models.TextField(_("服务承诺"), blank=True)  # LC-9
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moved forward by every change to the canteen, its periods or its menu; checkout caches the
+    # canteen's context per process under this number (checkout/context.py).
+    config_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["region__path", "name"]

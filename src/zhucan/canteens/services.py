@@ -7,6 +7,7 @@ from datetime import time
 from itertools import pairwise
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped, restrict
@@ -34,6 +35,11 @@ def _check_region(*, actor, region: Region) -> None:
     if not restrict(Region.objects.all(), actor, "view").filter(pk=region.pk).exists():
         raise _canteen_error("CANTEEN_BAD_REGION", "请选择您辖区内的街道或社区", "choose a place within "
                              "your jurisdiction", "region")
+
+
+def _bump(canteen_id: int) -> None:
+    """Tell every platform process that the canteen's checkout context changed."""
+    Canteen.objects.filter(pk=canteen_id).update(config_version=F("config_version") + 1)
 
 
 def _save(canteen: Canteen) -> None:
@@ -79,6 +85,7 @@ def canteen_update(*, actor, canteen_id: int, values: dict, ip: str | None = Non
             setattr(canteen, key, value)
         _save(canteen)
         after = snapshot(canteen, AUDITED)
+        _bump(canteen.pk)
         if after != before:
             audit_record(actor=actor, action="canteen.update", obj=canteen, region_path=canteen.region.path,
                          before=before, after=after, ip=ip)
@@ -108,6 +115,7 @@ def canteen_set_periods(*, actor, canteen_id: int, periods: list[tuple[str, time
             MealPeriod(canteen=canteen, name=n, start=s, end=e) for n, s, e in periods
         )
         after = {p.name: f"{p.start:%H:%M}-{p.end:%H:%M}" for p in created}
+        _bump(canteen.pk)
         audit_record(actor=actor, action="canteen.periods", obj=canteen, region_path=canteen.region.path,
                      before=before, after=after, ip=ip)
     return created
@@ -140,6 +148,7 @@ def dish_save(*, actor, canteen_id: int, values: dict, dish_id: int | None = Non
         except IntegrityError as exc:
             raise _canteen_error("DISH_DUPLICATE_NAME", "菜单中已有同名菜品", "a dish with this name "
                                  "is on the menu", "name") from exc
+        _bump(canteen.pk)
         audit_record(actor=actor, action="dish.create" if before is None else "dish.update", obj=dish,
                      region_path=canteen.region.path, before=before, after=snapshot(dish, DISH_FIELDS), ip=ip)
     return dish

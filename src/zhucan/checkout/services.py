@@ -11,16 +11,19 @@ with the same body returns the original meal; the same key with another body is 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from zhucan.accounts.models import Terminal
-from zhucan.canteens.models import Canteen, CanteenStatus, Dish
-from zhucan.checkout import ledger
+from zhucan.canteens.models import Canteen, CanteenStatus
+from zhucan.checkout import fastpath, ledger
+from zhucan.checkout.context import canteen_context
 from zhucan.checkout.errors import INELIGIBLE_REASONS, REASON_ZH, checkout_error
-from zhucan.checkout.facts import canteen_facts, elder_facts, policy_for_canteen
+from zhucan.checkout.facts import elder_facts
 from zhucan.checkout.models import (
     BenefitLine,
     CanteenChain,
@@ -61,7 +64,7 @@ class TenderIn:
 
 @dataclass
 class PricedOrder:
-    items: list[tuple[Dish | None, str, int, int]]  # (dish, name, quantity, unit price fen)
+    items: list[tuple[int | None, str, int, int]]  # (dish id, name, quantity, unit price fen)
     gross_fen: int
 
 
@@ -105,15 +108,14 @@ def price_order(*, canteen: Canteen, lines: list[OrderLine], mode: str = Mode.LI
         qty = line.quantity
         if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_QUANTITY:
             raise checkout_error("BAD_QUANTITY", field="items")
-    items: list[tuple[Dish | None, str, int, int]] = []
+    items: list[tuple[int | None, str, int, int]] = []
     if mode == Mode.LIVE:
-        ids = {line.dish_id for line in lines}
-        dishes = {d.pk: d for d in Dish.objects.filter(canteen=canteen, active=True, pk__in=[i for i in ids if i])}
+        menu = canteen_context(canteen).dishes
         for line in lines:
-            dish = dishes.get(line.dish_id)
+            dish = menu.get(line.dish_id) if isinstance(line.dish_id, int) else None
             if dish is None:
                 raise checkout_error("DISH_NOT_ON_MENU", field="items", dish=line.dish_id or line.name or "?")
-            items.append((dish, dish.name, line.quantity, dish.price_fen))
+            items.append((line.dish_id, dish[0], line.quantity, dish[1]))
     else:
         for line in lines:
             price = line.unit_price_fen
@@ -125,19 +127,20 @@ def price_order(*, canteen: Canteen, lines: list[OrderLine], mode: str = Mode.LI
 
 
 def _check_canteen_open(canteen: Canteen, at: datetime) -> None:
-    if canteen.status != CanteenStatus.OPEN:
+    context = canteen_context(canteen)
+    if context.status != CanteenStatus.OPEN:
         raise checkout_error("CANTEEN_NOT_OPEN")
     local = at.astimezone(clock.LOCAL_TZ).time().replace(second=0, microsecond=0)
-    periods = list(canteen.periods.all())
-    if periods and not any(p.start <= local <= p.end for p in periods):
-        hours = "、".join(f"{p.get_name_display()}{p.start:%H:%M}–{p.end:%H:%M}" for p in periods)
+    periods = context.periods
+    if periods and not any(start <= local <= end for _n, _label, start, end in periods):
+        hours = "、".join(f"{label}{start:%H:%M}–{end:%H:%M}" for _n, label, start, end in periods)
         raise checkout_error("OUTSIDE_OPENING_HOURS", hours=hours)
 
 
 def _evaluate(canteen: Canteen, elder: Elder, at: datetime, gross_fen: int, usage: DayUsage) -> Quote:
+    context = canteen_context(canteen)
     try:
-        return evaluate(policy_for_canteen(canteen), elder_facts(elder), canteen_facts(canteen), at,
-                        amount_fen=gross_fen, usage=usage)
+        return evaluate(context.policy, elder_facts(elder), context.facts, at, amount_fen=gross_fen, usage=usage)
     except PolicyError as exc:
         raise checkout_error("INPUT_INVALID", detail=str(exc)) from exc
 
@@ -198,6 +201,9 @@ def _replay(canteen: Canteen, key: str, digest: str) -> Meal | None:
 
 def _lock_usage(elder: Elder, day) -> ElderDayUsage:
     """Create the day's usage row if missing, then lock it (SELECT … FOR UPDATE)."""
+    if fastpath.is_available():
+        row_id, usage = fastpath.lock_usage(elder.pk, day, DayUsage.empty(day).to_dict(), clock.now())
+        return ElderDayUsage(pk=row_id, elder=elder, local_date=day, usage=usage)
     ElderDayUsage.objects.bulk_create(
         [ElderDayUsage(elder=elder, local_date=day, usage=DayUsage.empty(day).to_dict(), updated_at=clock.now())],
         ignore_conflicts=True,
@@ -206,6 +212,9 @@ def _lock_usage(elder: Elder, day) -> ElderDayUsage:
 
 
 def _lock_chain(canteen: Canteen) -> CanteenChain:
+    if fastpath.is_available():
+        seq, head = fastpath.lock_chain(canteen.pk, ledger.GENESIS)
+        return CanteenChain(canteen=canteen, seq=seq, head_hash=head)
     CanteenChain.objects.bulk_create([CanteenChain(canteen=canteen)], ignore_conflicts=True)
     return CanteenChain.objects.select_for_update().get(canteen=canteen)
 
@@ -230,9 +239,11 @@ def _yuan(fen: int) -> str:
 
 def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, reverses: Meal | None,
            elder: Elder | None, identified_by: str, terminal: Terminal | None, cashier, at: datetime,
-           period: str, items: list[tuple[Dish | None, str, int, int]], lines: list[tuple[str, str, str, int]],
+           period: str, items: list[tuple[int | None, str, int, int]], lines: list[tuple[str, str, str, int]],
            tenders: list[TenderIn], gross: int, benefit: int, policy_id: str, policy_version: str,
-           explanation: tuple[str, str], usage_delta: dict, key: str, digest: str) -> Meal:
+           explanation: tuple[str, str], usage_delta: dict, key: str, digest: str,
+           usage: UsageUpdate | None) -> Meal:
+    """Append one record to the canteen's chain, with its usage update, in the caller's transaction."""
     seq = chain.seq + 1
     receipt_no = f"C{canteen.pk:05d}-{seq:08d}"
     at_iso = at.astimezone(clock.LOCAL_TZ).isoformat(timespec="seconds")
@@ -246,15 +257,38 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
         usage_delta=usage_delta,
     )
     digest_hash = ledger.record_hash(chain.head_hash, content)
-    meal = Meal.objects.create(
+    now = clock.now()
+    meal = Meal(
         canteen=canteen, terminal=terminal, cashier=cashier, elder=elder, kind=kind, mode=mode, reverses=reverses,
         identified_by=identified_by, receipt_no=receipt_no, at=at, local_date=clock.local_date(at), period=period,
         gross_fen=gross, benefit_fen=benefit, payable_fen=gross - benefit, policy_id=policy_id,
         policy_version=policy_version, explanation_zh=explanation[0][:500], explanation_en=explanation[1][:500],
         usage_delta=usage_delta, idempotency_key=key, request_digest=digest, chain_seq=seq,
-        prev_hash=chain.head_hash, record_hash=digest_hash, created_at=clock.now(),
+        prev_hash=chain.head_hash, record_hash=digest_hash, created_at=now,
     )
-    MealItem.objects.bulk_create(MealItem(meal=meal, dish=d, name=n, quantity=q, unit_price_fen=p, line_fen=q * p)
+    if fastpath.is_available():
+        meal.pk = fastpath.write({
+            "canteen": canteen.pk, "terminal": terminal.pk if terminal else None,
+            "cashier": cashier.pk if cashier else None, "elder": elder.pk if elder else None, "kind": kind,
+            "mode": mode, "reverses": reverses.pk if reverses else None, "identified_by": identified_by,
+            "receipt_no": receipt_no, "at": at, "local_date": meal.local_date, "period": period, "gross": gross,
+            "benefit": benefit, "payable": gross - benefit, "policy_id": policy_id, "policy_version": policy_version,
+            "expl_zh": meal.explanation_zh, "expl_en": meal.explanation_en, "usage_delta": json.dumps(usage_delta),
+            "key": key, "digest": digest, "seq": seq, "prev_hash": chain.head_hash, "record_hash": digest_hash,
+            "created_at": now,
+            "i_dish": [d for d, _n, _q, _p in items], "i_name": [n for _d, n, _q, _p in items],
+            "i_qty": [q for _d, _n, q, _p in items], "i_price": [p for _d, _n, _q, p in items],
+            "b_rule": [r for r, _l, _f, _a in lines], "b_layer": [layer for _r, layer, _f, _a in lines],
+            "b_funder": [f for _r, _l, f, _a in lines], "b_amount": [a for _r, _l, _f, a in lines],
+            "t_kind": [t.kind for t in tenders], "t_amount": [t.amount_fen for t in tenders],
+            "t_ref": [t.reference for t in tenders],
+            "u_id": usage.row.pk if usage else None, "u_usage": json.dumps(usage.usage if usage else {}),
+            "u_benefit": usage.benefit_fen if usage else 0, "u_meals": usage.meals if usage else 0,
+        })
+        meal._state.adding = False
+        return meal
+    meal.save(force_insert=True)
+    MealItem.objects.bulk_create(MealItem(meal=meal, dish_id=d, name=n, quantity=q, unit_price_fen=p, line_fen=q * p)
                                  for d, n, q, p in items)
     BenefitLine.objects.bulk_create(BenefitLine(meal=meal, rule_id=r, layer_id=layer, funder=f, amount_fen=a)
                                     for r, layer, f, a in lines)
@@ -262,7 +296,21 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
                                for t in tenders)
     chain.seq, chain.head_hash = seq, digest_hash
     chain.save(update_fields=["seq", "head_hash"])
+    if usage is not None:
+        ElderDayUsage.objects.filter(pk=usage.row.pk).update(
+            usage=usage.usage, benefit_fen=F("benefit_fen") + usage.benefit_fen, meals=F("meals") + usage.meals,
+            updated_at=now)
     return meal
+
+
+@dataclass(frozen=True)
+class UsageUpdate:
+    """The elder's day usage after this record, and the change to the row's running totals."""
+
+    row: ElderDayUsage
+    usage: dict
+    benefit_fen: int
+    meals: int
 
 
 def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine], idempotency_key: str,
@@ -311,14 +359,9 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
                 policy_id=quote.policy_id if quote else "", policy_version=quote.version_id if quote else "",
                 explanation=(quote.explanation_zh, quote.explanation_en) if quote else NON_ELDER_EXPLANATION,
                 usage_delta=quote.usage_delta.to_dict() if quote else {}, key=idempotency_key, digest=request_digest,
+                usage=UsageUpdate(usage_row, quote.usage_after.to_dict(), quote.benefit_fen, 1)
+                if usage_row is not None and quote is not None else None,
             )
-            if usage_row is not None and quote is not None:
-                after = quote.usage_after
-                usage_row.usage = after.to_dict()
-                usage_row.benefit_fen += quote.benefit_fen
-                usage_row.meals += 1
-                usage_row.updated_at = clock.now()
-                usage_row.save(update_fields=["usage", "benefit_fen", "meals", "updated_at"])
             if mismatch:
                 ReportMismatch.objects.create(
                     meal=meal, reported={"benefit_fen": reported, "payable_fen": order.gross_fen - reported},
@@ -355,14 +398,12 @@ def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_ke
             if Meal.objects.filter(reverses=original).exists():
                 raise checkout_error("MEAL_ALREADY_REVERSED")
             delta = DayUsage.from_dict(original.usage_delta) if original.usage_delta else None
+            usage = None
             if original.elder_id is not None and delta is not None:
                 row = _lock_usage(original.elder, original.local_date)
-                row.usage = DayUsage.from_dict(row.usage).reverse(delta).to_dict()
-                row.benefit_fen -= original.benefit_fen
-                row.meals -= 1
-                row.updated_at = clock.now()
-                row.save(update_fields=["usage", "benefit_fen", "meals", "updated_at"])
-            items = [(i.dish, i.name, -i.quantity, i.unit_price_fen) for i in original.items.all()]
+                usage = UsageUpdate(row, DayUsage.from_dict(row.usage).reverse(delta).to_dict(),
+                                    -original.benefit_fen, -1)
+            items = [(i.dish_id, i.name, -i.quantity, i.unit_price_fen) for i in original.items.all()]
             lines = [(b.rule_id, b.layer_id, b.funder, -b.amount_fen) for b in original.benefit_lines.all()]
             tenders = [TenderIn(t.kind, -t.amount_fen, t.reference) for t in original.tenders.all()]
             chain = _lock_chain(canteen)
@@ -375,7 +416,7 @@ def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_ke
                 policy_version=original.policy_version,
                 explanation=(f"{label} {original.receipt_no}{'：' + reason if reason else ''}",
                              f"{kind} of {original.receipt_no}{': ' + reason if reason else ''}"),
-                usage_delta=original.usage_delta, key=idempotency_key, digest=request_digest,
+                usage_delta=original.usage_delta, key=idempotency_key, digest=request_digest, usage=usage,
             )
     except IntegrityError:
         replay = _replay(canteen, idempotency_key, request_digest)
