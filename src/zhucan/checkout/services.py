@@ -39,7 +39,7 @@ from zhucan.checkout.models import (
 )
 from zhucan.core import clock
 from zhucan.elders.models import Elder
-from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
+from zhucan.policy import DayUsage, ElderFacts, PolicyError, Quote, evaluate
 
 MAX_QUANTITY = 99
 NON_ELDER_EXPLANATION = ("非老人顾客，按原价", "not an elder: full price")
@@ -137,10 +137,11 @@ def _check_canteen_open(canteen: Canteen, at: datetime) -> None:
         raise checkout_error("OUTSIDE_OPENING_HOURS", hours=hours)
 
 
-def _evaluate(canteen: Canteen, elder: Elder, at: datetime, gross_fen: int, usage: DayUsage) -> Quote:
+def _evaluate(canteen: Canteen, elder: Elder | ElderFacts, at: datetime, gross_fen: int, usage: DayUsage) -> Quote:
     context = canteen_context(canteen)
+    facts = elder if isinstance(elder, ElderFacts) else elder_facts(elder)
     try:
-        return evaluate(context.policy, elder_facts(elder), context.facts, at, amount_fen=gross_fen, usage=usage)
+        return evaluate(context.policy, facts, context.facts, at, amount_fen=gross_fen, usage=usage)
     except PolicyError as exc:
         raise checkout_error("INPUT_INVALID", detail=str(exc)) from exc
 
@@ -330,12 +331,13 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
     if mode == Mode.LIVE:
         _check_canteen_open(canteen, at)
     day = clock.local_date(at)
+    facts = elder_facts(elder) if elder is not None else None  # read before taking the row lock
     try:
         with transaction.atomic():
             quote, usage_row = None, None
             if elder is not None:
                 usage_row = _lock_usage(elder, day)
-                quote = _evaluate(canteen, elder, at, order.gross_fen, DayUsage.from_dict(usage_row.usage))
+                quote = _evaluate(canteen, facts, at, order.gross_fen, DayUsage.from_dict(usage_row.usage))
                 # A reported meal has already happened at the vendor's till: it is recorded and, if
                 # the vendor granted a benefit the policy does not, filed as a mismatch below.
                 if mode == Mode.LIVE and quote.benefit_fen == 0 and quote.reason_code in INELIGIBLE_REASONS:
