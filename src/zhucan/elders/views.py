@@ -145,6 +145,7 @@ def elder_reveal_id(request, elder_id: int):
 @require_POST
 @requires("elder", "verify")
 def elder_verify(request, elder_id: int):
+    selectors.elder_get(user=request.user, elder_id=elder_id, action="verify")  # not yours → 404
     form = VerifyForm(request.POST)
     if form.is_valid():
         try:
