@@ -1,0 +1,92 @@
+"""Money at the edges: yuan strings <-> integer fen, and half-up rounding of rates.
+
+The engine never uses floats for money. Yuan strings have at most two decimals; rates (a discount
+of ``"0.20"``) are kept as integer parts per ten thousand (basis points) so a percentage benefit is
+``(amount_fen * bp + 5000) // 10000`` — exact, rounded half up to the fen.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from .errors import InputError
+
+_YUAN_RE = re.compile(r"^\s*(\d+)(?:\.(\d{1,2}))?\s*$")
+_RATE_RE = re.compile(r"^\s*(\d+)(?:\.(\d{1,4}))?\s*$")
+
+BP_ONE = 10_000
+
+
+def parse_yuan(value: object, field: str = "amount") -> int:
+    """Parse a yuan amount (``"12.50"``, ``12``, ``Decimal('3.1')``) into integer fen.
+
+    Negative amounts, more than two decimals, floats that are not exact cents and anything that is
+    not a number raise :class:`InputError` naming ``field``.
+    """
+    if isinstance(value, bool):
+        raise InputError(field, f"expected a yuan amount, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise InputError(field, f"negative amount {value}")
+        return value * 100
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+    elif isinstance(value, float):
+        # Floats only arrive from spreadsheet-like inputs; accept them only if exact to the fen.
+        dec = Decimal(repr(value))
+        if dec != dec.quantize(Decimal("0.01")):
+            raise InputError(field, f"amount {value!r} has more than two decimals")
+        text = format(dec.quantize(Decimal("0.01")), "f")
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise InputError(field, f"expected a yuan amount as a string like \"12.50\", got {value!r}")
+    if text.strip().startswith("-"):
+        raise InputError(field, f"negative amount {text.strip()!r}")
+    m = _YUAN_RE.match(text)
+    if not m:
+        if re.match(r"^\s*\d+\.\d{3,}\s*$", text):
+            raise InputError(field, f"amount {text.strip()!r} has more than two decimals")
+        raise InputError(field, f"not a yuan amount: {text!r}")
+    whole, frac = m.group(1), (m.group(2) or "")
+    return int(whole) * 100 + int(frac.ljust(2, "0"))
+
+
+def format_fen(fen: int) -> str:
+    """Format integer fen as a yuan string with two decimals (``1234`` -> ``"12.34"``)."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def parse_rate(value: object, field: str = "rate") -> int:
+    """Parse a rate between 0 and 1 (``"0.20"``) into basis points (``2000``); at most 4 decimals."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise InputError(field, f"expected a rate like \"0.20\", got {value!r}")
+    text = repr(value) if isinstance(value, float) else str(value)
+    m = _RATE_RE.match(text)
+    if not m:
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            raise InputError(field, f"not a rate: {text!r}") from None
+        raise InputError(field, f"rate {text!r} must be between 0 and 1 with at most 4 decimals")
+    bp = int(m.group(1)) * BP_ONE + int((m.group(2) or "").ljust(4, "0"))
+    if bp > BP_ONE:
+        raise InputError(field, f"rate {text!r} is above 1")
+    return bp
+
+
+def apply_rate(amount_fen: int, bp: int) -> int:
+    """``amount_fen * bp / 10000`` rounded half up to the fen (policy-scenarios.md rounding rule)."""
+    return (amount_fen * bp + 5_000) // BP_ONE
+
+
+def bp_to_zhe(bp: int) -> str:
+    """A discount in basis points as the Chinese 折 label the elder knows (2000 -> ``8折``)."""
+    pay = BP_ONE - bp
+    if pay % 1000 == 0:
+        return f"{pay // 1000}折"
+    text = f"{pay / 1000:.3f}".rstrip("0").rstrip(".")
+    return f"{text}折"
