@@ -25,7 +25,7 @@ def canteen_list(*, user, action: str = "view", q: str = "", region_id: int | No
         qs = qs.filter(status=status)
     if area:
         qs = qs.filter(area=area)
-    return qs.annotate(dish_count=Count("dishes", filter=Q(dishes__active=True)))
+    return qs.annotate(dish_count=Count("dishes", filter=Q(dishes__active=True))).order_by("region__path", "name")
 
 
 def canteen_get(*, user, canteen_id: int, action: str = "view") -> Canteen:
