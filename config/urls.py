@@ -1,14 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from zhucan.api.main import api
+
 urlpatterns = [
     path("", include("zhucan.core.urls")),
     path("accounts/", include("zhucan.accounts.urls")),
     path("elders/", include("zhucan.elders.urls")),
     path("canteens/", include("zhucan.canteens.urls")),
     path("regions/", include("zhucan.regions.urls")),
+    path("checkout/", include("zhucan.checkout.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]
 
 handler403 = "zhucan.core.errorviews.forbidden"

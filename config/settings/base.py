@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "zhucan.canteens",
     "zhucan.elders",
     "zhucan.checkout",
+    "zhucan.api",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,18 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ZHUCAN_IMPORT_MAX_ROWS = 50_000
+ZHUCAN_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+# Where the cashier page prints receipts: tcp://host:9100, usb://vid:pid, serial:///dev/…, file:///…
+ZHUCAN_RECEIPT_PRINTER = env("ZHUCAN_RECEIPT_PRINTER", f"file://{VAR_DIR}/receipts/{{receipt_no}}.bin")
+
+# Integration API v1 (zhucan.api): body limit, signature clock window, nonce pruning, report-mode age.
+ZHUCAN_API_MAX_BODY_BYTES = 64 * 1024
+ZHUCAN_API_CLOCK_WINDOW_SECONDS = 300
+ZHUCAN_API_NONCE_PRUNE_PROBABILITY = 0.01
+ZHUCAN_API_REPORT_MAX_AGE_HOURS = 72
+
+# Simulated clock (training, benchmarks): an aware ISO moment the platform's time starts from.
+ZHUCAN_CLOCK_START = env("ZHUCAN_CLOCK_START") or None
 
 ZHUCAN_POLICY_DIR = Path(env("ZHUCAN_POLICY_DIR", str(BASE_DIR / "policies")))
 # District overlays (HZ-6) each city platform has enabled: {policy id: [overlay id, ...]}.

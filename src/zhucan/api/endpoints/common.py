@@ -1,0 +1,58 @@
+"""What every endpoint needs: the terminal and its canteen, the elder reference, idempotency."""
+
+from __future__ import annotations
+
+import re
+
+from zhucan.accounts.models import Terminal
+from zhucan.api import signing
+from zhucan.api.errors import api_error
+from zhucan.api.schemas import ElderRef
+from zhucan.api.selectors import Identified, elder_identify, remaining_now
+from zhucan.checkout.errors import checkout_error
+from zhucan.checkout.services import OrderLine, TenderIn
+
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,80}$")
+
+
+def terminal_of(request) -> Terminal:
+    return request.auth
+
+
+def identify(request, ref: ElderRef | None) -> Identified | None:
+    if ref is None:
+        return None
+    return elder_identify(canteen=terminal_of(request).canteen, card_number=ref.card_number,
+                          id_number=ref.id_number, elder_id=ref.elder_id, identified_by=ref.identified_by)
+
+
+def idempotency(request, operation: str) -> tuple[str, str]:
+    """(Idempotency-Key, request digest). The digest covers the operation and the canonical JSON body,
+    so a retry with the same body (whitespace and key order aside) is recognised."""
+    key = request.headers.get(signing.HEADER_IDEMPOTENCY, "").strip()
+    if not key:
+        raise checkout_error("IDEMPOTENCY_KEY_REQUIRED", field=signing.HEADER_IDEMPOTENCY)
+    if not _KEY_RE.match(key):
+        raise api_error("IDEMPOTENCY_KEY_INVALID", field=signing.HEADER_IDEMPOTENCY)
+    return key, signing.request_digest(operation, getattr(request, "api_json", None) or {})
+
+
+def tenders_in(tenders) -> list[TenderIn] | None:
+    if tenders is None:
+        return None
+    return [TenderIn(kind=t.kind, amount_fen=t.amount_fen, reference=t.reference) for t in tenders]
+
+
+def live_lines(items) -> list[OrderLine]:
+    return [OrderLine(dish_id=i.dish_id, quantity=i.quantity) for i in items]
+
+
+def report_lines(items) -> list[OrderLine]:
+    return [OrderLine(name=i.name, unit_price_fen=i.unit_price_fen, quantity=i.quantity) for i in items]
+
+
+def remaining_after(terminal: Terminal, result) -> list[dict]:
+    """Today's allowance after the meal; a replay or a reversal reads the current usage instead."""
+    if result.remaining or result.meal.elder_id is None:
+        return result.remaining
+    return remaining_now(canteen=terminal.canteen, elder=result.meal.elder)

@@ -1,0 +1,66 @@
+"""Quote → commit → void / refund (HZ-F4). Writes need an Idempotency-Key."""
+
+from __future__ import annotations
+
+from ninja import Router
+from ninja.responses import codes_4xx
+
+from zhucan.api.endpoints.common import (
+    idempotency,
+    identify,
+    live_lines,
+    remaining_after,
+    tenders_in,
+    terminal_of,
+)
+from zhucan.api.present import meal_answer, quote_answer
+from zhucan.api.schemas import CommitIn, ErrorOut, MealOut, QuoteIn, QuoteOut, ReverseIn
+from zhucan.checkout.models import IdentifiedBy, MealKind
+from zhucan.checkout.services import meal_commit, meal_quote, meal_reverse
+
+router = Router(tags=["meals"])
+
+
+@router.post("/meals/quote", response={200: QuoteOut, codes_4xx: ErrorOut}, summary="询价（只读）")
+def quote(request, payload: QuoteIn):
+    """Price the order from the canteen's menu and rate it with the city's policy; writes nothing."""
+    terminal = terminal_of(request)
+    found = identify(request, payload.elder)
+    q = meal_quote(canteen=terminal.canteen, elder=found.elder if found else None, lines=live_lines(payload.items))
+    return quote_answer(q)
+
+
+@router.post("/meals/commit", response={200: MealOut, codes_4xx: ErrorOut}, summary="结算（记账）")
+def commit(request, payload: CommitIn):
+    """Record the meal in one transaction. A retry with the same Idempotency-Key and body returns the
+    original receipt with `replayed: true`."""
+    terminal = terminal_of(request)
+    key, digest = idempotency(request, "commit")
+    found = identify(request, payload.elder)
+    result = meal_commit(
+        canteen=terminal.canteen, elder=found.elder if found else None, lines=live_lines(payload.items),
+        idempotency_key=key, request_digest=digest,
+        identified_by=found.identified_by if found else IdentifiedBy.NONE, terminal=terminal,
+        tenders=tenders_in(payload.tenders), expected_payable_fen=payload.expected_payable_fen,
+    )
+    return meal_answer(result.meal, replayed=result.replayed, remaining_entries=remaining_after(terminal, result))
+
+
+def _reverse(request, payload: ReverseIn, kind: str):
+    terminal = terminal_of(request)
+    key, digest = idempotency(request, kind)
+    result = meal_reverse(canteen=terminal.canteen, receipt_no=payload.receipt_no.strip(), kind=kind,
+                          idempotency_key=key, request_digest=digest, terminal=terminal, reason=payload.reason)
+    return meal_answer(result.meal, replayed=result.replayed, remaining_entries=remaining_after(terminal, result))
+
+
+@router.post("/meals/void", response={200: MealOut, codes_4xx: ErrorOut}, summary="撤销")
+def void(request, payload: ReverseIn):
+    """Cancel a meal of this canteen (a reversal entry; the elder's usage is given back exactly)."""
+    return _reverse(request, payload, MealKind.VOID)
+
+
+@router.post("/meals/refund", response={200: MealOut, codes_4xx: ErrorOut}, summary="退款")
+def refund(request, payload: ReverseIn):
+    """Refund a meal of this canteen (a reversal entry like void, recorded as a refund)."""
+    return _reverse(request, payload, MealKind.REFUND)

@@ -1,0 +1,216 @@
+"""Request and answer shapes of API v1. Requests take integer fen; answers give `*_fen` integers and
+`*_yuan` strings ("12.50"). Unknown request fields are refused (a typo in a money field must not
+pass silently)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import AwareDatetime, ConfigDict, Field, StrictInt, StrictStr
+
+Fen = Annotated[StrictInt, Field(ge=0, le=10_000_000, description="金额（分）")]
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ElderRef(In):
+    """Exactly one of card_number, id_number, elder_id."""
+
+    card_number: StrictStr | None = Field(None, max_length=32, description="市民卡/社保卡卡号")
+    id_number: StrictStr | None = Field(None, max_length=24, description="18位身份证号")
+    elder_id: StrictInt | None = Field(None, ge=1, description="老人档案号（识别接口返回的 elder_id）")
+    identified_by: Literal["card", "id_number", "elder_id", "qr", "face"] | None = Field(
+        None, description="仅与 elder_id 同用：终端此前以何种方式识别了老人（记入台账）")
+
+
+class IdentifyIn(ElderRef):
+    canteen_id: StrictInt | None = None
+
+
+class ItemIn(In):
+    dish_id: StrictInt = Field(..., description="菜单中的菜品编号")
+    quantity: StrictInt = Field(..., description="1–99")
+
+
+class TenderIn(In):
+    kind: Literal["cash", "card", "wechat", "alipay", "other"]
+    amount_fen: Fen
+    reference: StrictStr = Field("", max_length=64)
+
+
+class QuoteIn(In):
+    canteen_id: StrictInt | None = None
+    elder: ElderRef | None = Field(None, description="省略即非老人顾客（原价）")
+    items: list[ItemIn] = Field(..., max_length=100)
+
+
+class CommitIn(QuoteIn):
+    tenders: list[TenderIn] | None = Field(None, max_length=10, description="省略即现金付清应付金额")
+    expected_payable_fen: Fen | None = Field(None, description="询价时的应付金额；若优惠已变化则拒绝")
+
+
+class ReverseIn(In):
+    canteen_id: StrictInt | None = None
+    receipt_no: StrictStr = Field(..., min_length=1, max_length=32)
+    reason: StrictStr = Field("", max_length=100)
+
+
+class ReportItemIn(In):
+    name: StrictStr = Field(..., min_length=1, max_length=60)
+    quantity: StrictInt
+    unit_price_fen: Fen
+
+
+class ReportIn(In):
+    canteen_id: StrictInt | None = None
+    elder: ElderRef | None = None
+    items: list[ReportItemIn] = Field(..., max_length=100)
+    benefit_fen: Fen = Field(..., description="终端自行计算的优惠金额（分）")
+    tenders: list[TenderIn] | None = Field(None, max_length=10)
+    occurred_at: AwareDatetime | None = Field(None, description="用餐时刻（带时区）；省略即现在")
+
+
+# ------------------------------------------------------------------------------------------ answers
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    message_en: str
+    field: str | None = None
+    details: dict | None = None
+
+
+class EligibilityOut(Schema):
+    status: Literal["eligible", "limit_reached", "not_eligible", "unknown"]
+    reason_code: str | None = None
+    message: str
+    message_en: str
+
+
+class RemainingOut(Schema):
+    layer: str
+    name_zh: str
+    cap_fen: int | None = None
+    cap_yuan: str | None = None
+    remaining_fen: int | None = None
+    remaining_yuan: str | None = None
+    remaining_meals: int | None = None
+
+
+class ElderOut(Schema):
+    elder_id: int
+    name: str = Field(..., description="脱敏姓名，如 张*英")
+    age: int
+    id_number_masked: str
+    identified_by: str
+    eligibility: EligibilityOut
+    remaining: list[RemainingOut]
+
+
+class UsageOut(Schema):
+    elder_id: int
+    date: str
+    meals: int
+    benefit_used_fen: int
+    benefit_used_yuan: str
+    periods_used: dict[str, int]
+    remaining: list[RemainingOut]
+
+
+class DishOut(Schema):
+    dish_id: int
+    name: str
+    category: str
+    price_fen: int
+    price_yuan: str
+
+
+class PeriodOut(Schema):
+    name: str
+    name_zh: str
+    start: str
+    end: str
+
+
+class MenuOut(Schema):
+    canteen_id: int
+    canteen_name: str
+    status: str
+    dishes: list[DishOut]
+    periods: list[PeriodOut]
+
+
+class ItemOut(Schema):
+    dish_id: int | None
+    name: str
+    quantity: int
+    unit_price_fen: int
+    unit_price_yuan: str
+    line_fen: int
+    line_yuan: str
+
+
+class BenefitLineOut(Schema):
+    funder: str
+    rule_id: str
+    layer_id: str
+    amount_fen: int
+    amount_yuan: str
+
+
+class TenderOut(Schema):
+    kind: str
+    amount_fen: int
+    amount_yuan: str
+    reference: str
+
+
+class QuoteOut(Schema):
+    elder_id: int | None
+    items: list[ItemOut]
+    gross_fen: int
+    gross_yuan: str
+    benefit_fen: int
+    benefit_yuan: str
+    payable_fen: int
+    payable_yuan: str
+    benefit_lines: list[BenefitLineOut]
+    period: str | None
+    reason_code: str | None
+    explanation_zh: str
+    explanation_en: str
+    remaining: list[RemainingOut] = Field(..., description="本餐之后今日剩余优惠")
+
+
+class MealOut(Schema):
+    receipt_no: str
+    meal_id: int
+    kind: str
+    mode: str
+    reverses: str | None
+    at: datetime
+    local_date: str
+    period: str
+    elder_id: int | None
+    identified_by: str
+    items: list[ItemOut]
+    gross_fen: int
+    gross_yuan: str
+    benefit_fen: int
+    benefit_yuan: str
+    payable_fen: int
+    payable_yuan: str
+    benefit_lines: list[BenefitLineOut]
+    tenders: list[TenderOut]
+    policy_version: str
+    explanation_zh: str
+    explanation_en: str
+    remaining: list[RemainingOut] = Field(..., description="今日剩余优惠")
+    replayed: bool = Field(..., description="true：同一 Idempotency-Key 的重试，返回原结果")
+    accepted: bool | None = Field(None, description="上报模式：平台复核一致为 true，不一致为 false（已提交区县审核）")
+    mismatch_id: int | None = None

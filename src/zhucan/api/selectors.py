@@ -1,0 +1,155 @@
+"""Reads behind API v1: who is this elder (card, ID number, elder id), what may they still get
+today, what does the terminal's canteen sell. A terminal sees only elders of its own city; an elder
+elsewhere answers exactly like an unknown one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from zhucan.canteens.models import Canteen
+from zhucan.checkout.errors import REASON_ZH, checkout_error
+from zhucan.checkout.facts import canteen_facts, elder_facts, policy_for_canteen
+from zhucan.checkout.models import ElderDayUsage, IdentifiedBy
+from zhucan.checkout.services import remaining_allowance
+from zhucan.core import clock
+from zhucan.core.errors import DomainError
+from zhucan.elders.models import Elder
+from zhucan.elders.services import id_number_check, id_number_index
+from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
+from zhucan.regions.models import Level
+
+# A nominal price for the eligibility hint: only "would a meal now get a benefit" matters.
+_PROBE_FEN = 1000
+
+_LIMIT_MESSAGES = {
+    "PERIOD_ALREADY_USED": ("本时段优惠已使用，本餐按原价", "this period's benefit is used; full price now"),
+    "DAILY_CAP_REACHED": ("今日优惠额度已用完，本餐按原价", "today's benefit cap is reached; full price now"),
+    "DAILY_MEALS_USED": ("今日优惠餐次已用完，本餐按原价", "today's subsidised meals are used; full price now"),
+    "OUTSIDE_MEAL_PERIOD": ("当前不在优惠供餐时段", "outside the subsidised meal periods"),
+}
+
+
+@dataclass
+class Identified:
+    elder: Elder
+    identified_by: str
+
+
+def mask_name(name: str) -> str:
+    """张秀英 → 张*英, 张三 → 张*, 欧阳娜娜 → 欧**娜."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _city_elders(canteen: Canteen):
+    city = canteen.region.ancestor(Level.CITY)
+    qs = Elder.objects.select_related("community", "hukou_district").prefetch_related("tags")
+    return qs.filter(community__path__startswith=city.path) if city else qs.none()
+
+
+def elder_identify(*, canteen: Canteen, card_number: str | None = None, id_number: str | None = None,
+                   elder_id: int | None = None, identified_by: str | None = None) -> Identified:
+    """Find the elder by exactly one of card number (blind-indexed ID not needed), 18-digit ID
+    number (blind index, never decrypting the table) or elder id."""
+    given = [v for v in (card_number, id_number, elder_id) if v not in (None, "")]
+    if len(given) != 1:
+        raise DomainError(code="INPUT_INVALID", message_zh="请只提供市民卡号、身份证号、档案号中的一项",
+                          message_en="give exactly one of card_number, id_number, elder_id", field="elder",
+                          http_status=400)
+    elders = _city_elders(canteen)
+    if card_number:
+        elder = elders.filter(citizen_card_number=card_number.strip()).first()
+        if elder is None:
+            raise checkout_error("CARD_UNKNOWN", field="card_number")
+        return Identified(elder, IdentifiedBy.CARD)
+    if id_number:
+        number, _birth, _sex = id_number_check(id_number)
+        elder = elders.filter(id_number_index=id_number_index(number)).first()
+        if elder is None:
+            raise checkout_error("ELDER_NOT_FOUND", field="id_number")
+        return Identified(elder, IdentifiedBy.ID_NUMBER)
+    elder = elders.filter(pk=elder_id).first()
+    if elder is None:
+        raise checkout_error("ELDER_NOT_FOUND", field="elder_id")
+    return Identified(elder, identified_by or IdentifiedBy.ELDER_ID)
+
+
+def _usage(elder: Elder, at: datetime) -> tuple[DayUsage, ElderDayUsage | None]:
+    day = clock.local_date(at)
+    row = ElderDayUsage.objects.filter(elder=elder, local_date=day).first()
+    return (DayUsage.from_dict(row.usage) if row and row.usage else DayUsage.empty(day)), row
+
+
+def _probe(canteen: Canteen, elder: Elder, at: datetime, amount_fen: int, usage: DayUsage) -> Quote | None:
+    try:
+        return evaluate(policy_for_canteen(canteen), elder_facts(elder), canteen_facts(canteen), at,
+                        amount_fen=amount_fen, usage=usage)
+    except (PolicyError, DomainError):
+        return None
+
+
+def eligibility(*, canteen: Canteen, elder: Elder, at: datetime | None = None) -> dict:
+    """Would a meal at this canteen, now, get a benefit? A hint for the cashier, not a quote."""
+    at = at or clock.now()
+    usage, _row = _usage(elder, at)
+    quote = _probe(canteen, elder, at, _PROBE_FEN, usage)
+    if quote is None:
+        return {"status": "unknown", "reason_code": None, "message": "暂无法判断优惠资格",
+                "message_en": "eligibility cannot be determined now"}
+    if quote.benefit_fen > 0:
+        return {"status": "eligible", "reason_code": None, "message": "符合助餐优惠条件",
+                "message_en": "eligible for the meal benefit now"}
+    reason = quote.reason_code
+    if reason in _LIMIT_MESSAGES:
+        zh, en = _LIMIT_MESSAGES[reason]
+        return {"status": "limit_reached", "reason_code": reason, "message": zh, "message_en": en}
+    zh = REASON_ZH.get(reason or "", "不在本助餐点的优惠范围内")
+    return {"status": "not_eligible", "reason_code": reason, "message": f"不符合优惠条件：{zh}",
+            "message_en": f"not eligible: {reason}"}
+
+
+def remaining_now(*, canteen: Canteen, elder: Elder, at: datetime | None = None) -> list[dict]:
+    """Today's allowance left before the next meal (per policy layer)."""
+    at = at or clock.now()
+    usage, _row = _usage(elder, at)
+    quote = _probe(canteen, elder, at, 0, usage)
+    return remaining_allowance(quote) if quote else []
+
+
+def elder_usage_today(*, canteen: Canteen, elder: Elder, at: datetime | None = None) -> dict:
+    at = at or clock.now()
+    usage, row = _usage(elder, at)
+    periods: dict[str, int] = {}
+    for layer in (usage.to_dict().get("layers") or {}).values():
+        for name, count in (layer.get("periods") or {}).items():
+            periods[name] = max(periods.get(name, 0), count)
+    return {
+        "elder_id": elder.pk,
+        "date": clock.local_date(at).isoformat(),
+        "meals": row.meals if row else 0,
+        "benefit_used_fen": row.benefit_fen if row else 0,
+        "periods_used": periods,
+        "remaining": remaining_now(canteen=canteen, elder=elder, at=at),
+    }
+
+
+def canteen_menu(*, canteen: Canteen) -> dict:
+    return {
+        "canteen_id": canteen.pk,
+        "canteen_name": canteen.name,
+        "status": canteen.status,
+        "dishes": [
+            {"dish_id": d.pk, "name": d.name, "category": d.category, "price_fen": d.price_fen}
+            for d in canteen.dishes.filter(active=True).order_by("sort_order", "name")
+        ],
+        "periods": [
+            {"name": p.name, "name_zh": str(p.get_name_display()), "start": f"{p.start:%H:%M}",
+             "end": f"{p.end:%H:%M}"}
+            for p in canteen.periods.order_by("start")
+        ],
+    }
