@@ -10,6 +10,8 @@ def console(request):
         return {}
     nav = [(_("首页"), "core:home", None)]
     nav += [
+        (_("收银台"), "checkout:cashier", ("meal", "create")),
+        (_("实时就餐"), "checkout:live", ("meal", "view")),
         (_("老年人档案"), "elders:list", ("elder", "view")),
         (_("助餐点"), "canteens:list", ("canteen", "view")),
         (_("行政区划"), "regions:tree", ("region", "view")),

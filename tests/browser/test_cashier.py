@@ -1,0 +1,151 @@
+"""Issue 4, Done when: card checkout end to end in real headless Chromium — a cashier presses dish
+keys, a card reader types the card number + Enter, the quote shows in large type, Enter confirms, the
+receipt number appears and the receipt file is written, and a district administrator's live feed
+(another browser context) shows the meal within a few seconds. Time is real here, so the canteen's
+periods cover the whole day."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = pytest.mark.browser
+
+CARD = "330100000077"
+SCREENSHOT = Path("/tmp/zhucan-cashier.png")
+
+
+@pytest.fixture
+def till_world(transactional_db, monkeypatch, settings, tmp_path):
+    """Committed data the live server thread can see: 北山 canteen with a menu open all day, its
+    cashier, the 西湖区 administrator, an 80-year-old elder with a citizen card."""
+    import tests.conftest as base
+    from zhucan.canteens.models import Dish
+    from zhucan.canteens.services import canteen_set_periods
+
+    monkeypatch.setattr(base, "_seq", iter(range(1, 500)))
+    settings.ZHUCAN_RECEIPT_PRINTER = f"file://{tmp_path}/receipts/{{receipt_no}}.bin"
+    w = SimpleNamespace(receipts=tmp_path / "receipts", password=base.PASSWORD)
+    hz = base.make_region("330100", "杭州市", "city")
+    hz.policy_id = "hangzhou"
+    hz.save()
+    xihu = base.make_region("330106", "西湖区", "district", hz, "urban")
+    sub = base.make_region("330106001", "北山街道", "subdistrict", xihu)
+    community = base.make_region("330106001001", "保俶社区", "community", sub)
+    w.canteen = base.make_canteen(sub, "北山长者食堂")
+    canteen_set_periods(actor=base._system_user(), canteen_id=w.canteen.pk, periods=[
+        ("breakfast", time(0, 0), time(9, 59)), ("lunch", time(10, 0), time(15, 59)),
+        ("dinner", time(16, 0), time(23, 59))])
+    for i, (name, price) in enumerate([("营养套餐", 1500), ("米饭", 100), ("红烧肉", 2000), ("青菜豆腐", 600)]):
+        Dish.objects.create(canteen=w.canteen, name=name, price_fen=price, sort_order=i)
+    w.cashier = base.make_user("beishan_cashier", "cashier", canteen=w.canteen)
+    w.admin = base.make_user("xihu_admin", "district_admin", region=xihu)
+    w.elder = base.make_elder(community, name="张秀英", birth=date(1945, 3, 15), citizen_card_number=CARD)
+    return w
+
+
+def _logged_in_page(browser, live_server, user, password):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    return context, page
+
+
+def test_card_checkout_end_to_end(till_world, browser, live_server):
+    from playwright.sync_api import expect
+
+    from zhucan.checkout.models import Meal
+
+    w = till_world
+    feed_context, feed = _logged_in_page(browser, live_server, w.admin, w.password)
+    feed.get_by_role("link", name="实时就餐").click()
+    expect(feed.get_by_role("heading", name=re.compile("实时就餐"))).to_be_visible()
+    expect(feed.locator("#feed-empty")).to_be_visible()
+
+    context, page = _logged_in_page(browser, live_server, w.cashier, w.password)
+    page.get_by_role("link", name="收银台").click()
+    ident = page.locator("#pos-ident")
+    expect(ident).to_be_focused()
+    rows = page.locator("#pos-state table.order tbody tr")
+
+    # Dish keys: 1 = 营养套餐, 2 = 米饭; "+" and "−" change the quantity of the last line.
+    page.keyboard.press("1")
+    expect(rows.first).to_contain_text("营养套餐")
+    page.keyboard.press("2")
+    expect(rows).to_have_count(2)
+    page.keyboard.press("+")
+    expect(rows.nth(1).locator("td.qty b")).to_have_text("2")
+    page.keyboard.press("-")
+    expect(rows.nth(1).locator("td.qty b")).to_have_text("1")
+    expect(page.locator("#pos-state .gross")).to_have_text("¥16.00")
+    expect(ident).to_be_focused()
+
+    # The card reader types the number and Enter (a keyboard wedge: fast keystrokes).
+    page.keyboard.type(CARD)
+    page.keyboard.press("Enter")
+    quote = page.locator("#pos-state .quote")
+    expect(quote).to_be_visible()
+    expect(page.locator("#pos-state .pos-customer .who")).to_have_text("张*英")
+    expect(quote.locator(".payable b")).to_have_text("¥11.20")  # 16.00 at 7折 (HZ-2)
+    expect(quote.locator(".benefit b")).to_have_text("¥4.80")
+    expect(quote.locator(".explain")).to_contain_text("7折")
+    expect(quote).to_contain_text("剩余 15.20 元")
+    payable_px = float(quote.locator(".payable b").evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    explain_px = float(quote.locator(".explain").evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    assert payable_px >= 56 and explain_px >= 22, (payable_px, explain_px)
+    expect(ident).to_be_focused()
+    expect(ident).to_have_value("")
+    assert Meal.objects.count() == 0
+    page.screenshot(path=str(SCREENSHOT))
+
+    # Enter confirms; the receipt number appears and the receipt file is printed.
+    page.keyboard.press("Enter")
+    receipt_no = page.locator("#pos-receipt .receipt-no")
+    expect(receipt_no).to_have_text(re.compile(r"^C\d{5}-\d{8}$"))
+    expect(page.locator("#pos-state .pos-msg.ok")).to_contain_text("已收款 11.20 元")
+    expect(page.locator("#pos-receipt .receipt-text")).to_contain_text("北山长者食堂")
+    meal = Meal.objects.get()
+    assert receipt_no.inner_text() == meal.receipt_no and meal.cashier_id == w.cashier.pk
+    printed = (w.receipts / f"{meal.receipt_no}.bin").read_bytes()
+    assert meal.receipt_no.encode() in printed and "营养套餐".encode("gb18030") in printed
+    expect(rows).to_have_count(1)  # the empty-order row: ready for the next customer
+    expect(ident).to_be_focused()
+    page.screenshot(path="/tmp/zhucan-cashier-receipt.png")
+
+    # The district's live feed shows it within a few seconds (HTMX polling every 2 s).
+    feed_row = feed.locator(f'#feed-rows tr[data-id="{meal.pk}"]')
+    expect(feed_row).to_be_visible(timeout=6_000)
+    expect(feed_row).to_contain_text("张*英")
+    expect(feed_row).to_contain_text("11.20")
+    expect(feed.locator("#feed-stats .stats .value").first).to_have_text("1")
+    expect(feed.locator("#feed-empty")).to_be_hidden()
+    feed.screenshot(path="/tmp/zhucan-live.png", full_page=True)
+
+    # F9 → Enter voids the last meal; the reversal reaches the feed too and the count drops.
+    page.keyboard.press("3")
+    expect(rows.first).to_contain_text("红烧肉")
+    page.keyboard.press("Escape")
+    expect(rows.first).to_contain_text("按菜品键点餐")
+    page.keyboard.press("F9")
+    expect(page.locator("#pos-state .void-confirm")).to_contain_text(meal.receipt_no)
+    page.keyboard.press("Enter")
+    expect(page.locator("#pos-state .pos-msg.ok")).to_contain_text(f"已撤销 {meal.receipt_no}")
+    expect(feed.locator("#feed-rows tr.void")).to_have_count(1, timeout=6_000)
+    expect(feed.locator("#feed-stats .stats .value").first).to_have_text("0")
+    assert Meal.objects.count() == 2
+    context.close()
+    feed_context.close()
