@@ -31,7 +31,7 @@ def make_elder(community, *, birth=date(1945, 3, 15), sex="F", name="测试老�
     """An elder registered through the service (encrypted ID, blind index, audit row)."""
     from zhucan.elders.services import ElderData, elder_register
 
-    number = make_id_number(community.code[:6], birth, next(_seq) % 999 or 1, sex)
+    number = make_id_number(community.code[:6], birth, next(_seq) % 500, sex)
     data = ElderData(name=name, id_number=number, community=community, **extra)
     elder = elder_register(actor=actor or _system_user(), data=data)
     elder.plain_id_number = number

@@ -75,7 +75,7 @@ def user_create(*, actor, username: str, password: str, role: str, region: Regio
 def user_update(*, actor, user_id: int, role: str, region: Region | None, canteen: Canteen | None,
                 display_name: str, phone: str, is_active: bool, ip: str | None = None) -> User:
     with transaction.atomic():
-        user = get_scoped(User.objects.select_for_update(), actor, "change", pk=user_id,
+        user = get_scoped(User.objects.select_for_update(of=("self",)), actor, "change", pk=user_id,
                           what_zh="用户", what_en="user")
         if user.pk == actor.pk and (role != user.role or not is_active):
             raise _err("USER_SELF_DEMOTION", "不能修改自己的角色或停用自己", "you cannot change your own "

@@ -70,7 +70,7 @@ def canteen_create(*, actor, values: dict, ip: str | None = None) -> Canteen:
 def canteen_update(*, actor, canteen_id: int, values: dict, ip: str | None = None) -> Canteen:
     """Change a canteen. Canteen managers change only their operational fields."""
     with transaction.atomic():
-        canteen = get_scoped(Canteen.objects.select_for_update(), actor, "change", pk=canteen_id,
+        canteen = get_scoped(Canteen.objects.select_for_update(of=("self",)), actor, "change", pk=canteen_id,
                              what_zh="助餐点", what_en="canteen")
         allowed = set(OPERATIONAL_FIELDS)
         if has_perm(actor, "canteen", "change_registration"):
@@ -107,7 +107,7 @@ def canteen_set_periods(*, actor, canteen_id: int, periods: list[tuple[str, time
         if start <= end:
             raise _canteen_error("PERIOD_OVERLAP", "供餐时段不能重叠", "periods overlap", f"periods.{name}")
     with transaction.atomic():
-        canteen = get_scoped(Canteen.objects.select_for_update(), actor, "change", pk=canteen_id,
+        canteen = get_scoped(Canteen.objects.select_for_update(of=("self",)), actor, "change", pk=canteen_id,
                              what_zh="助餐点", what_en="canteen")
         before = {p.name: f"{p.start:%H:%M}-{p.end:%H:%M}" for p in canteen.periods.all()}
         canteen.periods.all().delete()
@@ -136,7 +136,7 @@ def dish_save(*, actor, canteen_id: int, values: dict, dish_id: int | None = Non
         if dish_id is None:
             dish, before = Dish(canteen=canteen), None
         else:
-            dish = get_scoped(Dish.objects.select_for_update(), actor, "change", pk=dish_id,
+            dish = get_scoped(Dish.objects.select_for_update(of=("self",)), actor, "change", pk=dish_id,
                               canteen=canteen, what_zh="菜品", what_en="dish")
             before = snapshot(dish, DISH_FIELDS)
         for key in DISH_FIELDS:

@@ -138,7 +138,7 @@ def elder_register(*, actor, data: ElderData, ip: str | None = None) -> Elder:
 def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None) -> Elder:
     """Change an elder's record. A changed ID number is re-validated, re-encrypted, re-indexed."""
     with transaction.atomic():
-        elder = get_scoped(Elder.objects.select_for_update(), actor, "change", pk=elder_id,
+        elder = get_scoped(Elder.objects.select_for_update(of=("self",)), actor, "change", pk=elder_id,
                            what_zh="老人档案", what_en="elder")
         before = snapshot(elder, AUDITED_FIELDS)
         if not data.name.strip():
@@ -174,7 +174,7 @@ def elder_verify(*, actor, elder_id: int, approve: bool, reason: str = "", ip: s
     if not approve and not reason:
         raise errors.rejection_needs_reason()
     with transaction.atomic():
-        elder = get_scoped(Elder.objects.select_for_update(), actor, "verify", pk=elder_id,
+        elder = get_scoped(Elder.objects.select_for_update(of=("self",)), actor, "verify", pk=elder_id,
                            what_zh="老人档案", what_en="elder")
         before = snapshot(elder, ["verification", "verification_reason"])
         elder.verification = Verification.VERIFIED if approve else Verification.REJECTED
