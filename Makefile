@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zhucan
+# The demo runs on a simulated clock starting at today's 11:00 (Asia/Shanghai) so that the cashier
+# page sells inside the lunch period whenever the demo is shown. DEMO_CLOCK=real uses real time.
+DEMO_CLOCK ?= 11:00
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-sqlite test-postgres lint venv system-deps bench messages clean
@@ -41,7 +44,9 @@ demo: venv
 	$(BIN)/zhucan migrate --noinput -v0
 	$(BIN)/zhucan seed_demo
 	@echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; stop with Ctrl-C)"
-	$(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
+	@if [ "$(DEMO_CLOCK)" = real ]; then start=""; else \
+	  start="$$(TZ=Asia/Shanghai date +%Y-%m-%d)T$(DEMO_CLOCK):00+08:00"; echo "Demo clock starts at $$start"; fi; \
+	ZHUCAN_CLOCK_START="$$start" $(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
 
 lint: venv
 	$(BIN)/ruff check .

@@ -14,6 +14,8 @@ def _required(name: str) -> str:
 
 
 DEBUG = False
+if env("ZHUCAN_CLOCK_START") and not env_bool("ZHUCAN_ALLOW_SIMULATED_CLOCK", False):
+    raise ImproperlyConfigured("ZHUCAN_CLOCK_START (a simulated clock) is not allowed in production")
 SECRET_KEY = _required("ZHUCAN_SECRET_KEY")
 ZHUCAN_DATA_KEY = _required("ZHUCAN_DATA_KEY")
 ZHUCAN_INDEX_KEY = _required("ZHUCAN_INDEX_KEY")

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
+from django.db import connection
 from ninja.security.base import AuthBase
 
 from zhucan.accounts.models import Terminal, TerminalNonce
@@ -57,12 +57,17 @@ def _read_body(request) -> bytes:
     return body
 
 
+_NONCE_SQL = (f"INSERT INTO {TerminalNonce._meta.db_table} (terminal_id, nonce, seen_at) VALUES (%s, %s, %s) "
+              "ON CONFLICT (terminal_id, nonce) DO NOTHING RETURNING id")
+
+
 def _record_nonce(terminal: Terminal, nonce: str, now) -> None:
-    try:
-        with transaction.atomic():
-            TerminalNonce.objects.create(terminal=terminal, nonce=nonce, seen_at=now)
-    except IntegrityError:
-        raise api_error("NONCE_REUSED") from None
+    """One statement: a nonce seen before inserts nothing (the unique constraint decides)."""
+    with connection.cursor() as cur:
+        cur.execute(_NONCE_SQL, [terminal.pk, nonce, connection.ops.adapt_datetimefield_value(now)])
+        inserted = cur.fetchone()
+    if inserted is None:
+        raise api_error("NONCE_REUSED")
     # A nonce older than twice the window cannot come back: its request's timestamp is stale by then.
     if random.random() < float(getattr(settings, "ZHUCAN_API_NONCE_PRUNE_PROBABILITY", 0.01)):
         TerminalNonce.objects.filter(seen_at__lt=now - timedelta(seconds=2 * clock_window_seconds() + 60)).delete()

@@ -47,7 +47,8 @@ def quote_answer(q: MealQuote) -> dict:
 
 
 def meal_answer(meal: Meal, *, replayed: bool, remaining_entries: list[dict]) -> dict:
-    mismatch_id = ReportMismatch.objects.filter(meal=meal).values_list("pk", flat=True).first()
+    mismatch_id = (ReportMismatch.objects.filter(meal=meal).values_list("pk", flat=True).first()
+                   if meal.mode == "report" else None)
     return {
         "receipt_no": meal.receipt_no,
         "meal_id": meal.pk,
@@ -59,13 +60,13 @@ def meal_answer(meal: Meal, *, replayed: bool, remaining_entries: list[dict]) ->
         "period": meal.period,
         "elder_id": meal.elder_id,
         "identified_by": meal.identified_by,
-        "items": [_item(i.dish_id, i.name, i.quantity, i.unit_price_fen) for i in meal.items.order_by("id")],
+        "items": [_item(i.dish_id, i.name, i.quantity, i.unit_price_fen) for i in meal.rows("items")],
         **_money(meal.gross_fen, meal.benefit_fen, meal.payable_fen),
         "benefit_lines": [{"funder": b.funder, "rule_id": b.rule_id, "layer_id": b.layer_id,
                            "amount_fen": b.amount_fen, "amount_yuan": yuan(b.amount_fen)}
-                          for b in meal.benefit_lines.order_by("id")],
+                          for b in meal.rows("benefit_lines")],
         "tenders": [{"kind": t.kind, "amount_fen": t.amount_fen, "amount_yuan": yuan(t.amount_fen),
-                     "reference": t.reference} for t in meal.tenders.order_by("id")],
+                     "reference": t.reference} for t in meal.rows("tenders")],
         "policy_version": meal.policy_version,
         "explanation_zh": meal.explanation_zh,
         "explanation_en": meal.explanation_en,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from zhucan.canteens.models import Canteen
+from zhucan.checkout.context import canteen_context
 from zhucan.checkout.errors import REASON_ZH, checkout_error
 from zhucan.checkout.facts import canteen_facts, elder_facts, policy_for_canteen
 from zhucan.checkout.models import ElderDayUsage, IdentifiedBy
@@ -17,7 +18,6 @@ from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
 from zhucan.elders.services import id_number_check, id_number_index
 from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
-from zhucan.regions.models import Level
 
 # A nominal price for the eligibility hint: only "would a meal now get a benefit" matters.
 _PROBE_FEN = 1000
@@ -47,9 +47,9 @@ def mask_name(name: str) -> str:
 
 
 def _city_elders(canteen: Canteen):
-    city = canteen.region.ancestor(Level.CITY)
+    city_path = canteen_context(canteen).city_path
     qs = Elder.objects.select_related("community", "hukou_district").prefetch_related("tags")
-    return qs.filter(community__path__startswith=city.path) if city else qs.none()
+    return qs.filter(community__path__startswith=city_path) if city_path else qs.none()
 
 
 def elder_identify(*, canteen: Canteen, card_number: str | None = None, id_number: str | None = None,

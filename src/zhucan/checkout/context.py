@@ -13,6 +13,7 @@ from threading import Lock
 from zhucan.canteens.models import Canteen
 from zhucan.checkout.facts import canteen_facts, policy_for_canteen
 from zhucan.policy import CanteenFacts, Policy
+from zhucan.regions.models import Level
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class CanteenContext:
     facts: CanteenFacts
     periods: tuple[tuple[str, str, time, time], ...]  # (name, label, start, end)
     dishes: dict[int, tuple[str, int]]  # active dishes: id -> (name, price fen)
+    city_path: str  # the canteen's city in the tree: whose elders it serves (HZ-5: city-wide)
 
 
 _cache: dict[int, CanteenContext] = {}
@@ -37,8 +39,9 @@ def canteen_context(canteen: Canteen) -> CanteenContext:
         return cached
     periods = tuple((p.name, p.get_name_display(), p.start, p.end) for p in canteen.periods.all())
     dishes = {d.pk: (d.name, d.price_fen) for d in canteen.dishes.filter(active=True)}
+    city = canteen.region.ancestor(Level.CITY)
     context = CanteenContext(canteen.pk, version, canteen.status, policy_for_canteen(canteen),
-                             canteen_facts(canteen), periods, dishes)
+                             canteen_facts(canteen), periods, dishes, city.path if city else "")
     with _lock:
         _cache[canteen.pk] = context
     return context

@@ -94,6 +94,14 @@ class Meal(models.Model):
     def __str__(self) -> str:
         return self.receipt_no
 
+    def rows(self, relation: str) -> list:
+        """Items, benefit lines or tenders in the order written — from memory right after the
+        commit wrote them (services._remember_rows), else from the database."""
+        cached = getattr(self, "_prefetched_objects_cache", {})
+        if relation in cached:
+            return list(cached[relation])
+        return list(getattr(self, relation).order_by("id"))
+
 
 class MealItem(models.Model):
     meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="items")

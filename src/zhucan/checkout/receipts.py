@@ -45,7 +45,7 @@ def receipt_from_meal(meal, remaining: list[dict] | None = None) -> ReceiptData:
     `remaining` is today's allowance after this meal (CommitResult.remaining); None prints no
     allowance section (e.g. a reprint, where "today's remaining" may no longer be true)."""
     by_funder: dict[str, int] = {}
-    for line in meal.benefit_lines.order_by("id"):
+    for line in meal.rows("benefit_lines"):
         by_funder[line.funder] = by_funder.get(line.funder, 0) + line.amount_fen
     order = {code: i for i, code in enumerate(FUNDER_ORDER)}
     funders = sorted(by_funder, key=lambda code: (order.get(code, len(order)), code))
@@ -56,11 +56,11 @@ def receipt_from_meal(meal, remaining: list[dict] | None = None) -> ReceiptData:
         kind=meal.kind,
         reverses_receipt_no=meal.reverses.receipt_no if meal.reverses_id else "",
         elder_label=mask_name(meal.elder.name) if meal.elder_id else "",
-        items=[(i.name, i.quantity, i.unit_price_fen, i.line_fen) for i in meal.items.order_by("id")],
+        items=[(i.name, i.quantity, i.unit_price_fen, i.line_fen) for i in meal.rows("items")],
         gross_fen=meal.gross_fen,
         benefit_by_funder=[(code, by_funder[code]) for code in funders if by_funder[code]],
         payable_fen=meal.payable_fen,
-        tenders=[(t.kind, t.amount_fen) for t in meal.tenders.order_by("id")],
+        tenders=[(t.kind, t.amount_fen) for t in meal.rows("tenders")],
         remaining=[dict(entry) for entry in remaining or []],
         explanation_zh=meal.explanation_zh,
     )

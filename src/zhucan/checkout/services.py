@@ -259,6 +259,9 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
     )
     digest_hash = ledger.record_hash(chain.head_hash, content)
     now = clock.now()
+    written_items = [MealItem(dish_id=d, name=n, quantity=q, unit_price_fen=p, line_fen=q * p) for d, n, q, p in items]
+    written_lines = [BenefitLine(rule_id=r, layer_id=layer, funder=f, amount_fen=a) for r, layer, f, a in lines]
+    written_tenders = [Tender(kind=t.kind, amount_fen=t.amount_fen, reference=t.reference) for t in tenders]
     meal = Meal(
         canteen=canteen, terminal=terminal, cashier=cashier, elder=elder, kind=kind, mode=mode, reverses=reverses,
         identified_by=identified_by, receipt_no=receipt_no, at=at, local_date=clock.local_date(at), period=period,
@@ -287,14 +290,15 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
             "u_benefit": usage.benefit_fen if usage else 0, "u_meals": usage.meals if usage else 0,
         })
         meal._state.adding = False
+        _remember_rows(meal, written_items, written_lines, written_tenders)
         return meal
     meal.save(force_insert=True)
-    MealItem.objects.bulk_create(MealItem(meal=meal, dish_id=d, name=n, quantity=q, unit_price_fen=p, line_fen=q * p)
-                                 for d, n, q, p in items)
-    BenefitLine.objects.bulk_create(BenefitLine(meal=meal, rule_id=r, layer_id=layer, funder=f, amount_fen=a)
-                                    for r, layer, f, a in lines)
-    Tender.objects.bulk_create(Tender(meal=meal, kind=t.kind, amount_fen=t.amount_fen, reference=t.reference)
-                               for t in tenders)
+    for row in written_items + written_lines + written_tenders:
+        row.meal = meal
+    MealItem.objects.bulk_create(written_items)
+    BenefitLine.objects.bulk_create(written_lines)
+    Tender.objects.bulk_create(written_tenders)
+    _remember_rows(meal, written_items, written_lines, written_tenders)
     chain.seq, chain.head_hash = seq, digest_hash
     chain.save(update_fields=["seq", "head_hash"])
     if usage is not None:
@@ -302,6 +306,18 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
             usage=usage.usage, benefit_fen=F("benefit_fen") + usage.benefit_fen, meals=F("meals") + usage.meals,
             updated_at=now)
     return meal
+
+
+def _remember_rows(meal: Meal, items: list, lines: list, tenders: list) -> None:
+    """Attach the rows just written as the meal's prefetched relations, so that the receipt and
+    the API answer read them without another round trip."""
+    cache = {}
+    for relation, model, rows in (("items", MealItem, items), ("benefit_lines", BenefitLine, lines),
+                                  ("tenders", Tender, tenders)):
+        qs = model.objects.filter(meal=meal)
+        qs._result_cache, qs._prefetch_done = rows, True
+        cache[relation] = qs
+    meal._prefetched_objects_cache = cache
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,32 @@ system time directly.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
+_offset: timedelta | None = None
+
+
+def _configured_offset() -> timedelta:
+    """A simulated clock for training sessions and benchmarks outside meal hours: with
+    ZHUCAN_CLOCK_START set (an aware ISO moment), time starts there and flows at the real rate.
+    The production settings refuse it."""
+    global _offset
+    if _offset is None:
+        start = getattr(settings, "ZHUCAN_CLOCK_START", None)
+        _offset = (datetime.fromisoformat(start) - timezone.now()) if start else timedelta(0)
+    return _offset
+
+
 def now() -> datetime:
-    return timezone.now()
+    offset = _configured_offset()
+    return timezone.now() + offset if offset else timezone.now()
 
 
 def local_now() -> datetime:

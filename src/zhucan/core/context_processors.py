@@ -20,4 +20,13 @@ def console(request):
     ]
     items = [{"label": label, "url": reverse(name)} for label, name, perm in nav
              if perm is None or has_perm(user, *perm)]
-    return {"console_nav": items}
+    return {"console_nav": items, "simulated_clock": _simulated_clock()}
+
+
+def _simulated_clock() -> str:
+    """'11:03' when the platform runs on a simulated clock (demo, training), else ''."""
+    from django.conf import settings
+
+    from zhucan.core import clock
+
+    return f"{clock.local_now():%H:%M}" if getattr(settings, "ZHUCAN_CLOCK_START", None) else ""
