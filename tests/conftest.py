@@ -115,6 +115,7 @@ def frozen_clock(monkeypatch):
 
     def freeze(moment: datetime):
         monkeypatch.setattr(clock, "now", lambda: moment)
+        monkeypatch.setattr(clock, "real_now", lambda: moment)
         return moment
 
     return freeze

@@ -21,7 +21,7 @@ def _keys(username: str, ip: str | None) -> list[str]:
 
 def locked_until(username: str, ip: str | None):
     """The moment the lock lifts, if any key is locked now; else None."""
-    now = clock.now()
+    now = clock.real_now()
     rows = LoginThrottle.objects.filter(key__in=_keys(username, ip), locked_until__gt=now)
     return max((r.locked_until for r in rows), default=None)
 
@@ -30,7 +30,7 @@ def record_failure(username: str, ip: str | None) -> None:
     limit = settings.ZHUCAN_LOGIN_MAX_FAILURES
     # The IP key tolerates more failures: one office may share an address.
     limits = {"user": limit, "ip": limit * 4}
-    now = clock.now()
+    now = clock.real_now()
     window = timedelta(minutes=settings.ZHUCAN_LOGIN_LOCK_MINUTES)
     with transaction.atomic():
         for key in _keys(username, ip):

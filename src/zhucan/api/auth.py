@@ -95,7 +95,7 @@ def authenticate_request(request) -> Terminal:
     terminal = Terminal.objects.select_related("canteen", "canteen__region").filter(key_id=key_id[:40]).first()
     if terminal is None:
         raise api_error("TERMINAL_UNKNOWN")
-    now = clock.now()
+    now = clock.real_now()
     window = clock_window_seconds()
     if not timestamp.isdigit() or abs(int(timestamp) - now.timestamp()) > window:
         raise api_error("TIMESTAMP_STALE", window=window)

@@ -29,6 +29,12 @@ def _configured_offset() -> timedelta:
     return _offset
 
 
+def real_now() -> datetime:
+    """Wall-clock time, never simulated: for security windows (request signatures, nonces, login
+    locks), which must hold against the real world even on a training clock."""
+    return timezone.now()
+
+
 def now() -> datetime:
     offset = _configured_offset()
     return timezone.now() + offset if offset else timezone.now()

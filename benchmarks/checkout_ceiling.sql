@@ -1,0 +1,81 @@
+-- The SQL one API checkout (signed quote + signed commit) issues, for pgbench: the ceiling that
+-- benchmarks/checkout_load.py compares the platform with. Same statements, same transactions, same
+-- tables and indexes; values drawn at random. Keep in step with the code path:
+--   auth (api/auth.py): terminal + canteen + region by key, nonce insert
+--   identify (api/selectors.py): elder by card within the city, with household district; its tags
+--   quote (checkout/services.py): the day's usage row (read, not locked)
+--   commit: idempotency probe, then one transaction: usage upsert-lock, chain upsert-lock, one CTE
+--   writing meal + items + benefit line + tender + usage + chain head (checkout/fastpath.py)
+\set elder random(1, :n_elders)
+\set canteen random(1, :n_canteens)
+
+-- ---- quote request ----
+SELECT t.id, t.canteen_id, t.key_id, t.secret_encrypted, t.revoked_at, c.id, c.status, c.config_version, c.updated_at,
+       r.id, r.path FROM accounts_terminal t JOIN canteens_canteen c ON c.id = t.canteen_id
+       JOIN regions_region r ON r.id = c.region_id WHERE t.canteen_id = :canteen LIMIT 1;
+INSERT INTO accounts_terminalnonce (terminal_id, nonce, seen_at)
+       SELECT id, md5(random()::text), now() FROM accounts_terminal WHERE canteen_id = :canteen LIMIT 1;
+SELECT e.*, h.name FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
+       LEFT JOIN regions_region h ON h.id = e.hukou_district_id
+       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' LIMIT 1;
+SELECT et.elder_id, tg.id, tg.code FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id
+       WHERE et.elder_id = :elder;
+SELECT id, usage FROM checkout_elderdayusage WHERE elder_id = :elder AND local_date = current_date LIMIT 1;
+
+-- ---- commit request ----
+SELECT t.id, t.canteen_id, t.key_id, t.secret_encrypted, t.revoked_at, c.id, c.status, c.config_version, c.updated_at,
+       r.id, r.path FROM accounts_terminal t JOIN canteens_canteen c ON c.id = t.canteen_id
+       JOIN regions_region r ON r.id = c.region_id WHERE t.canteen_id = :canteen LIMIT 1;
+INSERT INTO accounts_terminalnonce (terminal_id, nonce, seen_at)
+       SELECT id, md5(random()::text), now() FROM accounts_terminal WHERE canteen_id = :canteen LIMIT 1;
+SELECT e.*, h.name FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
+       LEFT JOIN regions_region h ON h.id = e.hukou_district_id
+       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' LIMIT 1;
+SELECT et.elder_id, tg.id, tg.code FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id
+       WHERE et.elder_id = :elder;
+SELECT * FROM checkout_meal WHERE canteen_id = :canteen AND idempotency_key = md5(random()::text) LIMIT 1;
+BEGIN;
+INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)
+       VALUES (:elder, current_date, '{"date": "2025-06-02", "layers": {}}', 0, 0, now())
+       ON CONFLICT (elder_id, local_date) DO UPDATE SET elder_id = EXCLUDED.elder_id RETURNING id AS usage_id, usage;
+\gset
+INSERT INTO checkout_canteenchain (canteen_id, seq, head_hash)
+       VALUES (:canteen, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+       ON CONFLICT (canteen_id) DO UPDATE SET seq = checkout_canteenchain.seq RETURNING seq AS chain_seq, head_hash;
+\gset
+WITH m AS (
+  INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id, identified_by,
+    receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, policy_id, policy_version,
+    explanation_zh, explanation_en, usage_delta, idempotency_key, request_digest, chain_seq, prev_hash,
+    record_hash, created_at)
+  VALUES (:canteen, NULL, NULL, :elder, 'sale', 'live', NULL, 'card', 'B' || substr(md5(random()::text), 1, 14), now(),
+    current_date, 'lunch', 1600, 320, 1280, 'hangzhou', 'hz-2022', '70岁，8折；午餐时段首次优惠；今日已优惠3.20元，封顶20.00元',
+    'age 70: 20% off; first benefit of the lunch period; 3.20 used today, cap 20.00',
+    '{"date": "2025-06-02", "layers": {"city": {"benefit_fen": 320, "meals": 1, "periods": {"lunch": 1}}}}',
+    md5(random()::text), md5(random()::text), :chain_seq + 1, :head_hash, md5(random()::text) || md5(random()::text),
+    now())
+  RETURNING id
+), i AS (
+  INSERT INTO checkout_mealitem (meal_id, dish_id, name, quantity, unit_price_fen, line_fen)
+  SELECT m.id, x.dish_id, x.name, x.quantity, x.unit_price_fen, x.quantity * x.unit_price_fen
+  FROM m, unnest(ARRAY[NULL, NULL]::bigint[], ARRAY['套餐A', '米饭']::text[], ARRAY[1, 1]::int[],
+                 ARRAY[1500, 100]::bigint[]) AS x(dish_id, name, quantity, unit_price_fen)
+), b AS (
+  INSERT INTO checkout_benefitline (meal_id, rule_id, layer_id, funder, amount_fen)
+  SELECT m.id, x.rule_id, x.layer_id, x.funder, x.amount_fen
+  FROM m, unnest(ARRAY['hz.city.discount']::text[], ARRAY['city']::text[], ARRAY['city']::text[],
+                 ARRAY[320]::bigint[]) AS x(rule_id, layer_id, funder, amount_fen)
+), t AS (
+  INSERT INTO checkout_tender (meal_id, kind, amount_fen, reference)
+  SELECT m.id, x.kind, x.amount_fen, x.reference
+  FROM m, unnest(ARRAY['cash']::text[], ARRAY[1280]::bigint[], ARRAY['']::text[]) AS x(kind, amount_fen, reference)
+), u AS (
+  UPDATE checkout_elderdayusage SET usage = '{"date": "2025-06-02", "layers": {"city": {"benefit_fen": 320, "meals": 1, "periods": {"lunch": 1}}}}',
+    benefit_fen = benefit_fen + 320, meals = meals + 1, updated_at = now()
+  WHERE id = :usage_id
+), c AS (
+  UPDATE checkout_canteenchain SET seq = :chain_seq + 1, head_hash = md5(random()::text) || md5(random()::text)
+  WHERE canteen_id = :canteen
+)
+SELECT id FROM m;
+END;

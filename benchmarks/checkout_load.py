@@ -1,0 +1,303 @@
+#!/usr/bin/env python
+"""Lunch-rush load on the checkout API, compared with what PostgreSQL itself sustains.
+
+    .venv/bin/python benchmarks/checkout_load.py [--clients 32] [--seconds 20] [--elders 100000]
+
+1. Creates a fresh PostgreSQL database (`zhucan_bench` on 127.0.0.1:5432), migrates it, seeds the
+   real Hangzhou division tree, canteens with menus, ≥100,000 elders with citizen cards, and one
+   signed terminal per canteen.
+2. Starts the platform as in production (gunicorn, `config.settings.production`, DEBUG off) with a
+   simulated clock at 11:00 local time so that every checkout is in the lunch period.
+3. Drives N concurrent clients, each a terminal: signed `quote` then signed `commit` (with an
+   Idempotency-Key and the quoted payable) for a random elder, for a fixed time. A "checkout" is
+   that pair; its latency is the pair's.
+4. In the same run, measures the ceiling: pgbench at the same concurrency issuing the SQL a checkout
+   issues (benchmarks/checkout_ceiling.sql: the same statements, in the same transactions, against
+   the same tables), and prints checkouts/s, p50/p99, the ceiling and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def bench_env(db: str) -> dict[str, str]:
+    key = lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
+    start = datetime.now(SH).replace(hour=11, minute=0, second=0, microsecond=0)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+        "ZHUCAN_SECRET_KEY": secrets.token_urlsafe(40), "ZHUCAN_DATA_KEY": key(), "ZHUCAN_INDEX_KEY": key(),
+        "ZHUCAN_ALLOWED_HOSTS": "127.0.0.1,localhost", "ZHUCAN_SECURE_COOKIES": "0",
+        "ZHUCAN_ALLOW_SIMULATED_CLOCK": "1", "ZHUCAN_CLOCK_START": start.isoformat(),
+        "ZHUCAN_VAR_DIR": tempfile.mkdtemp(prefix="zhucan-bench-"),
+        "ZHUCAN_LOG_LEVEL": "ERROR",
+    }
+
+
+def recreate_db(db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db}"')
+
+
+# ------------------------------------------------------------------------------------------------
+# Seeding (in a child process with the bench environment, so Django is configured for it)
+
+
+def seed(n_elders: int, n_canteens: int) -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from zhucan.accounts.models import User
+    from zhucan.api.services import terminal_register
+    from zhucan.canteens.models import Canteen, Dish
+    from zhucan.canteens.services import canteen_create
+    from zhucan.core import clock, crypto
+    from zhucan.core.idnumber import make_id_number, mask_id_number
+    from zhucan.demo.seed import seed_regions
+    from zhucan.elders.services import ID_CONTEXT, id_number_index
+    from zhucan.regions.models import Region
+
+    seed_regions()
+    actor = User.objects.create(username="bench", is_superuser=True, is_staff=True)
+    hz = Region.objects.get(code="330100")
+    subdistricts = list(Region.objects.filter(path__startswith=hz.path, level="subdistrict").order_by("code"))
+    communities = list(Region.objects.filter(path__startswith=hz.path, level="community"))
+    rng = random.Random(7)
+    terminals = []
+    for i in range(n_canteens):
+        region = subdistricts[i % len(subdistricts)]
+        canteen = canteen_create(actor=actor, values={
+            "name": f"{region.name}第{i // len(subdistricts) + 1}食堂", "operator": "压测餐饮",
+            "canteen_type": "community_new_build", "area": "urban", "region": region, "address": "测试路1号",
+            "status": "open"})
+        Dish.objects.bulk_create(Dish(canteen=canteen, name=n, price_fen=p) for n, p in
+                                 [("套餐A", 1500), ("套餐B", 2000), ("米饭", 100), ("汤", 300), ("红烧肉", 1200)])
+        reg = terminal_register(actor=actor, canteen=canteen, name="压测终端", vendor="bench")
+        terminals.append((reg.terminal.key_id, reg.secret, canteen.pk,
+                          list(Dish.objects.filter(canteen=canteen).values_list("pk", flat=True))))
+    Canteen.objects.update(config_version=1)
+    today = clock.local_today()
+    cards = []
+    now = clock.now()
+    with transaction.atomic(), connection.cursor() as cur:
+        columns = ("name, id_number_encrypted, id_number_index, id_number_masked, birth_date, sex, phone, address, "
+                   "community_id, hukou_note, citizen_card_number, status, verification, verification_reason, "
+                   "created_at, updated_at")
+        with cur.cursor.copy(f"COPY elders_elder ({columns}) FROM STDIN") as copy:
+            seen = set()
+            while len(cards) < n_elders:
+                birth = today - timedelta(days=rng.randint(60 * 366, 99 * 365))
+                community = communities[len(cards) % len(communities)]
+                number = make_id_number(community.code[:6], birth, rng.randint(0, 499), rng.choice("MF"))
+                if number in seen:
+                    continue
+                seen.add(number)
+                card = f"3301{len(cards):012d}"
+                cards.append(card)
+                copy.write_row((f"老人{len(cards)}", crypto.encrypt(number, context=ID_CONTEXT),
+                                id_number_index(number), mask_id_number(number), birth,
+                                "M" if number[16] in "13579" else "F", "", "", community.pk, "", card, "active",
+                                "verified", "", now, now))
+    return {"terminals": terminals, "cards": cards}
+
+
+def _seed_child(queue, n_elders, n_canteens):
+    queue.put(seed(n_elders, n_canteens))
+
+
+# ------------------------------------------------------------------------------------------------
+# Load clients
+
+
+def _client(worker: int, terminals: list, cards: list, port: int, deadline: float, warmup_end: float, out):
+    from zhucan.api.signing import signed_headers
+
+    rng = random.Random(worker)
+    key_id, secret, _canteen_id, dishes = terminals[worker % len(terminals)]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, errors, n = [], {}, 0
+
+    def post(path: str, body: dict, idem: str | None = None) -> tuple[int, dict]:
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        headers = signed_headers(key_id, secret, "POST", path, raw)
+        headers["Content-Type"] = "application/json"
+        if idem:
+            headers["Idempotency-Key"] = idem
+        conn.request("POST", path, body=raw, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, json.loads(data) if data else {}
+
+    while time.time() < deadline:
+        items = [{"dish_id": rng.choice(dishes[:2]), "quantity": 1}, {"dish_id": dishes[2], "quantity": 1}]
+        elder = {"card_number": rng.choice(cards)}
+        t0 = time.perf_counter()
+        status, quote = post("/api/v1/meals/quote", {"elder": elder, "items": items})
+        if status == 200:
+            status, done = post("/api/v1/meals/commit", {"elder": elder, "items": items,
+                                                         "expected_payable_fen": quote["payable_fen"]},
+                                idem=f"w{worker}-{n}-{secrets.token_hex(4)}")
+        else:
+            done = quote
+        elapsed = time.perf_counter() - t0
+        n += 1
+        if time.time() < warmup_end:
+            continue
+        if status == 200:
+            latencies.append(elapsed)
+        else:
+            code = done.get("code", str(status))
+            errors[code] = errors.get(code, 0) + 1
+    out.put((latencies, errors))
+
+
+def _client_proc(indices, terminals, cards, port, deadline, warmup_end, out):
+    import threading
+
+    threads = [threading.Thread(target=_client, args=(i, terminals, cards, port, deadline, warmup_end, out))
+               for i in indices]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def run_load(terminals, cards, port, clients, seconds, warmup, procs=2):
+    out = mp.Queue()
+    start = time.time()
+    warmup_end, deadline = start + warmup, start + warmup + seconds
+    groups = [list(range(i, clients, procs)) for i in range(procs)]
+    workers = [mp.Process(target=_client_proc, args=(g, terminals, cards, port, deadline, warmup_end, out))
+               for g in groups]
+    for w in workers:
+        w.start()
+    latencies, errors = [], {}
+    for _ in range(clients):
+        lat, err = out.get(timeout=seconds + warmup + 120)
+        latencies += lat
+        for k, v in err.items():
+            errors[k] = errors.get(k, 0) + v
+    for w in workers:
+        w.join()
+    return latencies, errors
+
+
+# ------------------------------------------------------------------------------------------------
+# The ceiling: pgbench with the checkout's SQL
+
+
+def run_ceiling(db: str, clients: int, seconds: int, n_elders: int, n_canteens: int) -> float:
+    script = ROOT / "benchmarks" / "checkout_ceiling.sql"
+    cmd = ["pgbench", "-n", "-M", "extended", "-h", "127.0.0.1", "-U", "postgres", "-c", str(clients), "-j", "2",
+           "-T", str(seconds), "-D", f"n_elders={n_elders}", "-D", f"n_canteens={n_canteens}", "-f", str(script), db]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
+    out = done.stdout
+    for line in out.splitlines():
+        if line.startswith("tps = "):
+            return float(line.split()[2])
+    raise RuntimeError(out)
+
+
+def wait_ready(port: int, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the platform did not start")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--seconds", type=int, default=20)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--elders", type=int, default=100_000)
+    p.add_argument("--canteens", type=int, default=200)
+    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--port", type=int, default=8931)
+    p.add_argument("--db", default="zhucan_bench")
+    args = p.parse_args()
+
+    env = bench_env(args.db)
+    os.environ.update(env)
+    print(f"# database {args.db}: recreate, migrate, seed {args.elders} elders, {args.canteens} canteens")
+    t0 = time.time()
+    recreate_db(args.db)
+    subprocess.run([sys.executable, "-m", "zhucan.cli", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    queue = mp.get_context("spawn").Queue()
+    child = mp.get_context("spawn").Process(target=_seed_child, args=(queue, args.elders, args.canteens))
+    child.start()
+    seeded = queue.get(timeout=1800)
+    child.join()
+    print(f"# seeded in {time.time() - t0:.0f} s")
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-d", args.db, "-c", "VACUUM ANALYZE"],
+                   check=True)
+
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{args.port}",
+         "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--log-level", "warning",
+         "--backlog", "512"], env=env, cwd=ROOT, start_new_session=True)
+    try:
+        wait_ready(args.port)
+        latencies, errors = run_load(seeded["terminals"], seeded["cards"], args.port, args.clients,
+                                     args.seconds, args.warmup)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    ceiling = run_ceiling(args.db, args.clients, args.seconds, args.elders, args.canteens)
+    done = len(latencies)
+    rate = done / args.seconds
+    lat = sorted(latencies)
+    p50 = statistics.median(lat) * 1000 if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
+    print(f"clients={args.clients} seconds={args.seconds} gunicorn={args.workers}x{args.threads} "
+          f"elders={args.elders} canteens={args.canteens}")
+    print(f"checkouts: {done} ok, errors: {errors or 'none'}")
+    print(f"checkouts/s: {rate:.1f}")
+    print(f"latency (quote+commit): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    print(f"ceiling (pgbench, same SQL, same concurrency): {ceiling:.1f} checkouts/s")
+    print(f"ratio: {rate / ceiling:.2f}  (target ≥ 0.5; p99 target ≤ 100 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
