@@ -18,7 +18,6 @@ def run(argv, capsys):
     return code, out.out, out.err
 
 
-@pytest.mark.skipif(not SHARED_EXAMPLES.exists(), reason="shared examples not present")
 def test_shared_examples_all_pass(capsys):
     code, out, _ = run(["test", str(SHARED_EXAMPLES)], capsys)
     lines = out.strip().splitlines()
