@@ -45,11 +45,12 @@ INSERT INTO checkout_canteenchain (canteen_id, seq, head_hash)
 \gset
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id, identified_by,
-    receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, policy_id, policy_version,
+    receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, benefit_city_fen,
+    benefit_district_fen, benefit_canteen_fen, benefit_other_fen, settle_month, policy_id, policy_version,
     explanation_zh, explanation_en, usage_delta, idempotency_key, request_digest, chain_seq, prev_hash,
     record_hash, created_at)
   VALUES (:canteen, NULL, NULL, :elder, 'sale', 'live', NULL, 'card', 'B' || substr(md5(random()::text), 1, 14), now(),
-    current_date, 'lunch', 1600, 320, 1280, 'hangzhou', 'hz-2022', '70岁，8折；午餐时段首次优惠；今日已优惠3.20元，封顶20.00元',
+    current_date, 'lunch', 1600, 320, 1280, 320, 0, 0, 0, date_trunc('month', current_date)::date, 'hangzhou', 'hz-2022', '70岁，8折；午餐时段首次优惠；今日已优惠3.20元，封顶20.00元',
     'age 70: 20% off; first benefit of the lunch period; 3.20 used today, cap 20.00',
     '{"date": "2025-06-02", "layers": {"city": {"benefit_fen": 320, "meals": 1, "periods": {"lunch": 1}}}}',
     md5(random()::text), md5(random()::text), :chain_seq + 1, :head_hash, md5(random()::text) || md5(random()::text),

@@ -31,7 +31,8 @@ def test_clean_ledger_verifies(ledger3, capsys):
 
 
 def test_altered_amount_is_found(ledger3):
-    Meal.objects.filter(pk=ledger3[0].pk).update(benefit_fen=0, payable_fen=1500)
+    # A consistent forgery (the constraints hold), which only the hash chain can catch.
+    Meal.objects.filter(pk=ledger3[0].pk).update(benefit_fen=0, benefit_city_fen=0, payable_fen=1500)
     _, problems = ledger_verify()
     assert [(p.chain_seq, p.kind) for p in problems] == [(1, "altered")]
     with pytest.raises(CommandError):

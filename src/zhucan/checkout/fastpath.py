@@ -30,12 +30,14 @@ RETURNING seq, head_hash
 WRITE_SQL = """
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id,
-    identified_by, receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, policy_id,
+    identified_by, receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, benefit_city_fen,
+    benefit_district_fen, benefit_canteen_fen, benefit_other_fen, settle_month, policy_id,
     policy_version, explanation_zh, explanation_en, usage_delta, idempotency_key, request_digest,
     chain_seq, prev_hash, record_hash, created_at)
   VALUES (%(canteen)s, %(terminal)s, %(cashier)s, %(elder)s, %(kind)s, %(mode)s, %(reverses)s,
     %(identified_by)s, %(receipt_no)s, %(at)s, %(local_date)s, %(period)s, %(gross)s, %(benefit)s,
-    %(payable)s, %(policy_id)s, %(policy_version)s, %(expl_zh)s, %(expl_en)s, %(usage_delta)s, %(key)s,
+    %(payable)s, %(b_city)s, %(b_district)s, %(b_canteen)s, %(b_other)s, %(settle_month)s, %(policy_id)s,
+    %(policy_version)s, %(expl_zh)s, %(expl_en)s, %(usage_delta)s, %(key)s,
     %(digest)s, %(seq)s, %(prev_hash)s, %(record_hash)s, %(created_at)s)
   RETURNING id
 ), i AS (

@@ -62,6 +62,15 @@ class Meal(models.Model):
     gross_fen = models.BigIntegerField()
     benefit_fen = models.BigIntegerField()
     payable_fen = models.BigIntegerField()
+    # The benefit by funder, copied from the benefit lines so that a month's settlement is one pass
+    # over the meals (HZ-11, LC-4); the lines stay the record of which rule gave what.
+    benefit_city_fen = models.BigIntegerField(default=0)
+    benefit_district_fen = models.BigIntegerField(default=0)
+    benefit_canteen_fen = models.BigIntegerField(default=0)
+    benefit_other_fen = models.BigIntegerField(default=0)
+    # The month whose statement carries this record: its own month, or the next open month when a
+    # late correction concerns a month already finalised (settlement).
+    settle_month = models.DateField(db_index=True)
     policy_id = models.CharField(max_length=64, blank=True)
     policy_version = models.CharField(max_length=64, blank=True)
     explanation_zh = models.CharField(max_length=500, blank=True)
@@ -82,6 +91,10 @@ class Meal(models.Model):
             models.UniqueConstraint(fields=["canteen", "chain_seq"], name="meal_chain_seq_unique"),
             models.CheckConstraint(condition=models.Q(payable_fen=models.F("gross_fen") - models.F("benefit_fen")),
                                    name="meal_payable_is_gross_minus_benefit"),
+            models.CheckConstraint(
+                condition=models.Q(benefit_fen=models.F("benefit_city_fen") + models.F("benefit_district_fen")
+                                   + models.F("benefit_canteen_fen") + models.F("benefit_other_fen")),
+                name="meal_benefit_is_sum_of_funders"),
             models.CheckConstraint(
                 condition=(models.Q(kind="sale", reverses__isnull=True, gross_fen__gte=0, benefit_fen__gte=0,
                                     payable_fen__gte=0)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from zhucan.accounts.models import Terminal
@@ -162,9 +162,23 @@ def remaining_allowance(quote: Quote) -> list[dict]:
     return out
 
 
+_USAGE_SQL = "SELECT usage FROM checkout_elderdayusage WHERE elder_id = %s AND local_date = %s"
+
+
 def _usage_of(elder: Elder, day) -> DayUsage:
-    row = ElderDayUsage.objects.filter(elder=elder, local_date=day).only("usage").first()
-    return DayUsage.from_dict(row.usage) if row and row.usage else DayUsage.empty(day)
+    """The day's usage, read (not locked). The API's identify step may have read it already in its
+    statement (`elder.usage_read`, see api.selectors.elder_identify)."""
+    read = getattr(elder, "usage_read", None)
+    if read is not None and read[0] == day:
+        usage = read[1]
+    else:
+        with connection.cursor() as cur:
+            cur.execute(_USAGE_SQL, [elder.pk, day])
+            row = cur.fetchone()
+        usage = row[0] if row else None
+        if isinstance(usage, str):
+            usage = json.loads(usage)
+    return DayUsage.from_dict(usage) if usage else DayUsage.empty(day)
 
 
 def meal_quote(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine], at: datetime | None = None,
@@ -191,13 +205,20 @@ class CommitResult:
     remaining: list[dict] = field(default_factory=list)
 
 
+_REPLAY_SQL = "SELECT id, request_digest FROM checkout_meal WHERE canteen_id = %s AND idempotency_key = %s"
+
+
 def _replay(canteen: Canteen, key: str, digest: str) -> Meal | None:
-    existing = Meal.objects.filter(canteen=canteen, idempotency_key=key).first()
-    if existing is None:
+    """The meal an earlier request with this key recorded (probing only id and digest; the whole
+    meal is loaded only for a real replay)."""
+    with connection.cursor() as cur:
+        cur.execute(_REPLAY_SQL, [canteen.pk, key])
+        found = cur.fetchone()
+    if found is None:
         return None
-    if existing.request_digest != digest:
+    if found[1] != digest:
         raise checkout_error("IDEMPOTENCY_KEY_REUSED")
-    return existing
+    return Meal.objects.get(pk=found[0])
 
 
 def _lock_usage(elder: Elder, day) -> ElderDayUsage:
@@ -243,7 +264,7 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
            period: str, items: list[tuple[int | None, str, int, int]], lines: list[tuple[str, str, str, int]],
            tenders: list[TenderIn], gross: int, benefit: int, policy_id: str, policy_version: str,
            explanation: tuple[str, str], usage_delta: dict, key: str, digest: str,
-           usage: UsageUpdate | None) -> Meal:
+           usage: UsageUpdate | None, settle_month: date | None = None) -> Meal:
     """Append one record to the canteen's chain, with its usage update, in the caller's transaction."""
     seq = chain.seq + 1
     receipt_no = f"C{canteen.pk:05d}-{seq:08d}"
@@ -262,7 +283,11 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
     written_items = [MealItem(dish_id=d, name=n, quantity=q, unit_price_fen=p, line_fen=q * p) for d, n, q, p in items]
     written_lines = [BenefitLine(rule_id=r, layer_id=layer, funder=f, amount_fen=a) for r, layer, f, a in lines]
     written_tenders = [Tender(kind=t.kind, amount_fen=t.amount_fen, reference=t.reference) for t in tenders]
+    by_funder = funder_split(lines)
     meal = Meal(
+        benefit_city_fen=by_funder["city"], benefit_district_fen=by_funder["district"],
+        benefit_canteen_fen=by_funder["canteen"], benefit_other_fen=by_funder["other"],
+        settle_month=settle_month or clock.local_date(at).replace(day=1),
         canteen=canteen, terminal=terminal, cashier=cashier, elder=elder, kind=kind, mode=mode, reverses=reverses,
         identified_by=identified_by, receipt_no=receipt_no, at=at, local_date=clock.local_date(at), period=period,
         gross_fen=gross, benefit_fen=benefit, payable_fen=gross - benefit, policy_id=policy_id,
@@ -279,7 +304,8 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
             "benefit": benefit, "payable": gross - benefit, "policy_id": policy_id, "policy_version": policy_version,
             "expl_zh": meal.explanation_zh, "expl_en": meal.explanation_en, "usage_delta": json.dumps(usage_delta),
             "key": key, "digest": digest, "seq": seq, "prev_hash": chain.head_hash, "record_hash": digest_hash,
-            "created_at": now,
+            "created_at": now, "b_city": meal.benefit_city_fen, "b_district": meal.benefit_district_fen,
+            "b_canteen": meal.benefit_canteen_fen, "b_other": meal.benefit_other_fen, "settle_month": meal.settle_month,
             "i_dish": [d for d, _n, _q, _p in items], "i_name": [n for _d, n, _q, _p in items],
             "i_qty": [q for _d, _n, q, _p in items], "i_price": [p for _d, _n, _q, p in items],
             "b_rule": [r for r, _l, _f, _a in lines], "b_layer": [layer for _r, layer, _f, _a in lines],
@@ -306,6 +332,18 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
             usage=usage.usage, benefit_fen=F("benefit_fen") + usage.benefit_fen, meals=F("meals") + usage.meals,
             updated_at=now)
     return meal
+
+
+FUNDER_COLUMNS = ("city", "district", "canteen")
+
+
+def funder_split(lines: list[tuple[str, str, str, int]]) -> dict[str, int]:
+    """Benefit by funder for the meal's denormalised columns; funders a policy may add beyond the
+    three standard ones are summed as "other" (their lines keep the exact funder)."""
+    out = {"city": 0, "district": 0, "canteen": 0, "other": 0}
+    for _rule, _layer, funder, amount in lines:
+        out[funder if funder in FUNDER_COLUMNS else "other"] += amount
+    return out
 
 
 def _remember_rows(meal: Meal, items: list, lines: list, tenders: list) -> None:
