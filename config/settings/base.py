@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "zhucan.elders",
     "zhucan.checkout",
     "zhucan.api",
+    "zhucan.settlement",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,21 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("meal", "reverse"): frozenset({R.CANTEEN_MANAGER, R.CASHIER}),
     ("mismatch", "resolve"): frozenset({R.DISTRICT_ADMIN}),
     ("terminal", "manage"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.CANTEEN_MANAGER}),
+    # Monthly settlement (HZ-11, LC-4): canteens confirm or dispute, districts approve, the city
+    # finalises and records payment; auditors and finance read.
+    ("statement", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("statement", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("statement", "generate"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("statement", "confirm"): frozenset({R.CANTEEN_MANAGER}),
+    ("statement", "approve"): frozenset({R.DISTRICT_ADMIN}),
+    ("statement", "finalise"): frozenset({R.CITY_ADMIN}),
+    ("statement", "pay"): frozenset({R.CITY_ADMIN}),
+    # Construction subsidies (LC-3), operating rewards (LC-5) and evaluations (LC-6).
+    ("funds", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("funds", "apply"): frozenset({R.CANTEEN_MANAGER, R.DISTRICT_ADMIN}),
+    ("funds", "review"): frozenset({R.DISTRICT_ADMIN}),
+    ("funds", "approve"): frozenset({R.CITY_ADMIN}),
+    ("funds", "evaluate"): frozenset({R.DISTRICT_ADMIN}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
