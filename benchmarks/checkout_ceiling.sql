@@ -1,39 +1,44 @@
 -- The SQL one API checkout (signed quote + signed commit) issues, for pgbench: the ceiling that
 -- benchmarks/checkout_load.py compares the platform with. Same statements, same transactions, same
 -- tables and indexes; values drawn at random. Keep in step with the code path:
---   auth (api/auth.py): terminal + canteen + region by key, nonce insert
---   identify (api/selectors.py): elder by card within the city, with household district; its tags
---   quote (checkout/services.py): the day's usage row (read, not locked)
---   commit: idempotency probe, then one transaction: usage upsert-lock, chain upsert-lock, one CTE
+--   auth (api/auth.py): one statement reading terminal + canteen + region by key and recording the
+--     nonce (PostgreSQL path once the process knows the terminal's secret)
+--   identify (api/selectors.py): one statement: elder by card within the city, household district,
+--     tags as JSON; for the quote also the day's usage row (read, not locked)
+--   commit: idempotency probe (id, digest), then one transaction: usage upsert-lock, chain upsert-lock, one CTE
 --   writing meal + items + benefit line + tender + usage + chain head (checkout/fastpath.py)
 \set elder random(1, :n_elders)
 \set canteen random(1, :n_canteens)
 
 -- ---- quote request ----
-SELECT t.id, t.canteen_id, t.key_id, t.secret_encrypted, t.revoked_at, c.id, c.status, c.config_version, c.updated_at,
-       r.id, r.path FROM accounts_terminal t JOIN canteens_canteen c ON c.id = t.canteen_id
-       JOIN regions_region r ON r.id = c.region_id WHERE t.canteen_id = :canteen LIMIT 1;
-INSERT INTO accounts_terminalnonce (terminal_id, nonce, seen_at)
-       SELECT id, md5(random()::text), now() FROM accounts_terminal WHERE canteen_id = :canteen LIMIT 1;
-SELECT e.*, h.name FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
+WITH tr AS (SELECT t.id AS _tid, t.revoked_at AS _trev, t.secret_encrypted AS _tsec, t.*, c.*, r.*
+       FROM accounts_terminal t JOIN canteens_canteen c ON c.id = t.canteen_id JOIN regions_region r ON r.id = c.region_id
+       WHERE t.canteen_id = :canteen),
+     n AS (INSERT INTO accounts_terminalnonce (terminal_id, nonce, seen_at)
+       SELECT _tid, md5(random()::text), now() FROM tr WHERE _trev IS NULL AND _tsec = _tsec
+       ON CONFLICT (terminal_id, nonce) DO NOTHING RETURNING id)
+SELECT tr.*, (SELECT count(*) FROM n) FROM tr;
+SELECT e.*, h.name, (SELECT json_agg(json_build_array(tg.id, tg.code, tg.name, tg.region_id))
+       FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id WHERE et.elder_id = e.id), u.usage
+       FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
        LEFT JOIN regions_region h ON h.id = e.hukou_district_id
-       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' LIMIT 1;
-SELECT et.elder_id, tg.id, tg.code FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id
-       WHERE et.elder_id = :elder;
-SELECT id, usage FROM checkout_elderdayusage WHERE elder_id = :elder AND local_date = current_date LIMIT 1;
+       LEFT JOIN checkout_elderdayusage u ON u.elder_id = e.id AND u.local_date = current_date
+       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' ESCAPE '\';
 
 -- ---- commit request ----
-SELECT t.id, t.canteen_id, t.key_id, t.secret_encrypted, t.revoked_at, c.id, c.status, c.config_version, c.updated_at,
-       r.id, r.path FROM accounts_terminal t JOIN canteens_canteen c ON c.id = t.canteen_id
-       JOIN regions_region r ON r.id = c.region_id WHERE t.canteen_id = :canteen LIMIT 1;
-INSERT INTO accounts_terminalnonce (terminal_id, nonce, seen_at)
-       SELECT id, md5(random()::text), now() FROM accounts_terminal WHERE canteen_id = :canteen LIMIT 1;
-SELECT e.*, h.name FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
+WITH tr AS (SELECT t.id AS _tid, t.revoked_at AS _trev, t.secret_encrypted AS _tsec, t.*, c.*, r.*
+       FROM accounts_terminal t JOIN canteens_canteen c ON c.id = t.canteen_id JOIN regions_region r ON r.id = c.region_id
+       WHERE t.canteen_id = :canteen),
+     n AS (INSERT INTO accounts_terminalnonce (terminal_id, nonce, seen_at)
+       SELECT _tid, md5(random()::text), now() FROM tr WHERE _trev IS NULL AND _tsec = _tsec
+       ON CONFLICT (terminal_id, nonce) DO NOTHING RETURNING id)
+SELECT tr.*, (SELECT count(*) FROM n) FROM tr;
+SELECT e.*, h.name, (SELECT json_agg(json_build_array(tg.id, tg.code, tg.name, tg.region_id))
+       FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id WHERE et.elder_id = e.id)
+       FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
        LEFT JOIN regions_region h ON h.id = e.hukou_district_id
-       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' LIMIT 1;
-SELECT et.elder_id, tg.id, tg.code FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id
-       WHERE et.elder_id = :elder;
-SELECT * FROM checkout_meal WHERE canteen_id = :canteen AND idempotency_key = md5(random()::text) LIMIT 1;
+       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' ESCAPE '\';
+SELECT id, request_digest FROM checkout_meal WHERE canteen_id = :canteen AND idempotency_key = md5(random()::text);
 BEGIN;
 INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)
        VALUES (:elder, current_date, '{"date": "2025-06-02", "layers": {}}', 0, 0, now())

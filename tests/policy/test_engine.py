@@ -259,3 +259,17 @@ def test_layer_cap_cuts_later_rules_first(testcity):
     assert dinner.reason_code == "DAILY_CAP_REACHED"
     capped = evaluate(testcity, elder, canteen, at("2025-03-01 12:00"), amount_fen=5000)  # 12.50 + 0.50 > 12
     assert capped.funders == {"city": 1200}
+
+
+def test_liaocheng_ignores_a_canteens_announced_hours():
+    """LC-4 has no meal periods: a canteen announcing breakfast/lunch/dinner (its opening hours,
+    HZ-7 style) still gets the one daily subsidy, and is not an input error."""
+    from datetime import time
+
+    from zhucan.policy import AnnouncedPeriod, CanteenFacts, ElderFacts, evaluate, load_policy
+
+    canteen = CanteenFacts(district="开发区", area="urban", periods=(
+        AnnouncedPeriod("breakfast", time(6, 30), time(8, 30)), AnnouncedPeriod("lunch", time(10, 30), time(12, 30))))
+    quote = evaluate(load_policy("liaocheng"), ElderFacts(birth_date=date(1950, 2, 1)), canteen,
+                     at("2025-06-02 11:30"), amount_fen=1000)
+    assert (quote.benefit_fen, quote.funders) == (200, {"city": 100, "district": 100})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -18,7 +19,7 @@ from django.db import connection
 from ninja.security.base import AuthBase
 
 from zhucan.accounts.models import Terminal, TerminalNonce
-from zhucan.api import signing
+from zhucan.api import rows, signing
 from zhucan.api.errors import api_error
 from zhucan.core import clock, crypto
 
@@ -68,6 +69,10 @@ def _record_nonce(terminal: Terminal, nonce: str, now) -> None:
         inserted = cur.fetchone()
     if inserted is None:
         raise api_error("NONCE_REUSED")
+    _maybe_prune(now)
+
+
+def _maybe_prune(now) -> None:
     # A nonce older than twice the window cannot come back: its request's timestamp is stale by then.
     if random.random() < float(getattr(settings, "ZHUCAN_API_NONCE_PRUNE_PROBABILITY", 0.01)):
         TerminalNonce.objects.filter(seen_at__lt=now - timedelta(seconds=2 * clock_window_seconds() + 60)).delete()
@@ -84,29 +89,122 @@ def _check_canteen(request, terminal: Terminal, data) -> None:
             raise api_error("CANTEEN_MISMATCH", field="canteen_id")
 
 
+def _terminal_sql(where: str) -> str:
+    from zhucan.canteens.models import Canteen
+    from zhucan.regions.models import Region
+
+    return (f"SELECT {rows.columns(Terminal, 't')}, {rows.columns(Canteen, 'c')}, {rows.columns(Region, 'r')} "
+            f"FROM {Terminal._meta.db_table} t JOIN canteens_canteen c ON c.id = t.canteen_id "
+            f"JOIN regions_region r ON r.id = c.region_id WHERE {where}")
+
+
+@cache
+def _select_sql() -> str:
+    return _terminal_sql("t.key_id = %s")
+
+
+@cache
+def _select_and_nonce_sql() -> str:
+    """PostgreSQL, one round trip: the terminal row (as it is now: revocation, canteen) and, only if
+    the terminal is not revoked and its secret is still the one the signature was verified with,
+    the nonce (a nonce seen before inserts nothing)."""
+    inner = _terminal_sql("t.key_id = %(key)s").replace("SELECT ", "SELECT t.id AS _tid, t.revoked_at AS _trev, "
+                                                         "t.secret_encrypted AS _tsec, ", 1)
+    return (f"WITH tr AS ({inner}), "
+            f"n AS (INSERT INTO {TerminalNonce._meta.db_table} (terminal_id, nonce, seen_at) "
+            "SELECT _tid, %(nonce)s, %(now)s FROM tr WHERE _trev IS NULL AND _tsec = %(enc)s "
+            "ON CONFLICT (terminal_id, nonce) DO NOTHING RETURNING id) "
+            "SELECT tr.*, (SELECT count(*) FROM n) FROM tr")
+
+
+def _terminal_from(values) -> Terminal:
+    from zhucan.canteens.models import Canteen
+    from zhucan.regions.models import Region
+
+    nt, nc = rows.width(Terminal), rows.width(Canteen)
+    terminal = rows.build(Terminal, values[:nt])
+    canteen = rows.build(Canteen, values[nt:nt + nc])
+    canteen.region = rows.build(Region, values[nt + nc:])
+    terminal.canteen = canteen
+    return terminal
+
+
+def _load_terminal(key_id: str) -> Terminal | None:
+    with connection.cursor() as cur:
+        cur.execute(_select_sql(), [key_id])
+        row = cur.fetchone()
+    return _terminal_from(row) if row is not None else None
+
+
+# key_id -> (secret as stored, secret): the AEAD decryption is cached, never the checks. A rotated
+# secret changes the stored ciphertext, which the one-statement path compares before recording.
+_secrets: dict[str, tuple[str, str]] = {}
+
+
+def _secret_of(terminal: Terminal) -> str:
+    cached = _secrets.get(terminal.key_id)
+    if cached is not None and cached[0] == terminal.secret_encrypted:
+        return cached[1]
+    secret = crypto.decrypt(terminal.secret_encrypted, context=SECRET_CONTEXT)
+    _secrets[terminal.key_id] = (terminal.secret_encrypted, secret)
+    return secret
+
+
+def _fast_terminal(request, key_id: str, timestamp: str, nonce: str, signature: str, body: bytes, now):
+    """PostgreSQL with the terminal's secret known to this process: verify the signature first,
+    then read the terminal and record the nonce in one statement. Returns None whenever the
+    ordinary path must decide (unknown key, stale, bad or outdated signature)."""
+    if connection.vendor != "postgresql":
+        return None
+    cached = _secrets.get(key_id)
+    if cached is None or not timestamp.isdigit() or abs(int(timestamp) - now.timestamp()) > clock_window_seconds():
+        return None
+    if not signing.NONCE_RE.match(nonce) or not signing.SIGNATURE_RE.match(signature):
+        return None
+    if not signing.verify(cached[1], request.method, request.get_full_path(), timestamp, nonce, body, signature):
+        return None
+    with connection.cursor() as cur:
+        cur.execute(_select_and_nonce_sql(), {"key": key_id, "nonce": nonce, "enc": cached[0],
+                                              "now": connection.ops.adapt_datetimefield_value(now)})
+        row = cur.fetchone()
+    if row is None:
+        raise api_error("TERMINAL_UNKNOWN")
+    _tid, revoked, stored, *values, inserted = row
+    if stored != cached[0]:
+        return None  # the secret was rotated: verify again with the new one
+    if revoked is not None:
+        raise api_error("TERMINAL_REVOKED")
+    if not inserted:
+        raise api_error("NONCE_REUSED")
+    _maybe_prune(now)
+    return _terminal_from(values)
+
+
 def authenticate_request(request) -> Terminal:
     """Verify the signature headers of `request`; returns the terminal or raises a DomainError.
     Leaves the parsed JSON body on `request.api_json` (None when the body is empty)."""
-    key_id = _header(request, signing.HEADER_KEY)
+    key_id = _header(request, signing.HEADER_KEY)[:40]
     timestamp = _header(request, signing.HEADER_TIMESTAMP)
     nonce = _header(request, signing.HEADER_NONCE)
     signature = _header(request, signing.HEADER_SIGNATURE)
     body = _read_body(request)
-    terminal = Terminal.objects.select_related("canteen", "canteen__region").filter(key_id=key_id[:40]).first()
-    if terminal is None:
-        raise api_error("TERMINAL_UNKNOWN")
     now = clock.real_now()
-    window = clock_window_seconds()
-    if not timestamp.isdigit() or abs(int(timestamp) - now.timestamp()) > window:
-        raise api_error("TIMESTAMP_STALE", window=window)
-    if not signing.NONCE_RE.match(nonce) or not signing.SIGNATURE_RE.match(signature):
-        raise api_error("SIGNATURE_INVALID")
-    secret = crypto.decrypt(terminal.secret_encrypted, context=SECRET_CONTEXT)
-    if not signing.verify(secret, request.method, request.get_full_path(), timestamp, nonce, body, signature):
-        raise api_error("SIGNATURE_INVALID")
-    if terminal.revoked_at is not None:
-        raise api_error("TERMINAL_REVOKED")
-    _record_nonce(terminal, nonce, now)
+    terminal = _fast_terminal(request, key_id, timestamp, nonce, signature, body, now)
+    if terminal is None:
+        terminal = _load_terminal(key_id)
+        if terminal is None:
+            raise api_error("TERMINAL_UNKNOWN")
+        window = clock_window_seconds()
+        if not timestamp.isdigit() or abs(int(timestamp) - now.timestamp()) > window:
+            raise api_error("TIMESTAMP_STALE", window=window)
+        if not signing.NONCE_RE.match(nonce) or not signing.SIGNATURE_RE.match(signature):
+            raise api_error("SIGNATURE_INVALID")
+        secret = _secret_of(terminal)
+        if not signing.verify(secret, request.method, request.get_full_path(), timestamp, nonce, body, signature):
+            raise api_error("SIGNATURE_INVALID")
+        if terminal.revoked_at is not None:
+            raise api_error("TERMINAL_REVOKED")
+        _record_nonce(terminal, nonce, now)
     data = None
     if body.strip():
         try:

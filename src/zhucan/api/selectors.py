@@ -4,9 +4,14 @@ elsewhere answers exactly like an unknown one."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import cache
 
+from django.db import connection
+
+from zhucan.api import rows
 from zhucan.canteens.models import Canteen
 from zhucan.checkout.context import canteen_context
 from zhucan.checkout.errors import REASON_ZH, checkout_error
@@ -15,9 +20,10 @@ from zhucan.checkout.models import ElderDayUsage, IdentifiedBy
 from zhucan.checkout.services import remaining_allowance
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.elders.models import Elder
+from zhucan.elders.models import Elder, Tag
 from zhucan.elders.services import id_number_check, id_number_index
 from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
+from zhucan.regions.models import Region
 
 # A nominal price for the eligibility hint: only "would a meal now get a benefit" matters.
 _PROBE_FEN = 1000
@@ -46,34 +52,84 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def _city_elders(canteen: Canteen):
+_ELDER_BY = {"card": 'e."citizen_card_number" = %s', "index": 'e."id_number_index" = %s', "pk": 'e."id" = %s'}
+
+
+@cache
+def _elder_sql(by: str, vendor: str, with_usage: bool) -> str:
+    """One statement: the elder (by card, blind index or id) within the city, the name of their
+    household district and their tags (as JSON), optionally the day's usage row."""
+    if vendor == "postgresql":
+        tags = "json_agg(json_build_array(tg.id, tg.code, tg.name, tg.region_id))"
+    else:
+        tags = "json_group_array(json_array(tg.id, tg.code, tg.name, tg.region_id))"
+    usage_col = ", u.usage" if with_usage else ""
+    usage_join = " LEFT JOIN checkout_elderdayusage u ON u.elder_id = e.id AND u.local_date = %s" if with_usage else ""
+    return (f"SELECT {rows.columns(Elder, 'e')}, h.name, "
+            f"(SELECT {tags} FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id "
+            f"WHERE et.elder_id = e.id){usage_col} "
+            "FROM elders_elder e JOIN regions_region m ON m.id = e.community_id "
+            f"LEFT JOIN regions_region h ON h.id = e.hukou_district_id{usage_join} "
+            f"WHERE {_ELDER_BY[by]} AND m.path LIKE %s ESCAPE '\\'")
+
+
+def _find_elder(canteen: Canteen, by: str, value, usage_on: date | None = None) -> Elder | None:
     city_path = canteen_context(canteen).city_path
-    qs = Elder.objects.select_related("community", "hukou_district").prefetch_related("tags")
-    return qs.filter(community__path__startswith=city_path) if city_path else qs.none()
+    if not city_path:
+        return None
+    prefix = city_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    params = [usage_on, value, prefix] if usage_on is not None else [value, prefix]
+    with connection.cursor() as cur:
+        cur.execute(_elder_sql(by, connection.vendor, usage_on is not None), params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    n = rows.width(Elder)
+    elder = rows.build(Elder, row[:n])
+    district_name, tag_rows = row[n], row[n + 1]
+    if elder.hukou_district_id is not None:
+        elder.hukou_district = rows.build(Region, (elder.hukou_district_id, district_name), ("id", "name"))
+    if isinstance(tag_rows, str):
+        tag_rows = json.loads(tag_rows)
+    tags = [rows.build(Tag, t) for t in tag_rows or () if t and t[0] is not None]
+    tags.sort(key=lambda t: (t.region_id is not None, t.region_id or 0, t.code))  # Tag.Meta.ordering
+    qs = Tag.objects.none()
+    qs._result_cache, qs._prefetch_done = tags, True
+    elder._prefetched_objects_cache = {"tags": qs}
+    if usage_on is not None:
+        usage = row[n + 2]
+        elder.usage_read = (usage_on, json.loads(usage) if isinstance(usage, str) else usage)
+    return elder
 
 
 def elder_identify(*, canteen: Canteen, card_number: str | None = None, id_number: str | None = None,
-                   elder_id: int | None = None, identified_by: str | None = None) -> Identified:
+                   elder_id: int | None = None, identified_by: str | None = None,
+                   usage_on: date | None = None) -> Identified:
     """Find the elder by exactly one of card number (blind-indexed ID not needed), 18-digit ID
-    number (blind index, never decrypting the table) or elder id."""
+    number (blind index, never decrypting the table) or elder id. With `usage_on`, the same
+    statement reads the elder's usage row of that day (for a quote: read, not locked) and leaves it
+    on `elder.usage_read` as (day, usage dict or None)."""
     given = [v for v in (card_number, id_number, elder_id) if v not in (None, "")]
     if len(given) != 1:
         raise DomainError(code="INPUT_INVALID", message_zh="请只提供市民卡号、身份证号、档案号中的一项",
                           message_en="give exactly one of card_number, id_number, elder_id", field="elder",
                           http_status=400)
-    elders = _city_elders(canteen)
     if card_number:
-        elder = elders.filter(citizen_card_number=card_number.strip()).first()
+        elder = _find_elder(canteen, "card", card_number.strip(), usage_on)
         if elder is None:
             raise checkout_error("CARD_UNKNOWN", field="card_number")
         return Identified(elder, IdentifiedBy.CARD)
     if id_number:
         number, _birth, _sex = id_number_check(id_number)
-        elder = elders.filter(id_number_index=id_number_index(number)).first()
+        elder = _find_elder(canteen, "index", id_number_index(number), usage_on)
         if elder is None:
             raise checkout_error("ELDER_NOT_FOUND", field="id_number")
         return Identified(elder, IdentifiedBy.ID_NUMBER)
-    elder = elders.filter(pk=elder_id).first()
+    try:
+        pk = int(elder_id)
+    except (TypeError, ValueError):
+        pk = None
+    elder = _find_elder(canteen, "pk", pk, usage_on) if pk is not None and 0 < pk < 2**63 else None
     if elder is None:
         raise checkout_error("ELDER_NOT_FOUND", field="elder_id")
     return Identified(elder, identified_by or IdentifiedBy.ELDER_ID)

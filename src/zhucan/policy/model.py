@@ -196,9 +196,11 @@ class Version:
         """Minute-of-day -> index of the period (or -1), narrowed by a canteen's announced hours.
 
         HZ-7: the canteen announces its actual hours; the discount applies only where the announced
-        period and the standard period of the same name overlap.
+        period and the standard period of the same name overlap. A policy without meal periods
+        (LC-4: one subsidised meal a day, whenever it is eaten) has nothing to narrow: the canteen's
+        hours are then only its opening hours.
         """
-        if announced is None:
+        if announced is None or not self.periods:
             return self.period_table
         table = self._canteen_tables.get(announced)
         if table is not None:

@@ -19,11 +19,12 @@ def terminal_of(request) -> Terminal:
     return request.auth
 
 
-def identify(request, ref: ElderRef | None) -> Identified | None:
+def identify(request, ref: ElderRef | None, *, usage_on=None) -> Identified | None:
     if ref is None:
         return None
     return elder_identify(canteen=terminal_of(request).canteen, card_number=ref.card_number,
-                          id_number=ref.id_number, elder_id=ref.elder_id, identified_by=ref.identified_by)
+                          id_number=ref.id_number, elder_id=ref.elder_id, identified_by=ref.identified_by,
+                          usage_on=usage_on)
 
 
 def idempotency(request, operation: str) -> tuple[str, str]:

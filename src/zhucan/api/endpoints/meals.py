@@ -17,6 +17,7 @@ from zhucan.api.present import meal_answer, quote_answer
 from zhucan.api.schemas import CommitIn, ErrorOut, MealOut, QuoteIn, QuoteOut, ReverseIn
 from zhucan.checkout.models import IdentifiedBy, MealKind
 from zhucan.checkout.services import meal_commit, meal_quote, meal_reverse
+from zhucan.core import clock
 
 router = Router(tags=["meals"])
 
@@ -25,8 +26,10 @@ router = Router(tags=["meals"])
 def quote(request, payload: QuoteIn):
     """Price the order from the canteen's menu and rate it with the city's policy; writes nothing."""
     terminal = terminal_of(request)
-    found = identify(request, payload.elder)
-    q = meal_quote(canteen=terminal.canteen, elder=found.elder if found else None, lines=live_lines(payload.items))
+    at = clock.now()
+    found = identify(request, payload.elder, usage_on=clock.local_date(at))  # reads today's usage too
+    q = meal_quote(canteen=terminal.canteen, elder=found.elder if found else None, lines=live_lines(payload.items),
+                   at=at)
     return quote_answer(q)
 
 
