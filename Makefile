@@ -24,13 +24,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
 	@touch $@
 
-# Debian packages the tests need: Chromium for the browser tests, a CJK font so pages render
-# Chinese, gettext for the translations. Installed only when missing (needs root, as on CI).
+# Debian packages the platform and its tests need: Chromium for the browser tests; a CJK font and
+# WeasyPrint's libraries (Pango, HarfBuzz with its subsetter) for Chinese PDFs; gettext for the
+# translations. Installed only when missing (needs root, as on CI).
+DEBIAN_PACKAGES := chromium fonts-noto-cjk fontconfig gettext libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz0b libharfbuzz-subset0 libfontconfig1
 system-deps:
-	@missing=""; \
-	test -x /usr/bin/chromium || missing="$$missing chromium"; \
-	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
-	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -40,7 +42,7 @@ system-deps:
 messages: venv
 	cd src/zhucan && ../../$(BIN)/django-admin compilemessages -l en >/dev/null
 
-demo: venv
+demo: venv system-deps
 	$(BIN)/zhucan migrate --noinput -v0
 	$(BIN)/zhucan seed_demo
 	@echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; stop with Ctrl-C)"

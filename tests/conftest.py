@@ -109,6 +109,22 @@ def world(db):
 
 
 @pytest.fixture
+def menu(world):
+    """A menu at 北山长者食堂 (one dish off sale) and one dish at 湖滨长者食堂 ("other:套餐")."""
+    from zhucan.canteens.models import Dish
+
+    dishes = {
+        "套餐": Dish.objects.create(canteen=world.canteen, name="套餐", price_fen=1500),
+        "米饭": Dish.objects.create(canteen=world.canteen, name="米饭", price_fen=100),
+        "红烧肉": Dish.objects.create(canteen=world.canteen, name="红烧肉", price_fen=2000),
+        "停售菜": Dish.objects.create(canteen=world.canteen, name="停售菜", price_fen=800, active=False),
+    }
+    other = Dish.objects.create(canteen=world.other_canteen, name="套餐", price_fen=1500)
+    dishes["other:套餐"] = other
+    return dishes
+
+
+@pytest.fixture
 def frozen_clock(monkeypatch):
     """Freeze zhucan.core.clock at a given aware moment: `frozen_clock(datetime(...))`."""
     from zhucan.core import clock

@@ -16,21 +16,6 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def menu(world):
-    from zhucan.canteens.models import Dish
-
-    dishes = {
-        "套餐": Dish.objects.create(canteen=world.canteen, name="套餐", price_fen=1500),
-        "米饭": Dish.objects.create(canteen=world.canteen, name="米饭", price_fen=100),
-        "红烧肉": Dish.objects.create(canteen=world.canteen, name="红烧肉", price_fen=2000),
-        "停售菜": Dish.objects.create(canteen=world.canteen, name="停售菜", price_fen=800, active=False),
-    }
-    other = Dish.objects.create(canteen=world.other_canteen, name="套餐", price_fen=1500)
-    dishes["other:套餐"] = other
-    return dishes
-
-
-@pytest.fixture
 def elder92(world):
     """92 years old in June 2025: 5折 in Hangzhou (HZ-2)."""
     return make_elder(world.xihu_c1, birth=date(1933, 1, 1), name="王九二")

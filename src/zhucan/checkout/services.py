@@ -40,6 +40,7 @@ from zhucan.checkout.models import (
 from zhucan.core import clock
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, ElderFacts, PolicyError, Quote, evaluate
+from zhucan.settlement.locks import is_locked, open_settle_month
 
 MAX_QUANTITY = 99
 NON_ELDER_EXPLANATION = ("非老人顾客，按原价", "not an elder: full price")
@@ -405,6 +406,8 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
             reported = benefit if reported_benefit_fen is None else reported_benefit_fen
             mismatch = mode == Mode.REPORT and reported != benefit
             paid = _tenders(tenders, order.gross_fen - reported if mode == Mode.REPORT else payable)
+            # A reported meal may be late: it settles in the first month not yet finalised.
+            settle_month = open_settle_month(canteen.pk, day) if mode == Mode.REPORT else None
             chain = _lock_chain(canteen)
             meal = _write(
                 canteen=canteen, chain=chain, kind=MealKind.SALE, mode=mode, reverses=None, elder=elder,
@@ -417,6 +420,7 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
                 usage_delta=quote.usage_delta.to_dict() if quote else {}, key=idempotency_key, digest=request_digest,
                 usage=UsageUpdate(usage_row, quote.usage_after.to_dict(), quote.benefit_fen, 1)
                 if usage_row is not None and quote is not None else None,
+                settle_month=settle_month,
             )
             if mismatch:
                 ReportMismatch.objects.create(
@@ -453,6 +457,11 @@ def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_ke
                 raise checkout_error("MEAL_NOT_REVERSIBLE")
             if Meal.objects.filter(reverses=original).exists():
                 raise checkout_error("MEAL_ALREADY_REVERSED")
+            # A finalised month never changes: a void is refused, a refund settles in the next open
+            # month (issue 6: late corrections land as adjustments, never as edits).
+            if kind == MealKind.VOID and is_locked(canteen.pk, original.settle_month):
+                raise checkout_error("MEAL_IN_FINALISED_MONTH")
+            settle_month = open_settle_month(canteen.pk, clock.local_date(at))
             delta = DayUsage.from_dict(original.usage_delta) if original.usage_delta else None
             usage = None
             if original.elder_id is not None and delta is not None:
@@ -473,6 +482,7 @@ def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_ke
                 explanation=(f"{label} {original.receipt_no}{'：' + reason if reason else ''}",
                              f"{kind} of {original.receipt_no}{': ' + reason if reason else ''}"),
                 usage_delta=original.usage_delta, key=idempotency_key, digest=request_digest, usage=usage,
+                settle_month=settle_month,
             )
     except IntegrityError:
         replay = _replay(canteen, idempotency_key, request_digest)

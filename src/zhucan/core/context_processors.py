@@ -15,6 +15,7 @@ def console(request):
         (_("老年人档案"), "elders:list", ("elder", "view")),
         (_("助餐点"), "canteens:list", ("canteen", "view")),
         (_("行政区划"), "regions:tree", ("region", "view")),
+        (_("结算"), "settlement:list", ("statement", "view")),
         (_("用户"), "accounts:user_list", ("user", "view")),
         (_("审计日志"), "core:audit_list", ("audit", "view")),
     ]
