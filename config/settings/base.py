@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "zhucan.checkout",
     "zhucan.api",
     "zhucan.settlement",
+    "zhucan.identity",
+    "zhucan.face",
 ]
 
 MIDDLEWARE = [
