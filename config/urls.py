@@ -11,6 +11,7 @@ urlpatterns = [
     path("regions/", include("zhucan.regions.urls")),
     path("checkout/", include("zhucan.checkout.urls")),
     path("settlement/", include("zhucan.settlement.urls")),
+    path("funds/", include("zhucan.funds.urls")),
     path("identity/", include("zhucan.identity.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

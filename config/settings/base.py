@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "zhucan.checkout",
     "zhucan.api",
     "zhucan.settlement",
+    "zhucan.funds",
     "zhucan.identity",
     "zhucan.face",
 ]

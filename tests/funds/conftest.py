@@ -1,0 +1,69 @@
+"""Funds fixtures: Liaocheng canteens and users, and cheap ledger rows for meal counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from itertools import count
+
+import pytest
+
+from tests.conftest import make_canteen, make_elder, make_user
+
+_receipts = count(1)
+
+
+@pytest.fixture
+def lc(world):
+    """Liaocheng: a second district beside the development zone, users per role, two canteens."""
+    from tests.conftest import make_region
+
+    w = world
+    w.lc_other = make_region("371502", "东昌府区", "district", w.lc, "urban")
+    w.lc_other_sub = make_region("371502001", "古楼街道", "subdistrict", w.lc_other)
+    w.lc.policy_id = "liaocheng"
+    w.lc.save()
+    w.new_build = make_canteen(w.lc_sub, "蒋官屯街道幸福食堂", canteen_type="community_new_build",
+                               opening_date=date(2022, 9, 1))
+    w.upgrade = make_canteen(w.lc_sub, "北城街道幸福食堂", canteen_type="upgrade", opening_date=date(2022, 10, 15))
+    w.branded = make_canteen(w.lc_sub, "物流产业园区幸福食堂", canteen_type="enterprise_branded",
+                             opening_date=date(2022, 12, 1))
+    w.foreign = make_canteen(w.lc_other_sub, "古楼街道幸福食堂", canteen_type="upgrade", opening_date=date(2022, 1, 1))
+    w.lc_users = {
+        "city_admin": w.other["city_admin"],  # lc_city
+        "district_admin": make_user("kfq_admin", "district_admin", region=w.lc_zone),
+        "subdistrict_staff": make_user("jgt_staff", "subdistrict_staff", region=w.lc_sub),
+        "canteen_manager": make_user("jgt_mgr", "canteen_manager", canteen=w.new_build),
+        "cashier": make_user("jgt_cashier", "cashier", canteen=w.new_build),
+        "auditor": make_user("kfq_auditor", "auditor", region=w.lc_zone),
+    }
+    w.other_district_admin = make_user("dcf_admin", "district_admin", region=w.lc_other)
+    w.other_manager = make_user("gl_mgr", "canteen_manager", canteen=w.foreign)
+    return w
+
+
+def add_meals(canteen, elder, n: int, day: date, *, reversals: int = 0, non_elder: int = 0):
+    """Write `n` elder sales (the first `reversals` of them voided) and `non_elder` anonymous sales on
+    `day`, straight into the ledger: valid rows, no checkout."""
+    from zhucan.checkout.models import Meal
+
+    at = datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
+    base = Meal.objects.filter(canteen=canteen).count()
+
+    def meal(i, *, kind="sale", who=elder, reverses=None):
+        sign = 1 if kind == "sale" else -1
+        k = next(_receipts)
+        return Meal(canteen=canteen, elder=who, kind=kind, reverses=reverses, receipt_no=f"T{k:012d}", at=at,
+                    local_date=day, gross_fen=sign * 1200, benefit_fen=sign * 200, payable_fen=sign * 1000,
+                    benefit_city_fen=sign * 100, benefit_district_fen=sign * 100, settle_month=day.replace(day=1),
+                    idempotency_key=f"k{k}", request_digest="0" * 64, chain_seq=base + i + 1, prev_hash="0" * 64,
+                    record_hash="0" * 64, created_at=at)
+
+    sales = [meal(i) for i in range(n)] + [meal(n + i, who=None) for i in range(non_elder)]
+    created = Meal.objects.bulk_create(sales, batch_size=2000)
+    base += len(sales)
+    Meal.objects.bulk_create([meal(i, kind="void", reverses=created[i]) for i in range(reversals)])
+
+
+@pytest.fixture
+def lc_elder(lc):
+    return make_elder(lc.lc_c1, birth=date(1945, 3, 15), name="王桂兰")
