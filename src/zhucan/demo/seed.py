@@ -234,4 +234,12 @@ def seed_all(*, elders: int = 2400) -> dict:
     created_canteens = seed_canteens(actor)
     users = seed_users()
     created_elders = seed_elders(elders)
-    return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users}
+    # June 2025 at the counters of both cities (for the settlement demo), then Liaocheng's funds:
+    # construction target and subsidies (LC-1, LC-3), evaluations and rewards (LC-5, LC-6).
+    from zhucan.funds.demo import seed_demo_funds
+    from zhucan.settlement.demo import seed_demo_meals
+
+    meals = seed_demo_meals()
+    seed_demo_funds()
+    return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
+            "meals": meals}

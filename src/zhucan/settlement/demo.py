@@ -69,19 +69,13 @@ def seed_demo_meals(*, month: date = date(2025, 6, 1), per_canteen: int = 240, s
             void = rng.random() < 0.02
             key = f"demo-{month:%Y%m}-{canteen.pk}-{i}"
             try:
-                meal = _commit(canteen, elder, order, key, at).meal
-            except DomainError as exc:
-                if exc.code != "INPUT_INVALID" or "unknown meal period" not in exc.message_en:
-                    counts["skipped"] += 1  # e.g. an elder not eligible under the city's policy
-                    continue
-                # A city whose policy has no meal periods (Liaocheng: one subsidised meal a day,
-                # LC-4) cannot rate a canteen that announces them: serve without announced periods.
-                from zhucan.canteens.services import canteen_set_periods
-                from zhucan.demo.seed import _system_user
-
-                canteen_set_periods(actor=_system_user(), canteen_id=canteen.pk, periods=[])
-                canteen.refresh_from_db()
-                meal = _commit(canteen, elder, order, key, at).meal
+                result = _commit(canteen, elder, order, key, at)
+            except DomainError:
+                counts["skipped"] += 1  # e.g. an elder not eligible under the city's policy
+                continue
+            meal = result.meal
+            if result.replayed:  # seeded before: idempotent
+                continue
             counts["meals"] += 1
             if void:
                 meal_reverse(canteen=canteen, receipt_no=meal.receipt_no, kind="void", idempotency_key=f"{key}-void",

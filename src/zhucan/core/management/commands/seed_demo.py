@@ -11,8 +11,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, elders, **options):
         result = seed_all(elders=elders)
+        meals = result["meals"]
         self.stdout.write(
-            f"新增：区划 {result['regions']}，助餐点 {result['canteens']}，老人 {result['elders']}"
+            f"新增：区划 {result['regions']}，助餐点 {result['canteens']}，老人 {result['elders']}，"
+            f"2025年6月就餐记录 {meals['meals']}（撤销 {meals['voids']}）"
         )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, where in result["users"]:
