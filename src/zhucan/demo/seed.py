@@ -228,7 +228,7 @@ def seed_elders(count: int = 2400, seed: int = 20250601) -> int:
     return len(elders)
 
 
-def seed_all(*, elders: int = 2400) -> dict:
+def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
     created_regions = seed_regions()
     actor = _system_user()
     created_canteens = seed_canteens(actor)
@@ -239,7 +239,7 @@ def seed_all(*, elders: int = 2400) -> dict:
     from zhucan.funds.demo import seed_demo_funds
     from zhucan.settlement.demo import seed_demo_meals
 
-    meals = seed_demo_meals()
+    meals = seed_demo_meals(per_canteen=meals_per_canteen)
     seed_demo_funds()
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals}
