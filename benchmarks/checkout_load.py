@@ -273,7 +273,8 @@ def main() -> int:
 
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{args.port}",
-         "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--log-level", "warning",
+         "-w", str(args.workers), "-k", "gthread" if args.threads > 1 else "sync", "--threads", str(args.threads),
+         "--log-level", "warning",
          "--backlog", "512"], env=env, cwd=ROOT, start_new_session=True)
     try:
         wait_ready(args.port)
