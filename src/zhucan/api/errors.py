@@ -11,7 +11,7 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from zhucan.core.errors import DomainError
+from zhucan.core.errors import DomainError, coded_error
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,7 @@ API_ERRORS: dict[str, tuple[int, str, str]] = {
 
 
 def api_error(code: str, *, field: str | None = None, **params) -> DomainError:
-    status, zh, en = API_ERRORS[code]
-    return DomainError(code=code, message_zh=zh.format(**params), message_en=en.format(**params), field=field,
-                       http_status=status)
+    return coded_error(API_ERRORS, code, field=field, details=False, **params)
 
 
 def error_response(api, request: HttpRequest, error: DomainError) -> HttpResponse:

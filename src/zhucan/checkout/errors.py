@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zhucan.core.errors import DomainError
+from zhucan.core.errors import DomainError, coded_error
 
 _MESSAGES: dict[str, tuple[int, str, str]] = {
     "ELDER_NOT_FOUND": (404, "未找到该老人，请核对卡号或身份证号", "no elder matches"),
@@ -30,9 +30,7 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
 
 
 def checkout_error(code: str, *, field: str | None = None, **params) -> DomainError:
-    status, zh, en = _MESSAGES[code]
-    return DomainError(code=code, message_zh=zh.format(**params), message_en=en.format(**params),
-                       field=field, http_status=status, details=dict(params) if params else {})
+    return coded_error(_MESSAGES, code, field=field, **params)
 
 
 REASON_ZH = {

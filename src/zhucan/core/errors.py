@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -27,6 +28,15 @@ class DomainError(Exception):
         if self.details:
             body["details"] = self.details
         return body
+
+
+def coded_error(table: Mapping[str, tuple[int, str, str]], code: str, *, field: str | None = None,
+                details: bool = True, **params) -> DomainError:
+    """The error `code` of an app's table {code: (HTTP status, Chinese, English)}, with `params`
+    filled into both messages (and kept as details, as text, unless `details` is False)."""
+    status, zh, en = table[code]
+    return DomainError(code=code, message_zh=zh.format(**params), message_en=en.format(**params), field=field,
+                       http_status=status, details={k: str(v) for k, v in params.items()} if details else {})
 
 
 class NotFound(DomainError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zhucan.core.errors import DomainError
+from zhucan.core.errors import DomainError, coded_error
 
 _MESSAGES: dict[str, tuple[int, str, str]] = {
     "FUNDS_NO_SCHEME": (422, "本市政策未规定{what}", "the city's policy has no {what_en}"),
@@ -30,6 +30,4 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
 
 
 def funds_error(code: str, *, field: str | None = None, **params) -> DomainError:
-    status, zh, en = _MESSAGES[code]
-    return DomainError(code=code, message_zh=zh.format(**params), message_en=en.format(**params),
-                       field=field, http_status=status, details={k: str(v) for k, v in params.items()})
+    return coded_error(_MESSAGES, code, field=field, **params)

@@ -3,7 +3,7 @@ on `code`; the Chinese message is what the cashier reads out to the elder."""
 
 from __future__ import annotations
 
-from zhucan.core.errors import DomainError
+from zhucan.core.errors import DomainError, coded_error
 
 _MESSAGES: dict[str, tuple[int, str, str]] = {
     # Cards (市民卡 / 社保卡)
@@ -46,9 +46,7 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
 
 
 def identity_error(code: str, *, field: str | None = None, **params) -> DomainError:
-    status, zh, en = _MESSAGES[code]
-    return DomainError(code=code, message_zh=zh.format(**params), message_en=en.format(**params), field=field,
-                       http_status=status, details=dict(params) if params else {})
+    return coded_error(_MESSAGES, code, field=field, **params)
 
 
 CODES = frozenset(_MESSAGES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zhucan.core.errors import DomainError
+from zhucan.core.errors import DomainError, coded_error
 
 _MESSAGES: dict[str, tuple[int, str, str]] = {
     "MONTH_NOT_ENDED": (422, "{month} 尚未结束，不能生成结算单", "{month} has not ended yet"),
@@ -30,6 +30,4 @@ STATUS_EN = {"draft": "draft", "confirmed": "confirmed", "disputed": "disputed",
 
 
 def settlement_error(code: str, *, field: str | None = None, **params) -> DomainError:
-    status, zh, en = _MESSAGES[code]
-    return DomainError(code=code, message_zh=zh.format(**params), message_en=en.format(**params),
-                       field=field, http_status=status, details={k: str(v) for k, v in params.items()})
+    return coded_error(_MESSAGES, code, field=field, **params)
