@@ -354,17 +354,35 @@ def test_live_feed_cursor_sends_only_new_meals(world, menu, client, frozen_clock
     html = client.get("/checkout/live/").content.decode()
     cursor = re.search(r'id="feed-cursor" name="after" value="(\d+)"', html)[1]
     assert cursor == str(first.pk)
-    assert client.get(f"/checkout/live/feed/?after={cursor}").status_code == 204  # nothing new
+    shown = f"&shown={first.pk}"
+    assert client.get(f"/checkout/live/feed/?after={cursor}{shown}").status_code == 204  # nothing new
     _sell(world, menu, world.other_canteen, "h1", elder=world.other_elder)  # not in 西湖区
-    assert client.get(f"/checkout/live/feed/?after={cursor}").status_code == 204
+    assert client.get(f"/checkout/live/feed/?after={cursor}{shown}").status_code == 204
     second = _sell(world, menu, world.canteen, "b2", when="2025-06-02 12:01")
-    poll = client.get(f"/checkout/live/feed/?after={cursor}")
+    poll = client.get(f"/checkout/live/feed/?after={cursor}{shown}")
     body = poll.content.decode()
     assert poll.status_code == 200
     assert f'data-id="{second.pk}"' in body and f'data-id="{first.pk}"' not in body
     assert 'hx-swap-oob="afterbegin:#feed-rows"' in body
     assert f'id="feed-cursor" name="after" value="{second.pk}" hx-swap-oob="true"' in body
     assert 'id="feed-stats"' in body  # counts refreshed with the rows
+
+
+def test_live_feed_fills_a_row_that_committed_late(world, menu, client, frozen_clock):
+    """Ids are handed out before commit: a meal with a smaller id than the page's cursor can become
+    visible after a larger one. The page sends the ids it shows; the poll sends the missing one."""
+    frozen_clock(at("2025-06-02 12:00"))
+    early = _sell(world, menu, world.canteen, "e1", elder=world.elder)
+    late = _sell(world, menu, world.canteen, "e2", when="2025-06-02 12:00")
+    login(client, world.users["district_admin"])
+    # The page saw `late` (the larger id) but not `early`, which committed after its first poll.
+    poll = client.get(f"/checkout/live/feed/?after={late.pk}&shown={late.pk}")
+    body = poll.content.decode()
+    assert poll.status_code == 200
+    assert f'data-id="{early.pk}"' in body and f'data-id="{late.pk}"' not in body
+    assert f'value="{late.pk}" hx-swap-oob="true"' in body  # the cursor does not go back
+    frozen_clock(at("2025-06-02 12:05"))  # outside the late window: nothing is re-sent
+    assert client.get(f"/checkout/live/feed/?after={late.pk}&shown={late.pk}").status_code == 204
 
 
 def test_live_feed_permissions(world, client):

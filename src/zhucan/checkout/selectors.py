@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.scoping import restrict
@@ -16,6 +16,7 @@ from zhucan.canteens.models import Canteen, PeriodName
 from zhucan.checkout.errors import checkout_error
 from zhucan.checkout.models import BenefitLine, IdentifiedBy, Meal, MealKind
 from zhucan.checkout.receipts_render import FUNDER_ORDER, FUNDER_ZH
+from zhucan.core import clock
 from zhucan.elders.models import Elder
 from zhucan.regions.models import Level, Region
 
@@ -119,9 +120,19 @@ def _meals(*, user, scope: FeedScope, day: date) -> QuerySet:
     return qs
 
 
-def meal_feed(*, user, scope: FeedScope, day: date, after_id: int = 0, limit: int = 50) -> list[Meal]:
-    """Ledger rows of the day in scope with id > after_id, newest first (sales and reversals)."""
-    qs = _meals(user=user, scope=scope, day=day).filter(id__gt=after_id)
+# How far back a poll looks for rows the page has not shown. Ids come from a sequence but
+# transactions commit in any order, so a meal with a smaller id than the page's cursor can become
+# visible after a larger one; the page sends the ids it shows, and the poll fills such gaps.
+FEED_LATE_WINDOW = timedelta(seconds=30)
+
+
+def meal_feed(*, user, scope: FeedScope, day: date, after_id: int = 0, shown: frozenset[int] = frozenset(),
+              limit: int = 50) -> list[Meal]:
+    """Ledger rows of the day in scope the page has not shown, newest first (sales and reversals):
+    those past the cursor, and recent ones below it that committed late (not in `shown`)."""
+    qs = _meals(user=user, scope=scope, day=day)
+    if after_id:
+        qs = qs.filter(Q(id__gt=after_id) | Q(created_at__gte=clock.now() - FEED_LATE_WINDOW)).exclude(id__in=shown)
     return list(qs.select_related("canteen", "elder").order_by("-id")[:limit])
 
 

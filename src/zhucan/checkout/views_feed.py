@@ -53,11 +53,12 @@ def live_feed(request):
                                  canteen_id=request.GET.get("canteen"))
     after = request.GET.get("after", "")
     after_id = int(after) if after.isdigit() else 0
+    shown = frozenset(int(x) for x in request.GET.get("shown", "").split(",")[:500] if x.isdigit())
     day = clock.local_today()
-    meals = selectors.meal_feed(user=request.user, scope=scope, day=day, after_id=after_id)
+    meals = selectors.meal_feed(user=request.user, scope=scope, day=day, after_id=after_id, shown=shown)
     if not meals:
         return HttpResponse(status=204)
     return render(request, "checkout/_live_poll.html", {
-        "rows": [_row(m) for m in meals], "cursor": max(m.pk for m in meals),
+        "rows": [_row(m) for m in meals], "cursor": max(after_id, *(m.pk for m in meals)),
         "stats": _stats(selectors.meal_day_stats(user=request.user, scope=scope, day=day)),
     })
