@@ -418,3 +418,18 @@ def test_works_without_javascript(till, menu):
     response = till.client.post(URL, {"op": f"add:{menu['套餐'].pk}"})
     html = response.content.decode()
     assert response.status_code == 200 and "<html" in html and 'name="line" value="' in html
+
+
+def test_elder_qr_code_identifies_once_and_is_recorded(till, world, menu):
+    """HZ-9 码: the code the elder's phone shows, typed in by the scanner; used up when presented."""
+    from zhucan.identity.services import elder_qr_issue
+
+    token, _expires = elder_qr_issue(elder=world.elder)
+    till.add(menu["套餐"])
+    html = till.post("identify", ident=token)
+    assert "张*英" in html and "¥10.50" in html
+    till.post("commit")
+    assert Meal.objects.get().identified_by == "qr"
+    till.add(menu["套餐"])
+    again = till.post("identify", ident=token)  # shown a second time (or at another canteen)
+    assert "已使用" in message(again) and till.state["customer"] == ""

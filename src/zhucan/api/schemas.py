@@ -18,9 +18,11 @@ class In(Schema):
 
 
 class ElderRef(In):
-    """Exactly one of card_number, id_number, elder_id."""
+    """Exactly one of card_number, id_number, elder_id, qr_token."""
 
     card_number: StrictStr | None = Field(None, max_length=32, description="市民卡/社保卡卡号")
+    qr_token: StrictStr | None = Field(None, max_length=200, description="长者码（扫码所得文本，ZC1. 开头）；"
+                                       "结算时核销，一码一用")
     id_number: StrictStr | None = Field(None, max_length=24, description="18位身份证号")
     elder_id: StrictInt | None = Field(None, ge=1, description="老人档案号（识别接口返回的 elder_id）")
     identified_by: Literal["card", "id_number", "elder_id", "qr", "face"] | None = Field(

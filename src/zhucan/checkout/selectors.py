@@ -17,6 +17,7 @@ from zhucan.checkout.errors import checkout_error
 from zhucan.checkout.models import BenefitLine, IdentifiedBy, Meal, MealKind
 from zhucan.checkout.receipts_render import FUNDER_ORDER, FUNDER_ZH
 from zhucan.core import clock
+from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
 from zhucan.regions.models import Level, Region
 
@@ -29,11 +30,22 @@ def normalise_wedge_input(raw: str) -> str:
     return _SENTINELS.sub("", (raw or "").strip()).strip().replace(" ", "")
 
 
-def elder_identify(*, value: str) -> tuple[Elder, str]:
-    """A citizen card number or an 18-digit ID number (as a reader or scanner types it) → the elder
-    and how they were identified. Unknown → CARD_UNKNOWN / ELDER_NOT_FOUND / the ID's own error."""
+def elder_identify(*, value: str, canteen: Canteen | None = None) -> tuple[Elder, str]:
+    """What a reader or scanner types (HZ-9 卡、码): an elder QR code (ZC1.…, used up here: it was
+    presented), a citizen card number or an 18-digit ID number → the elder and how they were
+    identified. Unknown → CARD_UNKNOWN / ELDER_NOT_FOUND / QR_* / the ID's own error."""
     from zhucan.elders.services import id_number_check, id_number_index
 
+    raw = (value or "").strip()
+    if raw.startswith("ZC1.") and canteen is not None:
+        from zhucan.identity.services import identify_by_qr
+
+        elder, method = identify_by_qr(token=raw, canteen=canteen, consume=True)
+        if method.requires_second_factor:  # the page cannot take the second factor yet
+            raise DomainError(
+                code="QR_SECOND_FACTOR_REQUIRED", message_zh="打印版长者码须另行核验（人脸、密码或照片），请改刷市民卡",
+                message_en="a printed elder card code needs a second factor; use the citizen card", field="ident")
+        return elder, IdentifiedBy.QR
     value = normalise_wedge_input(value)
     if not value:
         raise checkout_error("INPUT_INVALID", field="ident", detail="请刷卡、扫码或输入身份证号")

@@ -12,6 +12,7 @@ with the same body returns the original meal; the same key with another body is 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -373,9 +374,11 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
                 request_digest: str, identified_by: str = IdentifiedBy.NONE, terminal: Terminal | None = None,
                 cashier=None, tenders: list[TenderIn] | None = None, at: datetime | None = None,
                 expected_payable_fen: int | None = None, mode: str = Mode.LIVE,
-                reported_benefit_fen: int | None = None) -> CommitResult:
+                reported_benefit_fen: int | None = None, claim: Callable[[], object] | None = None) -> CommitResult:
     """Record one meal (HZ-F4). Refuses an ineligible elder (sell as a non-elder customer instead);
-    a limit reached today (period used, cap) is not an error: the elder pays the full price."""
+    a limit reached today (period used, cap) is not an error: the elder pays the full price.
+    `claim` runs inside the transaction (e.g. using up a single-use elder QR code), so a refused
+    sale gives it back; a replay never runs it."""
     if not idempotency_key:
         raise checkout_error("IDEMPOTENCY_KEY_REQUIRED")
     replay = _replay(canteen, idempotency_key, request_digest)
@@ -389,6 +392,8 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
     facts = elder_facts(elder) if elder is not None else None  # read before taking the row lock
     try:
         with transaction.atomic():
+            if claim is not None:
+                claim()
             quote, usage_row = None, None
             if elder is not None:
                 usage_row = _lock_usage(elder, day)

@@ -189,7 +189,7 @@ def _handle(request, canteen, state: PosState, ctx: dict, op: str) -> None:
             _change_line(state, dish_id, None)
         elif verb == "identify":
             state.customer = None  # a failed scan must never leave the previous elder in place
-            elder, by = elder_identify(value=request.POST.get("ident", ""))
+            elder, by = elder_identify(value=request.POST.get("ident", ""), canteen=canteen)
             state.customer = Customer(elder, by)
         elif verb == "nonelder":
             state.customer = Customer(None, IdentifiedBy.NONE)

@@ -11,6 +11,7 @@ from zhucan.api.schemas import ElderRef
 from zhucan.api.selectors import Identified, elder_identify, remaining_now
 from zhucan.checkout.errors import checkout_error
 from zhucan.checkout.services import OrderLine, TenderIn
+from zhucan.core.errors import DomainError
 
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,80}$")
 
@@ -19,12 +20,32 @@ def terminal_of(request) -> Terminal:
     return request.auth
 
 
-def identify(request, ref: ElderRef | None, *, usage_on=None) -> Identified | None:
+def identify(request, ref: ElderRef | None, *, usage_on=None, consume: bool = False) -> Identified | None:
+    """`consume`: a presented elder QR code is used up (commit and report only)."""
     if ref is None:
         return None
     return elder_identify(canteen=terminal_of(request).canteen, card_number=ref.card_number,
                           id_number=ref.id_number, elder_id=ref.elder_id, identified_by=ref.identified_by,
-                          usage_on=usage_on)
+                          usage_on=usage_on, qr_token=ref.qr_token, consume=consume)
+
+
+def identify_for_write(request, ref: ElderRef | None, key: str) -> tuple[Identified | None, object]:
+    """Identify for a commit or a report: (who, claim). A QR code is only checked here; `claim`
+    uses it up inside the commit's transaction. A retry of a committed request (same key) whose
+    code is now used still reaches the commit, which answers with the original meal."""
+    from zhucan.checkout.models import Meal
+    from zhucan.identity.services import identify_by_qr
+
+    canteen = terminal_of(request).canteen
+    try:
+        found = identify(request, ref)
+    except DomainError as exc:
+        if exc.code == "QR_ALREADY_USED" and Meal.objects.filter(canteen=canteen, idempotency_key=key).exists():
+            return None, None  # a replay: meal_commit returns the original before anything else
+        raise
+    if ref is None or not ref.qr_token:
+        return found, None
+    return found, lambda: identify_by_qr(token=ref.qr_token.strip(), canteen=canteen, consume=True)
 
 
 def idempotency(request, operation: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from ninja.responses import codes_4xx
 from zhucan.api.endpoints.common import (
     idempotency,
     identify,
+    identify_for_write,
     live_lines,
     remaining_after,
     tenders_in,
@@ -39,12 +40,12 @@ def commit(request, payload: CommitIn):
     original receipt with `replayed: true`."""
     terminal = terminal_of(request)
     key, digest = idempotency(request, "commit")
-    found = identify(request, payload.elder)
+    found, claim = identify_for_write(request, payload.elder, key)
     result = meal_commit(
         canteen=terminal.canteen, elder=found.elder if found else None, lines=live_lines(payload.items),
         idempotency_key=key, request_digest=digest,
         identified_by=found.identified_by if found else IdentifiedBy.NONE, terminal=terminal,
-        tenders=tenders_in(payload.tenders), expected_payable_fen=payload.expected_payable_fen,
+        tenders=tenders_in(payload.tenders), expected_payable_fen=payload.expected_payable_fen, claim=claim,
     )
     return meal_answer(result.meal, replayed=result.replayed, remaining_entries=remaining_after(terminal, result))
 

@@ -12,7 +12,7 @@ from ninja.responses import codes_4xx
 
 from zhucan.api.endpoints.common import (
     idempotency,
-    identify,
+    identify_for_write,
     remaining_after,
     report_lines,
     tenders_in,
@@ -45,11 +45,12 @@ def report(request, payload: ReportIn):
     terminal = terminal_of(request)
     key, digest = idempotency(request, "report")
     at = _occurred_at(payload.occurred_at)
-    found = identify(request, payload.elder)
+    found, claim = identify_for_write(request, payload.elder, key)
     result = meal_commit(
         canteen=terminal.canteen, elder=found.elder if found else None, lines=report_lines(payload.items),
         idempotency_key=key, request_digest=digest,
         identified_by=found.identified_by if found else IdentifiedBy.NONE, terminal=terminal,
         tenders=tenders_in(payload.tenders), at=at, mode=Mode.REPORT, reported_benefit_fen=payload.benefit_fen,
+        claim=claim,
     )
     return meal_answer(result.meal, replayed=result.replayed, remaining_entries=remaining_after(terminal, result))
