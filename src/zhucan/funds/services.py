@@ -234,20 +234,27 @@ def subsidy_approve(*, actor, subsidy_id: int, approve: bool, reason: str = "",
 def subsidy_mark_paid(*, actor, subsidy_id: int, reference: str, ip: str | None = None) -> ConstructionSubsidy:
     """LC-3: the city records the payment of an approved subsidy with its payment reference."""
     _need(actor, "approve", "登记建设补贴拨付", "record subsidy payments")
-    reference = (reference or "").strip()
     with transaction.atomic():
         subsidy = _locked_subsidy(actor, subsidy_id)
-        if subsidy.status != SubsidyStatus.CITY_APPROVED:
-            raise _bad_status(subsidy, "登记拨付", "mark paid")
-        if not reference:
-            raise funds_error("FUNDS_REFERENCE_REQUIRED", field="reference")
-        before = snapshot(subsidy, SUBSIDY_AUDITED)
-        subsidy.status = SubsidyStatus.PAID
-        subsidy.paid_by, subsidy.paid_at, subsidy.payment_reference = actor, clock.now(), reference[:64]
-        subsidy.save()
-        audit_record(actor=actor, action="funds.subsidy.pay", obj=subsidy, region_path=_region_path(subsidy.canteen),
-                     before=before, after=snapshot(subsidy, SUBSIDY_AUDITED), ip=ip)
+        _mark_paid(actor=actor, obj=subsidy, approved=SubsidyStatus.CITY_APPROVED, paid=SubsidyStatus.PAID,
+                   reference=reference, audited=SUBSIDY_AUDITED, action="funds.subsidy.pay", ip=ip)
     return subsidy
+
+
+def _mark_paid(*, actor, obj, approved: str, paid: str, reference: str, audited: list[str], action: str,
+               ip: str | None) -> None:
+    """Record a payment (subsidy or reward) on a locked, city-approved row, with its audit row."""
+    reference = (reference or "").strip()
+    if obj.status != approved:
+        raise _bad_status(obj, "登记拨付", "mark paid")
+    if not reference:
+        raise funds_error("FUNDS_REFERENCE_REQUIRED", field="reference")
+    before = snapshot(obj, audited)
+    obj.status = paid
+    obj.paid_by, obj.paid_at, obj.payment_reference = actor, clock.now(), reference[:64]
+    obj.save()
+    audit_record(actor=actor, action=action, obj=obj, region_path=_region_path(obj.canteen), before=before,
+                 after=snapshot(obj, audited), ip=ip)
 
 
 # ---- construction target (LC-1) -------------------------------------------------------------------
@@ -450,18 +457,9 @@ def reward_approve(*, actor, reward_id: int, ip: str | None = None) -> Operating
 def reward_mark_paid(*, actor, reward_id: int, reference: str, ip: str | None = None) -> OperatingReward:
     """LC-5: the city records the payment of an approved operating reward."""
     _need(actor, "approve", "登记运营奖补拨付", "record reward payments")
-    reference = (reference or "").strip()
     with transaction.atomic():
         reward = _locked_reward(actor, reward_id)
-        if reward.status != RewardStatus.CITY_APPROVED:
-            raise _bad_status(reward, "登记拨付", "mark paid")
-        if not reference:
-            raise funds_error("FUNDS_REFERENCE_REQUIRED", field="reference")
-        before = snapshot(reward, REWARD_AUDITED)
-        reward.status = RewardStatus.PAID
-        reward.paid_by, reward.paid_at, reward.payment_reference = actor, clock.now(), reference[:64]
-        reward.save()
-        audit_record(actor=actor, action="funds.reward.pay", obj=reward, region_path=_region_path(reward.canteen),
-                     before=before, after=snapshot(reward, REWARD_AUDITED), ip=ip)
+        _mark_paid(actor=actor, obj=reward, approved=RewardStatus.CITY_APPROVED, paid=RewardStatus.PAID,
+                   reference=reference, audited=REWARD_AUDITED, action="funds.reward.pay", ip=ip)
     return reward
 

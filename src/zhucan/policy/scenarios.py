@@ -27,6 +27,7 @@ from .facts import AnnouncedPeriod, CanteenFacts, ElderFacts
 from .loader import load_policy, read_yaml
 from .model import Policy
 from .money import format_fen, parse_yuan
+from .schema import iso_date
 from .usage import DayUsage
 
 _AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
@@ -101,14 +102,10 @@ class _Reader:
     def day(self, value: Any, fld: str) -> date:
         if isinstance(value, datetime):
             raise self.fail(fld, f"expected a date, got a date-time {value!r}")
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise self.fail(fld, f"not a valid date (YYYY-MM-DD): {value!r}")
+        parsed = iso_date(value)
+        if parsed is None:
+            raise self.fail(fld, f"not a valid date (YYYY-MM-DD): {value!r}")
+        return parsed
 
     def yuan(self, value: Any, fld: str) -> int:
         try:

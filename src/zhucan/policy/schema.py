@@ -94,15 +94,23 @@ def _bool(ctx: _Ctx, value: Any, path: str) -> bool:
     return value
 
 
-def _date(ctx: _Ctx, value: Any, path: str) -> date:
+def iso_date(value: Any) -> date | None:
+    """A date from YAML (already a date) or from 'YYYY-MM-DD' text; None when it is neither."""
     if isinstance(value, date):
         return value
     if isinstance(value, str):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise ctx.fail(path, f"not a valid date (YYYY-MM-DD): {value!r}")
+            return None
+    return None
+
+
+def _date(ctx: _Ctx, value: Any, path: str) -> date:
+    parsed = iso_date(value)
+    if parsed is None:
+        raise ctx.fail(path, f"not a valid date (YYYY-MM-DD): {value!r}")
+    return parsed
 
 
 def _hhmm(ctx: _Ctx, value: Any, path: str) -> time:
