@@ -23,7 +23,10 @@ SELECT e.*, h.name, (SELECT json_agg(json_build_array(tg.id, tg.code, tg.name, t
        FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
        LEFT JOIN regions_region h ON h.id = e.hukou_district_id
        LEFT JOIN checkout_elderdayusage u ON u.elder_id = e.id AND u.local_date = current_date
-       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' ESCAPE '\';
+       WHERE e.id IN (SELECT c.elder_id FROM identity_citizencard c WHERE c.number_index = md5(:elder::text)
+         AND c.status = 'active' UNION ALL SELECT e2.id FROM elders_elder e2
+         WHERE e2.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0'))
+         AND m.path LIKE '330100/%' ESCAPE '\';
 
 -- ---- commit request ----
 WITH tr AS (SELECT t.id AS _tid, t.revoked_at AS _trev, t.secret_encrypted AS _tsec, t.*, c.*, r.*
@@ -37,7 +40,10 @@ SELECT e.*, h.name, (SELECT json_agg(json_build_array(tg.id, tg.code, tg.name, t
        FROM elders_tag tg JOIN elders_elder_tags et ON et.tag_id = tg.id WHERE et.elder_id = e.id)
        FROM elders_elder e JOIN regions_region m ON m.id = e.community_id
        LEFT JOIN regions_region h ON h.id = e.hukou_district_id
-       WHERE e.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0') AND m.path LIKE '330100/%' ESCAPE '\';
+       WHERE e.id IN (SELECT c.elder_id FROM identity_citizencard c WHERE c.number_index = md5(:elder::text)
+         AND c.status = 'active' UNION ALL SELECT e2.id FROM elders_elder e2
+         WHERE e2.citizen_card_number = '3301' || lpad((:elder - 1)::text, 12, '0'))
+         AND m.path LIKE '330100/%' ESCAPE '\';
 SELECT id, request_digest FROM checkout_meal WHERE canteen_id = :canteen AND idempotency_key = md5(random()::text);
 BEGIN;
 INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)

@@ -16,8 +16,8 @@ from zhucan.core.errors import DomainError, coded_error
 logger = logging.getLogger(__name__)
 
 API_ERRORS: dict[str, tuple[int, str, str]] = {
-    "QR_SECOND_FACTOR_REQUIRED": (409, "打印版长者码须由助餐点另行核验（人脸、密码或照片），请在收银台办理或改用市民卡",
-                                  "a printed elder card code needs a second factor this API does not take yet"),
+    "QR_SECOND_FACTOR_REQUIRED": (409, "打印版长者卡码须二次核验：请同时提供{factors}",
+                                  "a printed elder card code needs its second factor in the same request"),
     "SIGNATURE_MISSING": (401, "请求未签名：缺少 {header} 请求头", "unsigned request: the {header} header is missing"),
     "SIGNATURE_INVALID": (401, "签名校验失败，请核对密钥和签名串", "the signature does not match"),
     "TIMESTAMP_STALE": (401, "请求时间戳与服务器时间相差超过 {window} 秒，请校准终端时钟",

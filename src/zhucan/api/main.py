@@ -15,7 +15,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from zhucan.api.auth import TerminalSignature
-from zhucan.api.endpoints import canteen, elders, meals, report
+from zhucan.api.endpoints import canteen, elders, faces, meals, report
 from zhucan.api.errors import api_error, install_handlers
 
 DESCRIPTION = """智慧助餐 对接接口 v1 — for our cashier terminals and third-party POS vendors.
@@ -91,3 +91,4 @@ api.add_router("", elders.router)
 api.add_router("", canteen.router)
 api.add_router("", meals.router)
 api.add_router("", report.router)
+api.add_router("", faces.router)

@@ -18,7 +18,8 @@ class In(Schema):
 
 
 class ElderRef(In):
-    """Exactly one of card_number, id_number, elder_id, qr_token."""
+    """Exactly one of card_number, id_number, elder_id, qr_token, face_ticket; a printed card code
+    (qr_token) also takes its second factor: pin or face_ticket."""
 
     card_number: StrictStr | None = Field(None, max_length=32, description="市民卡/社保卡卡号")
     qr_token: StrictStr | None = Field(None, max_length=200, description="长者码（扫码所得文本，ZC1. 开头）；"
@@ -27,6 +28,11 @@ class ElderRef(In):
     elder_id: StrictInt | None = Field(None, ge=1, description="老人档案号（识别接口返回的 elder_id）")
     identified_by: Literal["card", "id_number", "elder_id", "qr", "face"] | None = Field(
         None, description="仅与 elder_id 同用：终端此前以何种方式识别了老人（记入台账）")
+    face_ticket: StrictStr | None = Field(None, max_length=400, description="人脸核验凭证（/faces/identify 或 "
+                                          "/faces/verify 返回，本助餐点120秒内有效）；单独使用即以人脸识别，"
+                                          "与打印版长者卡码同用即作其二次核验")
+    pin: StrictStr | None = Field(None, min_length=4, max_length=6, pattern=r"^\d{4,6}$",
+                                  description="老人密码：仅作打印版长者卡码的二次核验")
 
 
 class IdentifyIn(ElderRef):
@@ -112,6 +118,28 @@ class ElderOut(Schema):
     identified_by: str
     eligibility: EligibilityOut
     remaining: list[RemainingOut]
+
+
+class FaceIdentifyIn(In):
+    image_b64: StrictStr = Field(..., min_length=16, max_length=6_000_000,
+                                 description="摄像头画面或照片（JPEG/PNG）的 base64 编码")
+    canteen_id: StrictInt | None = None
+
+
+class FaceVerifyIn(FaceIdentifyIn):
+    elder: ElderRef = Field(..., description="先出示的市民卡、身份证号、档案号或长者码（含打印版卡码）")
+
+
+class FaceOut(Schema):
+    elder_id: int
+    name: str = Field(..., description="脱敏姓名")
+    age: int
+    id_number_masked: str
+    identified_by: str = Field(..., description="face（1:N 刷脸）或 1:1 核验前出示的方式")
+    face_ticket: str = Field(..., description="人脸核验凭证：随后的询价、结算在 elder.face_ticket 中出示")
+    ticket_expires_in_s: int
+    distance: float = Field(..., description="与登记人脸特征的距离（越小越相似）")
+    threshold: float
 
 
 class UsageOut(Schema):

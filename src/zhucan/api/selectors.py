@@ -53,7 +53,12 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-_ELDER_BY = {"card": 'e."citizen_card_number" = %s', "index": 'e."id_number_index" = %s', "pk": 'e."id" = %s'}
+# A card: its active CitizenCard through the blind index; or, for an elder whose registered number
+# is not yet backfilled into CitizenCard (`zhucan cards_backfill`), the registry's own column (a lost
+# card has cleared it). Two parameters: (blind index, number).
+_ELDER_BY = {"card": 'e."id" IN (SELECT c."elder_id" FROM identity_citizencard c WHERE c."number_index" = %s '
+                     'AND c."status" = \'active\' UNION ALL SELECT e2."id" FROM elders_elder e2 '
+                     'WHERE e2."citizen_card_number" = %s)', "index": 'e."id_number_index" = %s', "pk": 'e."id" = %s'}
 
 
 @cache
@@ -79,7 +84,8 @@ def _find_elder(canteen: Canteen, by: str, value, usage_on: date | None = None) 
     if not city_path:
         return None
     prefix = city_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    params = [usage_on, value, prefix] if usage_on is not None else [value, prefix]
+    values = list(value) if by == "card" else [value]
+    params = [usage_on, *values, prefix] if usage_on is not None else [*values, prefix]
     with connection.cursor() as cur:
         cur.execute(_elder_sql(by, connection.vendor, usage_on is not None), params)
         row = cur.fetchone()
@@ -105,23 +111,29 @@ def _find_elder(canteen: Canteen, by: str, value, usage_on: date | None = None) 
 
 def elder_identify(*, canteen: Canteen, card_number: str | None = None, id_number: str | None = None,
                    elder_id: int | None = None, identified_by: str | None = None,
-                   usage_on: date | None = None, qr_token: str | None = None, consume: bool = False) -> Identified:
+                   usage_on: date | None = None, qr_token: str | None = None, consume: bool = False,
+                   face_ticket: str | None = None, pin: str | None = None) -> Identified:
     """Find the elder by exactly one of card number (blind-indexed ID not needed), 18-digit ID
     number (blind index, never decrypting the table) or elder id. With `usage_on`, the same
     statement reads the elder's usage row of that day (for a quote: read, not locked) and leaves it
     on `elder.usage_read` as (day, usage dict or None)."""
-    given = [v for v in (card_number, id_number, elder_id, qr_token) if v not in (None, "")]
+    ticket_alone = face_ticket if not qr_token else None  # with a card code the ticket is its 2nd factor
+    given = [v for v in (card_number, id_number, elder_id, qr_token, ticket_alone) if v not in (None, "")]
     if len(given) != 1:
-        raise DomainError(code="INPUT_INVALID", message_zh="请只提供市民卡号、身份证号、档案号、长者码中的一项",
-                          message_en="give exactly one of card_number, id_number, elder_id, qr_token",
+        raise DomainError(code="INPUT_INVALID",
+                          message_zh="请只提供市民卡号、身份证号、档案号、长者码、人脸核验凭证中的一项",
+                          message_en="give exactly one of card_number, id_number, elder_id, qr_token, face_ticket",
                           field="elder", http_status=400)
+    if pin and not qr_token:
+        raise DomainError(code="INPUT_INVALID", message_zh="密码只用于打印版长者卡码的二次核验",
+                          message_en="pin goes only with a printed card code (qr_token)", field="pin",
+                          http_status=400)
     if qr_token:
-        return _identify_by_qr(canteen, qr_token, consume, usage_on)
+        return _identify_by_qr(canteen, qr_token, consume, usage_on, face_ticket=face_ticket, pin=pin)
+    if face_ticket:
+        return _identify_by_ticket(canteen, face_ticket, usage_on)
     if card_number:
-        elder = _find_elder(canteen, "card", card_number.strip(), usage_on)
-        if elder is None:
-            raise checkout_error("CARD_UNKNOWN", field="card_number")
-        return Identified(elder, IdentifiedBy.CARD)
+        return _identify_by_card(canteen, card_number, usage_on)
     if id_number:
         number, _birth, _sex = id_number_check(id_number)
         elder = _find_elder(canteen, "index", id_number_index(number), usage_on)
@@ -138,19 +150,78 @@ def elder_identify(*, canteen: Canteen, card_number: str | None = None, id_numbe
     return Identified(elder, identified_by or IdentifiedBy.ELDER_ID)
 
 
-def _identify_by_qr(canteen: Canteen, token: str, consume: bool, usage_on: date | None) -> Identified:
+def _identify_by_card(canteen: Canteen, raw: str, usage_on: date | None) -> Identified:
+    """By the card's blind index (never decrypting the card table); a lost or replaced card gets
+    its own code (CARD_REPORTED_LOST / CARD_REPLACED), found only on this failure path."""
+    from zhucan.identity.services import card_number_index, card_number_normalise, identify_by_card
+
+    try:
+        number = card_number_normalise(raw)
+    except DomainError:
+        raise checkout_error("CARD_UNKNOWN", field="card_number") from None
+    elder = _find_elder(canteen, "card", (card_number_index(number), number), usage_on)
+    if elder is None:
+        try:
+            identify_by_card(number=number, canteen=canteen)
+        except DomainError as exc:  # lost / replaced / unknown
+            exc.field = "card_number"
+            raise
+        raise checkout_error("CARD_UNKNOWN", field="card_number")  # a card of another city
+    return Identified(elder, IdentifiedBy.CARD)
+
+
+# Which second factors the API takes for a printed card code, by the factor the canteen chose. The
+# registered-photo check needs the cashier page (the photo is not sent to vendors' systems); a PIN
+# or a face check is at least as strong, so the API takes either there.
+_API_FACTORS = {"pin": ("pin",), "face": ("face",), "photo": ("pin", "face")}
+
+
+def _identify_by_qr(canteen: Canteen, token: str, consume: bool, usage_on: date | None, *,
+                    face_ticket: str | None = None, pin: str | None = None) -> Identified:
     """The elder QR code (HZ-9 长者码): verified with the platform's public keys; a dynamic code is
-    used once (consumed by the commit, not by identify or quote). A printed card code needs a
-    second factor this API cannot take yet: refused with a clear code."""
-    from zhucan.identity.services import identify_by_qr
+    used once (consumed by the commit, not by identify or quote). A printed card code needs its
+    second factor in the same request: `pin`, or a `face_ticket` from /faces/verify for the same
+    elder (see _API_FACTORS)."""
+    from zhucan.identity import counter
+    from zhucan.identity.services import identify_by_qr, verify_card_code_pin
 
     elder, method = identify_by_qr(token=token.strip(), canteen=canteen, consume=consume)
+    by = IdentifiedBy.QR
     if method.requires_second_factor:
-        raise api_error("QR_SECOND_FACTOR_REQUIRED", field="qr_token")
+        accepted = _API_FACTORS.get(method.second_factor, ())
+        if pin and "pin" in accepted:
+            verify_card_code_pin(elder=elder, pin=pin.strip(), canteen=canteen)
+        elif face_ticket and "face" in accepted:
+            ticket_elder, _m, _k = counter.face_ticket_read(face_ticket, canteen=canteen)
+            if ticket_elder != elder.pk:
+                raise DomainError(code="FACE_TICKET_INVALID", message_zh="人脸核验凭证与长者卡码不是同一位老人",
+                                  message_en="the face ticket is for another elder", field="face_ticket",
+                                  http_status=400)
+        else:
+            error = api_error("QR_SECOND_FACTOR_REQUIRED", field="qr_token", factors="、".join(
+                {"pin": "密码（pin）", "face": "人脸核验凭证（face_ticket）"}[f] for f in accepted))
+            error.details = {"factor": method.second_factor, "accepted": list(accepted)}
+            raise error
+        by = IdentifiedBy.QR_CARD
+    elif face_ticket or pin:
+        raise DomainError(code="INPUT_INVALID", message_zh="手机长者码无需二次核验，请勿同时提供密码或人脸凭证",
+                          message_en="a dynamic elder code takes no second factor", field="elder", http_status=400)
     found = _find_elder(canteen, "pk", elder.pk, usage_on)  # the canteen's city only (HZ-5)
     if found is None:
         raise checkout_error("ELDER_NOT_FOUND", field="qr_token")
-    return Identified(found, IdentifiedBy.QR)
+    return Identified(found, by)
+
+
+def _identify_by_ticket(canteen: Canteen, ticket: str, usage_on: date | None) -> Identified:
+    """A face ticket from /faces/identify (1:N: method face) or /faces/verify (1:1 after a card or
+    code: that method), issued at this canteen within the last two minutes."""
+    from zhucan.identity import counter
+
+    elder_id, method, _code = counter.face_ticket_read(ticket, canteen=canteen)
+    found = _find_elder(canteen, "pk", elder_id, usage_on)
+    if found is None:
+        raise checkout_error("ELDER_NOT_FOUND", field="face_ticket")
+    return Identified(found, method if method in IdentifiedBy.values else IdentifiedBy.FACE)
 
 
 def _usage(elder: Elder, at: datetime) -> tuple[DayUsage, ElderDayUsage | None]:

@@ -25,6 +25,7 @@ class IdentifiedBy(models.TextChoices):
     ID_NUMBER = "id_number", _("身份证")
     ELDER_ID = "elder_id", _("档案号")
     QR = "qr", _("长者码")
+    QR_CARD = "qr_card", _("长者卡码")
     FACE = "face", _("人脸")
 
 

@@ -1,10 +1,9 @@
-"""Reads of the checkout app: identifying an elder at the till, and the live meal feed (issue 4,
-items 5 and 7). Feed reads are scoped through `restrict` (a district sees its district, a canteen
-its own meals); identification is city-wide on purpose (HZ-5: an elder eats at any canteen)."""
+"""Reads of the checkout app: the cashier's last sale and the live meal feed (issue 4, items 5 and
+7). Feed reads are scoped through `restrict` (a district sees its district, a canteen its own
+meals). Identification at the till is zhucan.identity.counter (city-wide on purpose, HZ-5)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -13,52 +12,10 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen, PeriodName
-from zhucan.checkout.errors import checkout_error
-from zhucan.checkout.models import BenefitLine, IdentifiedBy, Meal, MealKind
+from zhucan.checkout.models import BenefitLine, Meal, MealKind
 from zhucan.checkout.receipts_render import FUNDER_ORDER, FUNDER_ZH
 from zhucan.core import clock
-from zhucan.core.errors import DomainError
-from zhucan.elders.models import Elder
 from zhucan.regions.models import Level, Region
-
-# Magnetic-stripe readers wrap track 2 in ";…?" (track 1 in "%…?"); scanners may add spaces.
-_SENTINELS = re.compile(r"^[;%]+|[?]+$")
-_ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
-
-
-def normalise_wedge_input(raw: str) -> str:
-    return _SENTINELS.sub("", (raw or "").strip()).strip().replace(" ", "")
-
-
-def elder_identify(*, value: str, canteen: Canteen | None = None) -> tuple[Elder, str]:
-    """What a reader or scanner types (HZ-9 卡、码): an elder QR code (ZC1.…, used up here: it was
-    presented), a citizen card number or an 18-digit ID number → the elder and how they were
-    identified. Unknown → CARD_UNKNOWN / ELDER_NOT_FOUND / QR_* / the ID's own error."""
-    from zhucan.elders.services import id_number_check, id_number_index
-
-    raw = (value or "").strip()
-    if raw.startswith("ZC1.") and canteen is not None:
-        from zhucan.identity.services import identify_by_qr
-
-        elder, method = identify_by_qr(token=raw, canteen=canteen, consume=True)
-        if method.requires_second_factor:  # the page cannot take the second factor yet
-            raise DomainError(
-                code="QR_SECOND_FACTOR_REQUIRED", message_zh="打印版长者码须另行核验（人脸、密码或照片），请改刷市民卡",
-                message_en="a printed elder card code needs a second factor; use the citizen card", field="ident")
-        return elder, IdentifiedBy.QR
-    value = normalise_wedge_input(value)
-    if not value:
-        raise checkout_error("INPUT_INVALID", field="ident", detail="请刷卡、扫码或输入身份证号")
-    elder = Elder.objects.filter(citizen_card_number=value).first()
-    if elder is not None:
-        return elder, IdentifiedBy.CARD
-    if len(value) == 18 and _ID_SHAPE.match(value):
-        number, _birth, _sex = id_number_check(value)  # a bad check digit etc. → its Chinese message
-        elder = Elder.objects.filter(id_number_index=id_number_index(number)).first()
-        if elder is None:
-            raise checkout_error("ELDER_NOT_FOUND", field="ident")
-        return elder, IdentifiedBy.ID_NUMBER
-    raise checkout_error("CARD_UNKNOWN", field="ident")
 
 
 def last_sale_of_cashier(*, cashier, canteen: Canteen, day: date) -> Meal | None:

@@ -26,11 +26,12 @@ from zhucan.canteens.models import Dish
 from zhucan.checkout import receipts, services
 from zhucan.checkout.errors import INELIGIBLE_REASONS, checkout_error
 from zhucan.checkout.models import IdentifiedBy, MealKind, TenderKind
-from zhucan.checkout.selectors import elder_identify, last_sale_of_cashier
+from zhucan.checkout.selectors import last_sale_of_cashier
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.core.http import requires
 from zhucan.elders.models import Elder
+from zhucan.identity import counter
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ NON_ELDER = "none"
 class Customer:
     elder: Elder | None
     identified_by: str  # IdentifiedBy value; "none" for a non-elder customer
+    pending: str = ""  # a printed card code's second factor still to do: "pin" | "face" | "photo"
+    code_id: str = ""
 
     @property
     def label(self) -> str:
@@ -57,7 +60,15 @@ class Customer:
         return IdentifiedBy(self.identified_by).label if self.identified_by in IdentifiedBy.values else ""
 
     def token(self) -> str:
-        return signing.dumps({"e": self.elder.pk if self.elder else None, "b": self.identified_by}, salt=_SALT)
+        return signing.dumps({"e": self.elder.pk if self.elder else None, "b": self.identified_by,
+                              "p": self.pending, "k": self.code_id}, salt=_SALT)
+
+    def presented(self) -> counter.Presented:
+        return counter.Presented(self.elder, self.identified_by, pending=self.pending, code_id=self.code_id)
+
+    @classmethod
+    def of(cls, presented: counter.Presented) -> Customer:
+        return cls(presented.elder, presented.method, presented.pending, presented.code_id)
 
 
 @dataclass
@@ -78,8 +89,10 @@ def _read_customer(token: str) -> Customer | None:
         return None
     if data.get("e") is None:
         return Customer(None, IdentifiedBy.NONE)
-    elder = Elder.objects.filter(pk=data["e"]).first()
-    return Customer(elder, data.get("b", IdentifiedBy.CARD)) if elder else None
+    elder = Elder.objects.select_related("community").filter(pk=data["e"]).first()
+    if elder is None:
+        return None
+    return Customer(elder, data.get("b", IdentifiedBy.CARD), data.get("p", ""), data.get("k", ""))
 
 
 def _read_state(post) -> PosState:
@@ -189,8 +202,14 @@ def _handle(request, canteen, state: PosState, ctx: dict, op: str) -> None:
             _change_line(state, dish_id, None)
         elif verb == "identify":
             state.customer = None  # a failed scan must never leave the previous elder in place
-            elder, by = elder_identify(value=request.POST.get("ident", ""), canteen=canteen)
-            state.customer = Customer(elder, by)
+            state.customer = Customer.of(counter.identify_wedge(value=request.POST.get("ident", ""), canteen=canteen))
+            if state.customer.pending == "photo":
+                _show_photo(request, canteen, state, ctx)
+        elif verb == "face":
+            state.customer = None
+            state.customer = Customer.of(counter.identify_face(canteen=canteen, image_bytes=_image(request)))
+        elif verb.startswith("factor_"):
+            _factor(request, canteen, state, ctx, verb)
         elif verb == "nonelder":
             state.customer = Customer(None, IdentifiedBy.NONE)
         elif verb == "tender" and arg in dict(TENDERS):
@@ -209,12 +228,58 @@ def _handle(request, canteen, state: PosState, ctx: dict, op: str) -> None:
         ctx["error_code"] = exc.code
 
 
+def _image(request) -> bytes:
+    """The camera frame or uploaded photo of a face operation."""
+    upload = request.FILES.get("face_image")
+    if upload is None or not upload.size:
+        raise DomainError(code="FACE_IMAGE_REQUIRED", message_zh="未收到人脸照片：请打开摄像头拍照或选择照片",
+                          message_en="no face image was sent", field="face_image")
+    return upload.read()
+
+
+def _factor(request, canteen, state: PosState, ctx: dict, verb: str) -> None:
+    """The second factor of a printed card code. A wrong PIN or a face that does not match keeps
+    the pending customer (the elder may retry or the cashier switches to the card); "not the same
+    person" on the photo clears it."""
+    customer = state.customer
+    if customer is None or not customer.pending:
+        raise DomainError(code="INPUT_INVALID", message_zh="当前没有待核验的长者卡码", message_en="nothing to confirm",
+                          field="factor")
+    presented = customer.presented()
+    if verb == "factor_pin":
+        done = counter.confirm_pin(presented, pin=request.POST.get("pin", ""), canteen=canteen)
+    elif verb == "factor_face":
+        done = counter.confirm_face(presented, image_bytes=_image(request), canteen=canteen)
+    elif verb == "factor_photo_show":
+        _show_photo(request, canteen, state, ctx)
+        return
+    elif verb in ("factor_photo_yes", "factor_photo_no"):
+        if verb == "factor_photo_no":
+            state.customer = None
+        done = counter.confirm_photo(presented, cashier=request.user, canteen=canteen,
+                                     same_person=verb == "factor_photo_yes")
+    else:
+        return
+    state.customer = Customer.of(done)
+    ctx["notice"] = "长者卡码二次核验通过"
+
+
+def _show_photo(request, canteen, state: PosState, ctx: dict) -> None:
+    import base64
+
+    photo = counter.registered_photo(elder=state.customer.elder, cashier=request.user, canteen=canteen)
+    mime = "image/png" if photo[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    ctx["photo"] = f"data:{mime};base64," + base64.b64encode(photo).decode()
+
+
 def _commit(request, canteen, state: PosState, ctx: dict) -> None:
     if not state.lines:
         raise checkout_error("EMPTY_ORDER")
     if state.customer is None:
         raise DomainError(code="CUSTOMER_REQUIRED", message_zh="请先刷卡/扫码识别老人，或选择“非老人顾客”（F2）",
                           message_en="identify the elder or choose a non-elder customer", field="ident")
+    if state.customer.pending:
+        raise counter.pending_factor_error(state.customer.pending)
     if not state.idem or state.expected is None:
         raise checkout_error("QUOTE_CHANGED")
     payable = state.expected
@@ -295,8 +360,8 @@ def _quote(canteen, state: PosState, ctx: dict) -> None:
     if ctx["void_candidate"] is not None:
         ctx["default"] = "void_yes"
         return
-    if not state.lines or state.customer is None:
-        ctx["default"] = ""
+    if not state.lines or state.customer is None or state.customer.pending:
+        ctx["default"] = "factor" if state.customer and state.customer.pending else ""
         return
     try:
         q = services.meal_quote(canteen=canteen, elder=state.customer.elder, lines=_order_lines(state))

@@ -54,6 +54,7 @@ class Method:
     requires_second_factor: bool = False
     second_factor: str = ""  # "face" | "pin" | "photo" when required
     expires_at: datetime | None = None
+    code_id: str = ""  # a printed card code's id (its nonce, hex)
 
     def __str__(self) -> str:
         return self.name
@@ -379,7 +380,7 @@ def identify_by_qr(*, token: str, canteen: Canteen, consume: bool = True) -> tup
         if code is None or hasattr(code, "revocation"):
             raise identity_error("QR_CARD_CODE_REVOKED", field="token")
         return elder, Method("qr_card", requires_second_factor=True, second_factor=canteen_card_code_factor(canteen),
-                             expires_at=claims.expires_at)
+                             expires_at=claims.expires_at, code_id=claims.code_id)
     if consume:
         try:
             with transaction.atomic():

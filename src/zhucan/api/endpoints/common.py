@@ -26,7 +26,8 @@ def identify(request, ref: ElderRef | None, *, usage_on=None, consume: bool = Fa
         return None
     return elder_identify(canteen=terminal_of(request).canteen, card_number=ref.card_number,
                           id_number=ref.id_number, elder_id=ref.elder_id, identified_by=ref.identified_by,
-                          usage_on=usage_on, qr_token=ref.qr_token, consume=consume)
+                          usage_on=usage_on, qr_token=ref.qr_token, consume=consume,
+                          face_ticket=ref.face_ticket, pin=ref.pin)
 
 
 def identify_for_write(request, ref: ElderRef | None, key: str) -> tuple[Identified | None, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Router
 from ninja.responses import codes_4xx
 
+from zhucan.api.endpoints.common import identify as identify_ref
 from zhucan.api.endpoints.common import terminal_of
 from zhucan.api.present import remaining
 from zhucan.api.schemas import ElderOut, ErrorOut, IdentifyIn, UsageOut
@@ -17,11 +18,11 @@ router = Router(tags=["elders"])
 
 @router.post("/elders/identify", response={200: ElderOut, codes_4xx: ErrorOut}, summary="识别老人")
 def identify(request, payload: IdentifyIn):
-    """By citizen card number, 18-digit ID number or elder id (exactly one). Answers the masked name,
+    """By citizen card number, 18-digit ID number, elder id, elder QR code (not used up here) or face
+    ticket (exactly one; a printed card code with its pin or face ticket). Answers the masked name,
     age, masked ID number, an eligibility hint for a meal now and today's remaining allowance."""
     canteen = terminal_of(request).canteen
-    found = elder_identify(canteen=canteen, card_number=payload.card_number, id_number=payload.id_number,
-                           elder_id=payload.elder_id, identified_by=payload.identified_by)
+    found = identify_ref(request, payload)
     elder, now = found.elder, clock.now()
     return {
         "elder_id": elder.pk,

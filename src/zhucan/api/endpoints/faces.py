@@ -1,0 +1,76 @@
+"""Face at a vendor's till (HZ-9 脸, LC-7): 1:N identification and 1:1 verification of a photo or
+camera frame. Both answer a face ticket that the following quote and commit present in
+`elder.face_ticket` (alone: identified by face; with a printed card code: its second factor), so
+the photo travels once and the signed JSON calls stay small. Nothing is recorded by a face check;
+the meal records how the elder was identified."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from ninja import Router
+from ninja.responses import codes_4xx
+
+from zhucan.api.endpoints.common import identify, terminal_of
+from zhucan.api.schemas import ErrorOut, FaceIdentifyIn, FaceOut, FaceVerifyIn
+from zhucan.api.selectors import mask_name
+from zhucan.core import clock
+from zhucan.core.errors import DomainError
+from zhucan.identity import counter
+
+router = Router(tags=["faces"])
+
+def _image(payload) -> bytes:
+    try:
+        return base64.b64decode(payload.image_b64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DomainError(code="FACE_IMAGE_INVALID", message_zh="image_b64 不是有效的 base64 编码",
+                          message_en="image_b64 is not valid base64", field="image_b64", http_status=400) from exc
+
+
+def _answer(presented: counter.Presented, match, canteen) -> dict:
+    elder = presented.elder
+    return {"elder_id": elder.pk, "name": mask_name(elder.name), "age": elder.age_on(clock.local_today()),
+            "id_number_masked": elder.id_number_masked, "identified_by": presented.method,
+            "face_ticket": counter.face_ticket_issue(presented=presented, canteen=canteen),
+            "ticket_expires_in_s": counter.FACE_TICKET_SECONDS, "distance": round(match.distance, 4),
+            "threshold": match.threshold}
+
+
+@router.post("/faces/identify", response={200: FaceOut, codes_4xx: ErrorOut}, summary="刷脸识别（1:N）")
+def face_identify(request, payload: FaceIdentifyIn):
+    """Who is this? Among the elders who consented to 1:N identification, where the canteen has it
+    switched on. A refusal (FACE_NO_MATCH, FACE_AMBIGUOUS, FACE_IDENTIFY_DISABLED, FACE_NO_FACE…)
+    never guesses: ask for the citizen card or the elder code."""
+    from zhucan.face.services import face_identify as identify_1_n
+
+    canteen = terminal_of(request).canteen
+    match = identify_1_n(canteen=canteen, image_bytes=_image(payload))
+    presented = counter.Presented(match.elder, counter.FACE)
+    return _answer(presented, match, canteen)
+
+
+@router.post("/faces/verify", response={200: FaceOut, codes_4xx: ErrorOut}, summary="人脸核验（1:1）")
+def face_verify(request, payload: FaceVerifyIn):
+    """Is the person at the till the elder of the card or code just presented? The answer's ticket
+    carries the first method (card, qr, qr_card…); for a printed card code it is the second factor.
+    A dynamic elder code is not used up here (the commit uses it)."""
+    from zhucan.face.services import face_verify as verify_1_1
+    from zhucan.identity.services import identify_by_qr
+
+    canteen = terminal_of(request).canteen
+    ref = payload.elder
+    if ref.face_ticket or ref.pin:
+        raise DomainError(code="INPUT_INVALID", message_zh="人脸核验请只提供卡号、身份证号、档案号或长者码",
+                          message_en="verify takes a card, ID number, elder id or code, not a ticket or PIN",
+                          field="elder", http_status=400)
+    if ref.qr_token:
+        elder, method = identify_by_qr(token=ref.qr_token.strip(), canteen=canteen, consume=False)
+        found = identify(request, type(ref)(elder_id=elder.pk)).elder  # the canteen's city only
+        presented = counter.Presented(found, method.name, code_id=method.code_id)
+    else:
+        found = identify(request, ref)
+        presented = counter.Presented(found.elder, found.identified_by)
+    match = verify_1_1(elder=presented.elder, image_bytes=_image(payload))
+    return _answer(presented, match, canteen)

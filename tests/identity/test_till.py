@@ -1,0 +1,233 @@
+"""Cards and printed card codes at the till (issue 5 items 1, 2 and 4): the cashier page and API v1
+find the card through CitizenCard's blind index, refuse lost and replaced cards with their own
+message, and sell on a printed card code only after the canteen's second factor (PIN or the
+registered photo here; face in tests/face/test_till.py). The meal records the method."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api import conftest as api_fixtures
+from tests.checkout.conftest import at
+from tests.checkout.test_cashier_views import Till, message
+from tests.conftest import login
+from zhucan.checkout.models import Meal
+from zhucan.core.models import AuditLog
+from zhucan.identity import services
+from zhucan.identity.models import ElderPin
+
+CARD = "330100123456789012"
+api, carded, lunch, terminal = api_fixtures.api, api_fixtures.carded, api_fixtures.lunch, api_fixtures.terminal
+
+
+@pytest.fixture
+def printer(settings, tmp_path):
+    settings.ZHUCAN_RECEIPT_PRINTER = f"file://{tmp_path}/{{receipt_no}}.bin"
+
+
+@pytest.fixture
+def till(world, menu, client, frozen_clock, printer):
+    frozen_clock(at("2025-06-02 11:30"))
+    return Till(login(client, world.users["cashier"]))
+
+
+def _sell(till, menu) -> Meal:
+    till.add(menu["套餐"])
+    html = till.post("commit")
+    assert "已收款" in message(html), message(html)
+    return Meal.objects.latest("id")
+
+
+def test_card_bound_through_citizen_card_sells_and_records_card(till, world, menu, staff):
+    services.card_bind(actor=staff, elder_id=world.elder.pk, number=CARD)
+    html = till.post("identify", ident=f";{CARD}?")
+    assert "张*英" in html and "市民卡" in html
+    meal = _sell(till, menu)
+    assert meal.elder_id == world.elder.pk and meal.identified_by == "card"
+
+
+def test_lost_card_is_refused_with_its_own_message_and_nothing_is_sold(till, world, menu, staff):
+    card = services.card_bind(actor=staff, elder_id=world.elder.pk, number=CARD)
+    services.card_report_lost(actor=staff, card_id=card.pk)
+    till.add(menu["套餐"])
+    html = till.post("identify", ident=CARD)
+    assert "已挂失" in message(html)
+    assert 'data-code="CARD_REPORTED_LOST"' in html
+    assert till.state["customer"] == ""
+    till.post("commit")
+    assert not Meal.objects.exists()
+
+
+def test_replaced_card_is_refused_and_the_new_one_works(till, world, menu, staff):
+    card = services.card_bind(actor=staff, elder_id=world.elder.pk, number=CARD)
+    services.card_replace(actor=staff, card_id=card.pk, new_number="330100999988887777")
+    assert 'data-code="CARD_REPLACED"' in till.post("identify", ident=CARD)
+    till.post("identify", ident="330100999988887777")
+    assert _sell(till, menu).identified_by == "card"
+
+
+# --- printed card code (长者卡码) ------------------------------------------------------------------
+
+@pytest.fixture
+def card_code(world, staff):
+    token, _code = services.card_code_issue(actor=staff, elder_id=world.elder.pk)
+    return token
+
+
+def _factor(world, factor):
+    services.canteen_card_code_factor_set(actor=world.users["canteen_manager"], canteen_id=world.canteen.pk,
+                                          factor=factor)
+
+
+def test_card_code_with_pin_needs_the_pin_before_any_sale(till, world, menu, staff, card_code):
+    _factor(world, "pin")
+    services.elder_pin_set(actor=staff, elder_id=world.elder.pk, pin="2468")
+    till.add(menu["套餐"])
+    html = till.post("identify", ident=card_code)
+    assert 'data-factor="pin"' in html and "请老人输入密码" in html
+    assert 'value="commit" class="confirm" disabled' in html  # no quote, no Enter-to-sell
+    till.post("commit")  # Enter before the PIN: refused, nothing written
+    assert "二次核验" in message(till.html) and not Meal.objects.exists()
+    till.post("factor_pin", pin="1111")
+    assert message(till.html) == "密码错误" and 'data-factor="pin"' in till.html  # may try again
+    till.post("factor_pin", pin="2468")
+    assert "二次核验通过" in till.html and 'data-factor' not in till.html
+    html = till.post("commit")
+    assert "已收款" in message(html)
+    meal = Meal.objects.get()
+    assert meal.elder_id == world.elder.pk and meal.identified_by == "qr_card" and meal.benefit_fen > 0
+
+
+def test_pin_locks_after_five_wrong_tries(till, world, menu, staff, card_code, settings):
+    _factor(world, "pin")
+    services.elder_pin_set(actor=staff, elder_id=world.elder.pk, pin="2468")
+    till.add(menu["套餐"])
+    till.post("identify", ident=card_code)
+    for _ in range(4):
+        till.post("factor_pin", pin="0000")
+    till.post("factor_pin", pin="0000")
+    assert 'data-code="PIN_LOCKED"' in till.html
+    till.post("factor_pin", pin="2468")  # the right PIN is refused while locked
+    assert 'data-code="PIN_LOCKED"' in till.html and not Meal.objects.exists()
+    assert ElderPin.objects.get().locked_until is not None
+
+
+def test_revoked_card_code_is_refused(till, world, menu, staff, card_code):
+    services.card_code_revoke(actor=staff, elder_id=world.elder.pk)
+    html = till.post("identify", ident=card_code)
+    assert 'data-code="QR_CARD_CODE_REVOKED"' in html and till.state["customer"] == ""
+
+
+def test_photo_factor_without_a_kept_photo_sends_the_cashier_to_the_card(till, world, menu, card_code):
+    _factor(world, "photo")
+    html = till.post("identify", ident=card_code)
+    assert 'data-code="PHOTO_NOT_KEPT"' in html and "请改用市民卡" in message(html)
+
+
+def test_photo_factor_shows_the_kept_photo_audited_and_confirms(till, world, menu, card_code, staff):
+    from zhucan.core import crypto
+    from zhucan.face.models import FaceEnrolment
+    from zhucan.face.services import PHOTO_CONTEXT
+
+    _factor(world, "photo")
+    png = b"\x89PNG\r\n\x1a\n" + b"fakephoto"
+    import base64
+
+    FaceEnrolment.objects.create(elder=world.elder, embedding_encrypted="x", model_name="m", model_version="v",
+                                 source="staff_upload", enrolled_at=world.elder.created_at,
+                                 photo_encrypted=crypto.encrypt(base64.b64encode(png).decode(), context=PHOTO_CONTEXT))
+    till.add(menu["套餐"])
+    html = till.post("identify", ident=card_code)
+    assert "data:image/png;base64," + base64.b64encode(png).decode() in html
+    view = AuditLog.objects.get(action="face.photo_view")
+    assert view.actor == world.users["cashier"] and view.object_id == str(world.elder.pk)
+    till.post("factor_photo_yes")
+    assert _sell_after_confirm(till).identified_by == "qr_card"
+
+
+def _sell_after_confirm(till) -> Meal:
+    html = till.post("commit")
+    assert "已收款" in message(html), message(html)
+    return Meal.objects.latest("id")
+
+
+def test_photo_not_matching_clears_the_customer(till, world, menu, card_code):
+    from zhucan.face.models import FaceEnrolment
+
+    _factor(world, "photo")
+    FaceEnrolment.objects.create(elder=world.elder, embedding_encrypted="x", model_name="m", model_version="v",
+                                 source="staff_upload", enrolled_at=world.elder.created_at,
+                                 photo_encrypted=__import__("zhucan.core.crypto", fromlist=["x"]).encrypt(
+                                     "aGVsbG8=", context="face.photo"))
+    till.add(menu["套餐"])
+    till.post("identify", ident=card_code)
+    html = till.post("factor_photo_no")
+    assert 'data-code="PHOTO_MISMATCH"' in html and till.state["customer"] == ""
+    till.post("commit")
+    assert not Meal.objects.exists()
+
+
+def test_a_forged_pending_state_cannot_skip_the_factor(till, world, menu, card_code):
+    """The customer token is signed: editing it to drop the pending factor is ignored."""
+    _factor(world, "pin")
+    till.add(menu["套餐"])
+    till.post("identify", ident=card_code)
+    token = till.state["customer"]
+    till.state["customer"] = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    till.post("commit")
+    assert not Meal.objects.exists()
+
+
+# --- the same through API v1 ------------------------------------------------------------------------
+
+@pytest.fixture
+def api_code(world, staff):
+    token, _code = services.card_code_issue(actor=staff, elder_id=world.elder.pk)
+    services.elder_pin_set(actor=staff, elder_id=world.elder.pk, pin="2468")
+    return token
+
+
+def _body(menu, elder):
+    return {"elder": elder, "items": [{"dish_id": menu["套餐"].pk, "quantity": 1}]}
+
+
+def test_api_card_code_needs_its_pin(api, world, menu, api_code):
+    _factor(world, "pin")
+    bare = api.post("/api/v1/meals/quote", _body(menu, {"qr_token": api_code}))
+    assert bare.status_code == 409 and bare.json()["code"] == "QR_SECOND_FACTOR_REQUIRED"
+    assert "pin" in bare.json()["message"]
+    wrong = api.post("/api/v1/meals/commit", _body(menu, {"qr_token": api_code, "pin": "1111"}), key="w1")
+    assert wrong.status_code == 403 and wrong.json()["code"] == "PIN_WRONG"
+    assert not Meal.objects.exists()
+    done = api.post("/api/v1/meals/commit", _body(menu, {"qr_token": api_code, "pin": "2468"}), key="ok1")
+    assert done.status_code == 200, done.content
+    assert Meal.objects.get().identified_by == "qr_card"
+
+
+def test_api_photo_canteen_takes_a_pin_instead(api, world, menu, api_code):
+    _factor(world, "photo")
+    done = api.post("/api/v1/meals/commit", _body(menu, {"qr_token": api_code, "pin": "2468"}), key="p1")
+    assert done.status_code == 200 and Meal.objects.get().identified_by == "qr_card"
+
+
+def test_api_face_canteen_refuses_a_pin(api, world, menu, api_code):
+    _factor(world, "face")
+    r = api.post("/api/v1/meals/quote", _body(menu, {"qr_token": api_code, "pin": "2468"}))
+    assert r.status_code == 409 and r.json()["code"] == "QR_SECOND_FACTOR_REQUIRED"
+    assert r.json()["details"]["accepted"] == ["face"]
+
+
+def test_api_pin_goes_only_with_a_card_code(api, world, menu, carded):
+    r = api.post("/api/v1/meals/quote", _body(menu, {"card_number": api_fixtures.CARD, "pin": "2468"}))
+    assert r.status_code == 400 and r.json()["field"] == "pin"
+
+
+def test_api_card_lookup_by_blind_index_and_lost_card(api, world, menu, staff):
+    card = services.card_bind(actor=staff, elder_id=world.elder.pk, number=CARD)
+    ok = api.post("/api/v1/elders/identify", {"card_number": CARD})
+    assert ok.status_code == 200 and ok.json()["elder_id"] == world.elder.pk
+    services.card_report_lost(actor=staff, card_id=card.pk)
+    lost = api.post("/api/v1/elders/identify", {"card_number": CARD})
+    assert lost.status_code == 403 and lost.json()["code"] == "CARD_REPORTED_LOST"
+    assert lost.json()["field"] == "card_number"
+
