@@ -231,3 +231,36 @@ def test_api_card_lookup_by_blind_index_and_lost_card(api, world, menu, staff):
     assert lost.status_code == 403 and lost.json()["code"] == "CARD_REPORTED_LOST"
     assert lost.json()["field"] == "card_number"
 
+
+
+# --- 人次 by method, visible to the district (issue 5 item 4) -------------------------------------
+
+def test_district_sees_head_counts_by_method(till, world, menu, staff, card_code, client, frozen_clock):
+    from datetime import date
+
+    from zhucan.checkout import services as S
+    from zhucan.settlement.services import statement_generate
+
+    services.card_bind(actor=staff, elder_id=world.elder.pk, number=CARD)
+    _factor(world, "pin")
+    services.elder_pin_set(actor=staff, elder_id=world.elder.pk, pin="2468")
+    till.post("identify", ident=CARD)
+    _sell(till, menu)  # lunch by card
+    sold = S.meal_commit(canteen=world.canteen, elder=world.other_elder,
+                         lines=[S.OrderLine(dish_id=menu["套餐"].pk, quantity=1)], idempotency_key="k2",
+                         request_digest="k2", identified_by="qr_card", cashier=world.users["cashier"])
+    S.meal_reverse(canteen=world.canteen, receipt_no=sold.meal.receipt_no, kind="void", idempotency_key="v2",
+                   request_digest="v2", cashier=world.users["cashier"], reason="测试")
+    S.meal_commit(canteen=world.canteen, elder=world.other_elder,
+                  lines=[S.OrderLine(dish_id=menu["米饭"].pk, quantity=1)], idempotency_key="k3",
+                  request_digest="k3", identified_by="face", cashier=world.users["cashier"])
+    live = login(client, world.users["district_admin"]).get("/checkout/live/").content.decode()
+    assert '<span class="badge">市民卡 1</span>' in live and '<span class="badge">人脸 1</span>' in live
+    assert "长者卡码 " not in live  # the voided card-code sale does not count
+    frozen_clock(at("2025-07-02 09:00"))
+    statement_generate(actor=world.users["city_admin"], month=date(2025, 6, 1))
+    html = client.get("/settlement/report/?month=2025-06").content.decode()
+    table = html.split('class="list by-method"')[1].split("</table>")[0]
+    row = table.split("<td>西湖区</td>")[1].split("</tr>")[0]
+    cells = [int(c) for c in __import__("re").findall(r'<td class="num">(\d+)</td>', row)]
+    assert cells == [1, 0, 0, 0, 1, 0, 2]  # card, id, qr, qr_card (voided), face, elder_id, total

@@ -87,6 +87,7 @@ class DistrictRow:
     benefit_other_fen: int = 0
     payable_fen: int = 0
     statuses: dict[str, int] = field(default_factory=dict)  # status label → statements
+    by_method: dict[str, int] = field(default_factory=dict)  # 人次 by identification method (LC-7, HZ-9)
 
     @property
     def name(self) -> str:
@@ -120,6 +121,27 @@ def _distinct_elders(month: date, path: str) -> int:
             .values("elder_id").distinct().count())
 
 
+# How elders were identified, in the order the report shows them (checkout.IdentifiedBy values).
+METHODS = [("card", "市民卡"), ("id_number", "身份证"), ("qr", "长者码"), ("qr_card", "长者卡码"), ("face", "人脸"),
+           ("elder_id", "档案号")]
+
+
+def _by_method(month: date, path: str) -> dict[str, int]:
+    """人次 by identification method: elder sales of the month minus their voids and refunds (a
+    reversal carries its sale's method), like the statements' elder meal count."""
+    from django.db.models import Count
+
+    from zhucan.checkout.models import Meal
+
+    counts: dict[str, int] = {}
+    rows = (Meal.objects.filter(settle_month=month, elder__isnull=False, canteen__region__path__startswith=path)
+            .values("identified_by", "kind").annotate(n=Count("id")).order_by())
+    for r in rows:
+        sign = 1 if r["kind"] == "sale" else -1
+        counts[r["identified_by"]] = counts.get(r["identified_by"], 0) + sign * r["n"]
+    return counts
+
+
 def district_report(*, actor, month: date, district: Region | None = None) -> DistrictReport:
     """Canteens, 人次, elders served, benefits by funder and statement statuses per district for the
     month, within the user's jurisdiction (HZ-11). Money and 人次 are the statements' figures;
@@ -143,6 +165,9 @@ def district_report(*, actor, month: date, district: Region | None = None) -> Di
     totals = DistrictRow(district=None)
     for row in rows.values():
         row.elders = _distinct_elders(month, row.district.path)
+        row.by_method = _by_method(month, row.district.path)
+        for method, n in row.by_method.items():
+            totals.by_method[method] = totals.by_method.get(method, 0) + n
         for name in (*_SUMMED, "elders"):
             setattr(totals, name, getattr(totals, name) + getattr(row, name))
         for label, n in row.statuses.items():

@@ -178,9 +178,14 @@ def _report_from(request):
 @requires("statement", "view")
 def district_report(request):
     form, report = _report_from(request)
+    method_rows = []
+    if report is not None:
+        for row in [*report.rows, report.totals]:
+            counts = [row.by_method.get(code, 0) for code, _label in selectors.METHODS]
+            method_rows.append({"name": row.name, "counts": counts, "total": sum(row.by_method.values())})
     return render(request, "settlement/report.html", {
-        "form": form, "report": report, "query": request.GET.urlencode(),
-        "can_export": has_perm(request.user, "statement", "export")})
+        "form": form, "report": report, "query": request.GET.urlencode(), "methods": selectors.METHODS,
+        "method_rows": method_rows, "can_export": has_perm(request.user, "statement", "export")})
 
 
 def _file(content: bytes, content_type: str, filename: str) -> HttpResponse:
