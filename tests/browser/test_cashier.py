@@ -149,3 +149,42 @@ def test_card_checkout_end_to_end(till_world, browser, live_server):
     assert Meal.objects.count() == 2
     context.close()
     feed_context.close()
+
+
+def test_face_checkout_in_the_browser(till_world, browser, live_server, tmp_path):
+    """刷脸 at the till: headless Chromium has no camera, so F6 falls back to choosing a photo; the
+    chosen photo is posted, the elder is identified by face, Enter sells, the meal records "face"."""
+    from playwright.sync_api import expect
+
+    from zhucan.checkout.models import Meal
+    from zhucan.face import samples
+    from zhucan.face.services import face_canteen_setting_set, face_consent_record, face_enrol
+
+    w = till_world
+    import tests.conftest as base
+
+    staff = base.make_user("beishan_staff", "subdistrict_staff", region=w.elder.community.parent)
+    admin = w.admin
+    for scope in ("verify_1_1", "identify_1_n"):
+        face_consent_record(actor=staff, elder_id=w.elder.pk, scope=scope, text_version="face-2025-06-v1")
+    photo = samples.to_bytes(samples.photo("astronaut"), "JPEG", 92)
+    face_enrol(actor=staff, elder_id=w.elder.pk, image_bytes=photo, source="staff_upload")
+    face_canteen_setting_set(actor=admin, canteen_id=w.canteen.pk, identify_enabled=True)
+    frame = tmp_path / "frame.jpg"
+    frame.write_bytes(samples.to_bytes(samples.frame_640x480(samples.TRANSFORMS["flip"](samples.photo("astronaut"))),
+                                       "JPEG", 85))
+
+    context, page = _logged_in_page(browser, live_server, w.cashier, w.password)
+    page.goto("/checkout/cashier/")
+    page.keyboard.press("1")
+    expect(page.locator("#pos-state .order tbody tr")).to_have_count(1)
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("F6")  # no camera here: the photo chooser opens instead
+    chooser.value.set_files(str(frame))
+    expect(page.locator("#pos-state .pos-customer .how")).to_contain_text("人脸")
+    expect(page.locator("#pos-state .quote")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#pos-state .pos-msg.ok")).to_contain_text("已收款")
+    meal = Meal.objects.get()
+    assert meal.elder_id == w.elder.pk and meal.identified_by == "face"
+    context.close()
