@@ -1,84 +1,49 @@
-"""The 1:N index: exact search over a narrowed set (the canteen's district, or its city's districts).
+"""The 1:N index: one partition per district, exact below a size and faiss IVF above it.
 
-Why exact NumPy and not HNSW (faiss / hnswlib): see docs/performance.md "## Face (issue 5)". In
-short, a district's consenting elders are at most a few hundred thousand rows, where an exact
-float32 matrix–vector product takes milliseconds, is always right (recall 1.0), needs no build
-(an HNSW graph takes minutes to build at these sizes on 2 cores and cannot delete entries), and
-gives the *true* second-nearest elder, which the ambiguity refusal depends on: an approximate
-index that misses the true nearest neighbour may hand back a different elder.
+Partitions (partitions.py): one per district, holding the elders of that district with an
+enrolment, an active 1:N consent and an active record. Below ZHUCAN_FACE_IVF_MIN_SIZE rows
+(100,000) a partition is an exact float32 search (always right; ~4 ms at 200,000 rows); from it on,
+a faiss IndexIVFFlat (~0.3 ms at 2,000,000 rows where exact takes ~60 ms; in the benchmark it
+returned the exact nearest elder and runner-up — the ambiguity refusal needs both — see
+docs/performance.md "## Face (issue 5)"). Either way face.services.face_identify re-checks the
+winner against the database.
 
-Partitions: one per district, holding the elders of that district with an enrolment, an active
-1:N consent and an active record. Each partition carries the district's FaceIndexGeneration
-number. A search reads the current numbers (one query) and uses, in order, the process's cached
-partition, the persisted file in VAR_DIR/face-index/, or a rebuild from the database — whichever
-carries the current number. Enrolment and withdrawal move the number forward in their own
-transaction and, after commit, apply the change to the cached partition and rewrite the file.
-The files hold embeddings, so they are encrypted like the database column (zhucan.core.crypto,
-context "face.index") and written atomically (temporary file + rename).
+Generations: each partition carries the district's FaceIndexGeneration number. A search reads the
+current numbers (one query) and uses, in order, the process's cached partition (brought forward
+from the change log if it is behind), the persisted snapshot plus its log (index_store.py), or a
+rebuild from the database — whichever reaches the current number; never an older one. Enrolment
+and withdrawal move the number forward in their own transaction and, after commit, log the change
+and apply it to the cached partition. The files hold embeddings, so they are encrypted like the
+database column.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 import logging
-import os
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 from django.db.models import F
 
 from zhucan.core import crypto
+from zhucan.face import index_store, partitions
+from zhucan.face.partitions import Partition
 
 log = logging.getLogger(__name__)
 
 EMBEDDING_CONTEXT = "face.embedding"
-FILE_CONTEXT = "face.index"
 DIM = 128
-
-
-@dataclass(frozen=True)
-class Partition:
-    district_id: int
-    generation: int
-    elder_ids: np.ndarray  # int64 (n,)
-    matrix: np.ndarray  # float32 (n, 128)
-    sq: np.ndarray  # float32 (n,) squared norms
-
-    @classmethod
-    def of(cls, district_id: int, generation: int, elder_ids, matrix) -> Partition:
-        matrix = np.ascontiguousarray(np.asarray(matrix, dtype=np.float32).reshape(-1, DIM))
-        ids = np.asarray(elder_ids, dtype=np.int64).reshape(-1)
-        return cls(district_id, generation, ids, matrix, np.einsum("ij,ij->i", matrix, matrix))
-
-    def __len__(self) -> int:
-        return len(self.elder_ids)
-
-    def search(self, q: np.ndarray, k: int) -> list[tuple[int, float]]:
-        n = len(self)
-        if n == 0:
-            return []
-        d2 = self.sq - 2.0 * (self.matrix @ q) + float(q @ q)
-        k = min(k, n)
-        top = np.argpartition(d2, k - 1)[:k] if n > k else np.arange(n)
-        top = top[np.argsort(d2[top])]
-        return [(int(self.elder_ids[i]), float(np.sqrt(max(d2[i], 0.0)))) for i in top]
-
-    def without(self, elder_id: int, generation: int) -> Partition:
-        keep = self.elder_ids != elder_id
-        return Partition.of(self.district_id, generation, self.elder_ids[keep], self.matrix[keep])
-
-    def with_row(self, elder_id: int, vector: np.ndarray, generation: int) -> Partition:
-        base = self.without(elder_id, generation)
-        return Partition.of(self.district_id, generation, np.append(base.elder_ids, elder_id),
-                            np.vstack([base.matrix, np.asarray(vector, dtype=np.float32).reshape(1, DIM)]))
-
+index_dir = index_store.index_dir
 
 _cache: dict[int, Partition] = {}
-_lock = threading.RLock()
+_lock = threading.Lock()  # guards _cache and _locks
+_locks: dict[int, threading.RLock] = {}  # one per district: loads, rebuilds and changes
+
+
+def _district_lock(district_id: int) -> threading.RLock:
+    with _lock:
+        return _locks.setdefault(district_id, threading.RLock())
 
 
 # --- encryption of single embeddings (the database column) ---------------------------------
@@ -114,50 +79,6 @@ def generations(district_ids: list[int]) -> dict[int, int]:
     return {d: found.get(d, 0) for d in district_ids}
 
 
-# --- files --------------------------------------------------------------------------------
-
-def index_dir() -> Path:
-    return Path(getattr(settings, "ZHUCAN_FACE_INDEX_DIR", Path(settings.VAR_DIR) / "face-index"))
-
-
-def _path(district_id: int) -> Path:
-    return index_dir() / f"district-{district_id}.bin"
-
-
-def _write(part: Partition) -> None:
-    buf = io.BytesIO()
-    np.savez(buf, meta=np.array([part.district_id, part.generation], dtype=np.int64),
-             ids=part.elder_ids, matrix=part.matrix)
-    token = crypto.encrypt(base64.b64encode(buf.getvalue()).decode(), context=FILE_CONTEXT)
-    path = _path(part.district_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(token)
-    tmp.chmod(0o600)
-    os.replace(tmp, path)
-
-
-def _read(district_id: int) -> Partition | None:
-    path = _path(district_id)
-    try:
-        token = path.read_text()
-        raw = base64.b64decode(crypto.decrypt(token, context=FILE_CONTEXT))
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            meta, ids, matrix = z["meta"], z["ids"], z["matrix"]
-    except FileNotFoundError:
-        return None
-    except Exception:  # unreadable, tampered or from another key: rebuilt from the database
-        log.warning("face index file %s unreadable; rebuilding", path)
-        return None
-    if int(meta[0]) != district_id:
-        return None
-    return Partition.of(district_id, int(meta[1]), ids, matrix)
-
-
-def remove_file(district_id: int) -> None:
-    _path(district_id).unlink(missing_ok=True)
-
-
 # --- building and searching ---------------------------------------------------------------
 
 def rows_for(district_id: int):
@@ -178,25 +99,32 @@ def rebuild(district_id: int, generation: int) -> Partition:
     rows = list(rows_for(district_id))  # read after the generation: never older than its number
     ids = [r[0] for r in rows]
     matrix = np.array([open_embedding(r[1]) for r in rows], dtype=np.float32).reshape(-1, DIM)
-    part = Partition.of(district_id, generation, ids, matrix)
-    _write(part)
+    part = partitions.build(district_id, generation, ids, matrix)
+    index_store.write_snapshot(part)
     return part
 
 
 def partition(district_id: int, generation: int) -> Partition:
-    with _lock:
-        cached = _cache.get(district_id)
-        if cached is not None and cached.generation == generation:
-            return cached
-        part = _read(district_id)
-        if part is None or part.generation != generation:
+    """The district's partition at `generation` (cache, then log, then files, then database).
+
+    A cached partition may be newer (it is changed in place after commit, possibly between the
+    caller reading the number and getting here); a file must carry exactly the number."""
+    with _district_lock(district_id):
+        part = _cache.get(district_id)
+        if part is not None and part.generation < generation:
+            part = index_store.catch_up(part, generation)
+        if part is None or part.generation < generation:
+            part = index_store.load(district_id, generation)
+            if part is not None and part.generation != generation:
+                part = None
+        if part is None:
             part = rebuild(district_id, generation)
         _cache[district_id] = part
         return part
 
 
 def search(district_ids: list[int], query: np.ndarray, k: int = 2) -> list[tuple[int, float]]:
-    """The k nearest (elder_id, distance) over the districts' partitions, nearest first (exact)."""
+    """The k nearest (elder_id, distance) over the districts' partitions, nearest first."""
     q = np.asarray(query, dtype=np.float32).reshape(DIM)
     current = generations(district_ids)
     found: list[tuple[int, float]] = []
@@ -207,23 +135,31 @@ def search(district_ids: list[int], query: np.ndarray, k: int = 2) -> list[tuple
 
 
 def apply_change(district_id: int, generation: int, *, elder_id: int, vector: np.ndarray | None) -> None:
-    """After commit: put (vector) or take out (None) one elder, if our copy is one step behind.
+    """After commit: log the change (put `vector`, or take the elder out if None) and apply it to
+    the cached partition if that is one step behind.
 
-    Otherwise (another process changed it meanwhile, or nothing cached) the cached copy is dropped
-    and the next search loads the file or rebuilds — never uses a partition with an old number."""
-    with _lock:
+    Otherwise (another process or thread changed the district meanwhile, or nothing is cached) the
+    cached copy stays as it is: the next search brings it forward from the log or, if the log has a
+    gap, reloads or rebuilds — never uses a partition with an old number."""
+    with _district_lock(district_id):
+        index_store.append_change(district_id, generation, elder_id, vector)
         cached = _cache.get(district_id)
-        if cached is None:
-            cached = _read(district_id)
         if cached is None or cached.generation != generation - 1:
-            _cache.pop(district_id, None)
             return
-        part = (cached.without(elder_id, generation) if vector is None
-                else cached.with_row(elder_id, vector, generation))
-        _write(part)
+        part = cached.apply([(elder_id, vector)], generation)
+        reshaped = partitions.reshaped(part)
+        if reshaped is not None:
+            part = reshaped
+        if reshaped is not None or index_store.log_too_long(district_id):
+            index_store.write_snapshot(part)
         _cache[district_id] = part
+
+
+def remove_file(district_id: int) -> None:
+    index_store.remove(district_id)
 
 
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _locks.clear()
