@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zhucan.face import index_store, partitions
+from zhucan.face import index, index_store, partitions
 from zhucan.face.partitions import ExactPartition, IVFPartition
 
 
@@ -68,21 +68,27 @@ def test_exact_changes_make_a_copy():
     assert after.search(rows[0], 1)[0] == (7, pytest.approx(0.0, abs=1e-2))
 
 
+def reshaped(part):
+    if not partitions.needs_reshape(part):
+        return None
+    return partitions.build(part.district_id, part.generation, *part.contents())
+
+
 def test_kind_follows_size_with_a_gap_and_ivf_retrains_when_it_has_grown(settings):
     ids, rows = clustered(200)
     assert isinstance(partitions.build(1, 1, ids[:39], rows[:39]), ExactPartition)
-    grown = ExactPartition.of(1, 1, ids[:40], rows[:40])
-    ivf = partitions.reshaped(grown)
+    assert not partitions.needs_reshape(ExactPartition.of(1, 1, ids[:39], rows[:39]))
+    ivf = reshaped(ExactPartition.of(1, 1, ids[:40], rows[:40]))
     assert isinstance(ivf, IVFPartition) and ivf.trained_on == 40 and ivf.generation == 1
-    assert partitions.reshaped(ivf.apply([(int(i), None) for i in ids[:15]], 2)) is None  # 25: above half
-    small = partitions.reshaped(ivf.apply([(int(i), None) for i in ids[15:21]], 3))  # 19 < 20
+    assert not partitions.needs_reshape(ivf.apply([(int(i), None) for i in ids[:15]], 2))  # 25: above half
+    small = reshaped(ivf.apply([(int(i), None) for i in ids[15:21]], 3))  # 19 < 20
     assert isinstance(small, ExactPartition) and len(small) == 19 and small.generation == 3
 
     big = IVFPartition.train(1, 1, ids[:50], rows[:50])
     big.apply(list(zip(ids[50:199].tolist(), rows[50:199], strict=True)), 2)  # 199 < 4 × 50
-    assert partitions.reshaped(big) is None
+    assert not partitions.needs_reshape(big)
     big.apply([(int(ids[199]), rows[199])], 3)
-    retrained = partitions.reshaped(big)
+    retrained = reshaped(big)
     assert isinstance(retrained, IVFPartition) and retrained.trained_on == 200 and len(retrained) == 200
 
 
@@ -107,6 +113,10 @@ def test_snapshot_round_trips_encrypted_and_refuses_tampering(settings, tmp_path
     assert back.kind == kind and back.generation == 3 and back.district_id == 7
     assert sorted(back.elder_ids.tolist()) == ids.tolist()
     assert back.search(rows[5], 2) == part.search(rows[5], 2)
+
+    older = (IVFPartition.train if kind == "ivf" else ExactPartition.of)(7, 2, ids[:60], rows[:60])
+    assert index_store.write_snapshot(older) is False  # a slower writer of an older state
+    assert index_store.read_snapshot(7).generation == 3
 
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0], *lines[2:]]) + "\n")  # a chunk dropped
@@ -135,3 +145,21 @@ def test_log_replays_in_generation_order_and_stops_at_a_gap(settings, tmp_path):
     lines = index_store.log_path(7).read_text().splitlines()
     index_store.log_path(7).write_text(lines[0].replace("14 ", "13 ", 1) + "\n")  # relabelled entry
     assert index_store.load(7).generation == 12
+
+
+def test_a_rebuild_of_another_kind_catches_up_with_changes_made_meanwhile(settings, tmp_path):
+    settings.ZHUCAN_FACE_INDEX_DIR = tmp_path
+    ids, rows = clustered(60)
+    # The cache moved on to 5 (elder 1000 left) while the IVF of generation 4 was being trained.
+    index._cache[7] = ExactPartition.of(7, 5, ids[1:], rows[1:])
+    index_store.append_change(7, 5, 1000, None)
+    index._reshape(7, 4, ids, rows)
+    swapped = index._cache[7]
+    assert swapped.kind == "ivf" and swapped.generation == 5 and 1000 not in swapped.elder_ids
+    assert index_store.read_snapshot(7).generation == 5
+
+    # A gap in the log (6 is missing): the new one cannot reach 7, so the cached one stays.
+    index._cache[7] = kept = ExactPartition.of(7, 7, ids[2:], rows[2:])
+    index_store.append_change(7, 7, 1001, None)
+    index._reshape(7, 5, ids[1:], rows[1:])
+    assert index._cache[7] is kept

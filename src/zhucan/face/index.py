@@ -140,19 +140,37 @@ def apply_change(district_id: int, generation: int, *, elder_id: int, vector: np
 
     Otherwise (another process or thread changed the district meanwhile, or nothing is cached) the
     cached copy stays as it is: the next search brings it forward from the log or, if the log has a
-    gap, reloads or rebuilds — never uses a partition with an old number."""
+    gap, reloads or rebuilds — never uses a partition with an old number. The slow follow-ups (a
+    partition that outgrew its kind is rebuilt; a long log is folded into the snapshot) run
+    without holding the district's lock, so searches go on meanwhile."""
     with _district_lock(district_id):
         index_store.append_change(district_id, generation, elder_id, vector)
         cached = _cache.get(district_id)
         if cached is None or cached.generation != generation - 1:
             return
         part = cached.apply([(elder_id, vector)], generation)
-        reshaped = partitions.reshaped(part)
-        if reshaped is not None:
-            part = reshaped
-        if reshaped is not None or index_store.log_too_long(district_id):
-            index_store.write_snapshot(part)
         _cache[district_id] = part
+        reshape = partitions.needs_reshape(part)
+        contents = part.contents() if reshape else None
+    if contents is not None:
+        _reshape(district_id, generation, *contents)
+    elif index_store.log_too_long(district_id):
+        index_store.write_snapshot(part)
+
+
+def _reshape(district_id: int, generation: int, ids: np.ndarray, matrix: np.ndarray) -> None:
+    """Build the partition of the right kind from `generation`'s rows, bring it up to the cached
+    one's number from the log, and swap it in; if the log cannot bring it there, keep the old one
+    (the next change tries again)."""
+    new = partitions.build(district_id, generation, ids, matrix)
+    with _district_lock(district_id):
+        current = _cache.get(district_id)
+        if current is not None and current.generation > generation:
+            new = index_store.catch_up(new, current.generation)
+        if current is not None and new.generation != current.generation:
+            return
+        _cache[district_id] = new
+    index_store.write_snapshot(new)
 
 
 def remove_file(district_id: int) -> None:

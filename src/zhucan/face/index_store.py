@@ -18,15 +18,21 @@ one O_APPEND write; any process may append (a generation is made by exactly one 
 Replay applies entries from the partition's generation + 1 while they follow on without a gap;
 a gap or an unreadable line ends it, and the caller rebuilds from the database if the result is
 not the current generation.
+
+Between processes (flock on side files): snapshot writers of a district take turns and never
+replace a newer snapshot with an older one; appends share the log's lock and the trim after a
+snapshot takes it alone, so no entry is lost between reading and rewriting the log.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +60,10 @@ def log_path(district_id: int) -> Path:
     return index_dir() / f"district-{district_id}.log"
 
 
+def _log_lock(district_id: int) -> Path:
+    return index_dir() / f"district-{district_id}.log.lock"
+
+
 def _header_context(district_id: int) -> str:
     return f"face.index|{district_id}"
 
@@ -79,24 +89,51 @@ def _pieces(arrays: dict[str, np.ndarray]):
 
 # --- snapshot -----------------------------------------------------------------------------------
 
-def write_snapshot(part: Partition) -> None:
-    """Write the partition, then keep only the log entries newer than it."""
-    meta, arrays = part.payload()
-    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
-    chunks = sum(-(-v.nbytes // CHUNK) for v in arrays.values())
-    header = {"district": part.district_id, "generation": part.generation, "kind": part.kind, "meta": meta,
-              "arrays": [[k, str(v.dtype), list(v.shape)] for k, v in arrays.items()], "chunks": chunks}
-    path = snapshot_path(part.district_id)
+@contextmanager
+def _flock(path: Path, mode: int):
+    """A lock shared by every process using the directory (flock on a side file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
-    with open(tmp, "w", opener=lambda p, f: os.open(p, f, 0o600)) as out:
-        out.write(crypto.encrypt(json.dumps(header), context=_header_context(part.district_id)) + "\n")
-        for i, piece in enumerate(_pieces(arrays)):
-            token = crypto.encrypt(base64.b64encode(piece).decode(),
-                                   context=_chunk_context(part.district_id, part.generation, i, chunks))
-            out.write(token + "\n")
-    os.replace(tmp, path)
-    _trim_log(part.district_id, part.generation)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, mode)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _header(district_id: int) -> dict | None:
+    try:
+        with open(snapshot_path(district_id)) as f:
+            return json.loads(crypto.decrypt(f.readline().strip(), context=_header_context(district_id)))
+    except Exception:
+        return None
+
+
+def write_snapshot(part: Partition) -> bool:
+    """Write the partition unless a newer snapshot is already there, then keep only the log entries
+    newer than it. Writers of one district take turns (slow for big partitions: no lock of the
+    partition or the cache is held meanwhile, only while it is serialised)."""
+    district_id = part.district_id
+    with _flock(index_dir() / f"district-{district_id}.snapshot.lock", fcntl.LOCK_EX):
+        generation, meta, arrays = part.payload()
+        existing = _header(district_id)
+        if existing is not None and int(existing["generation"]) > generation:
+            return False
+        arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+        chunks = sum(-(-v.nbytes // CHUNK) for v in arrays.values())
+        header = {"district": district_id, "generation": generation, "kind": part.kind, "meta": meta,
+                  "arrays": [[k, str(v.dtype), list(v.shape)] for k, v in arrays.items()], "chunks": chunks}
+        path = snapshot_path(district_id)
+        tmp = _tmp(path)
+        with open(tmp, "w", opener=lambda p, f: os.open(p, f, 0o600)) as out:
+            out.write(crypto.encrypt(json.dumps(header), context=_header_context(district_id)) + "\n")
+            for i, piece in enumerate(_pieces(arrays)):
+                token = crypto.encrypt(base64.b64encode(piece).decode(),
+                                       context=_chunk_context(district_id, generation, i, chunks))
+                out.write(token + "\n")
+        os.replace(tmp, path)
+        _trim_log(district_id, generation)
+    return True
 
 
 def read_snapshot(district_id: int) -> Partition | None:
@@ -135,12 +172,12 @@ def append_change(district_id: int, generation: int, elder_id: int, vector: np.n
             "v": None if vector is None else base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode()}
     line = f"{generation} {crypto.encrypt(json.dumps(body), context=_log_context(district_id, generation))}\n"
     path = log_path(district_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode())
-    finally:
-        os.close(fd)
+    with _flock(_log_lock(district_id), fcntl.LOCK_SH):  # appends run together; a trim waits
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
 
 
 def _log_lines(district_id: int) -> list[tuple[int, str]]:
@@ -203,15 +240,17 @@ def log_too_long(district_id: int) -> bool:
 def _trim_log(district_id: int, generation: int) -> None:
     """Keep the entries newer than the snapshot (another process may have just appended one)."""
     path = log_path(district_id)
-    if not path.exists():
-        return
-    keep = "".join(f"{g} {token}\n" for g, token in _log_lines(district_id) if g > generation)
-    tmp = _tmp(path)
-    with open(tmp, "w", opener=lambda p, f: os.open(p, f, 0o600)) as out:
-        out.write(keep)
-    os.replace(tmp, path)
+    with _flock(_log_lock(district_id), fcntl.LOCK_EX):
+        if not path.exists():
+            return
+        keep = "".join(f"{g} {token}\n" for g, token in _log_lines(district_id) if g > generation)
+        tmp = _tmp(path)
+        with open(tmp, "w", opener=lambda p, f: os.open(p, f, 0o600)) as out:
+            out.write(keep)
+        os.replace(tmp, path)
 
 
 def remove(district_id: int) -> None:
-    snapshot_path(district_id).unlink(missing_ok=True)
-    log_path(district_id).unlink(missing_ok=True)
+    for path in (snapshot_path(district_id), log_path(district_id), _log_lock(district_id),
+                 index_dir() / f"district-{district_id}.snapshot.lock"):
+        path.unlink(missing_ok=True)

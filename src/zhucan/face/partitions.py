@@ -106,8 +106,9 @@ class ExactPartition:
     def contents(self) -> tuple[np.ndarray, np.ndarray]:
         return self.elder_ids, self.matrix
 
-    def payload(self) -> tuple[dict, dict[str, np.ndarray]]:
-        return {}, {"ids": self.elder_ids, "matrix": self.matrix}
+    def payload(self) -> tuple[int, dict, dict[str, np.ndarray]]:
+        """(generation, meta, arrays) for the snapshot file."""
+        return self.generation, {}, {"ids": self.elder_ids, "matrix": self.matrix}
 
     @classmethod
     def from_payload(cls, district_id: int, generation: int, meta: dict, arrays: dict) -> ExactPartition:
@@ -208,10 +209,9 @@ class IVFPartition:
     def elder_ids(self) -> np.ndarray:
         return self.contents()[0]
 
-    def payload(self) -> tuple[dict, dict[str, np.ndarray]]:
-        with self._lock:
-            blob = _faiss().serialize_index(self.index)
-        return {"trained_on": self.trained_on}, {"faiss": blob}
+    def payload(self) -> tuple[int, dict, dict[str, np.ndarray]]:
+        with self._lock:  # the generation and the index as of the same moment
+            return self.generation, {"trained_on": self.trained_on}, {"faiss": _faiss().serialize_index(self.index)}
 
     @classmethod
     def from_payload(cls, district_id: int, generation: int, meta: dict, arrays: dict) -> IVFPartition:
@@ -233,8 +233,8 @@ def build(district_id: int, generation: int, elder_ids, matrix) -> Partition:
     return ExactPartition.of(district_id, generation, elder_ids, matrix)
 
 
-def reshaped(part: Partition) -> Partition | None:
-    """A new partition if this one has outgrown its kind, else None.
+def needs_reshape(part: Partition) -> bool:
+    """Has the partition outgrown its kind? Then `build` a new one from its contents.
 
     Exact → IVF at the minimum size; IVF → retrained once it holds RETRAIN_GROWTH × the rows its
     lists were trained on (longer lists: slower, not less accurate); IVF → exact below half the
@@ -242,7 +242,5 @@ def reshaped(part: Partition) -> Partition | None:
     n = len(part)
     min_size = int(conf("ZHUCAN_FACE_IVF_MIN_SIZE"))
     if isinstance(part, ExactPartition):
-        return build(part.district_id, part.generation, *part.contents()) if n >= min_size else None
-    if n < min_size / 2 or n >= float(conf("ZHUCAN_FACE_IVF_RETRAIN_GROWTH")) * part.trained_on:
-        return build(part.district_id, part.generation, *part.contents())
-    return None
+        return n >= min_size
+    return n < min_size / 2 or n >= float(conf("ZHUCAN_FACE_IVF_RETRAIN_GROWTH")) * part.trained_on
