@@ -185,14 +185,38 @@ def test_crossing_the_threshold_turns_the_partition_into_ivf(world, photos, vect
 
 def test_a_long_log_is_folded_into_the_snapshot(world, photos, vectors, settings,
                                                 django_capture_on_commit_callbacks):
-    add_others(world, vectors, N_OTHERS)
+    others = add_others(world, vectors, N_OTHERS)
     index.partition(world.xihu.pk, current(world))
-    enrol_elder(world, photos, django_capture_on_commit_callbacks)
+    enrol_elder(world, photos, django_capture_on_commit_callbacks)  # a put: logged only
     one_entry = index_store.log_path(world.xihu.pk).stat().st_size
     assert index_store.read_snapshot(world.xihu.pk).generation == current(world) - 1
     settings.ZHUCAN_FACE_INDEX_LOG_MAX_BYTES = one_entry  # the next entry makes it too long
+    newcomer = make_elder(world.xihu_c1, name="新来的")
+    staff = world.users["subdistrict_staff"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.face_enrolment_delete(actor=world.users["district_admin"], elder_id=world.elder.pk)
-    assert index_store.read_snapshot(world.xihu.pk).generation == current(world)
-    assert index_store.log_path(world.xihu.pk).read_text() == ""
-    assert world.elder.pk not in index_store.read_snapshot(world.xihu.pk).elder_ids
+        services.face_consent_record(actor=staff, elder_id=newcomer.pk, scope=IDENTIFY, text_version="v1")
+        services.face_enrol(actor=staff, elder_id=newcomer.pk, image_bytes=photos["grace_hopper"],
+                            source="staff_upload")
+    snapshot = index_store.read_snapshot(world.xihu.pk)
+    assert snapshot.generation == current(world) and index_store.log_path(world.xihu.pk).read_text() == ""
+    assert {world.elder.pk, newcomer.pk, others[0][0].pk} <= set(snapshot.elder_ids.tolist())
+
+
+@pytest.mark.parametrize("cached_here", [True, False])
+def test_a_withdrawn_face_leaves_the_files_at_once(world, photos, vectors, cached_here,
+                                                    django_capture_on_commit_callbacks):
+    add_others(world, vectors, N_OTHERS)
+    index.partition(world.xihu.pk, current(world))
+    enrol_elder(world, photos, django_capture_on_commit_callbacks)
+    log_with_face = index_store.log_path(world.xihu.pk).read_text()
+    assert index_store.load(world.xihu.pk).generation == current(world)
+    if not cached_here:
+        index.clear_cache()  # e.g. the console process that records the withdrawal never searched
+    with django_capture_on_commit_callbacks(execute=True):
+        services.face_consent_withdraw(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk,
+                                       scope=IDENTIFY)
+    snapshot = index_store.read_snapshot(world.xihu.pk)
+    assert snapshot.generation == current(world) and world.elder.pk not in snapshot.elder_ids
+    remaining = index_store.log_path(world.xihu.pk).read_text()
+    assert remaining == "" and log_with_face.split(" ", 1)[1][:40] not in remaining
+    assert len(snapshot) == N_OTHERS

@@ -140,22 +140,36 @@ def apply_change(district_id: int, generation: int, *, elder_id: int, vector: np
 
     Otherwise (another process or thread changed the district meanwhile, or nothing is cached) the
     cached copy stays as it is: the next search brings it forward from the log or, if the log has a
-    gap, reloads or rebuilds — never uses a partition with an old number. The slow follow-ups (a
-    partition that outgrew its kind is rebuilt; a long log is folded into the snapshot) run
-    without holding the district's lock, so searches go on meanwhile."""
+    gap, reloads or rebuilds — never uses a partition with an old number.
+
+    A removal also rewrites the snapshot (and so drops the elder's earlier log entries): a withdrawn
+    face leaves the files at once, not at the next compaction (docs/face-pia.md §6). The slow
+    follow-ups (that rewrite, a partition that outgrew its kind being rebuilt, a long log folded
+    into the snapshot) run without the district's lock, so searches go on meanwhile."""
+    part = contents = None
     with _district_lock(district_id):
         index_store.append_change(district_id, generation, elder_id, vector)
         cached = _cache.get(district_id)
-        if cached is None or cached.generation != generation - 1:
-            return
-        part = cached.apply([(elder_id, vector)], generation)
-        _cache[district_id] = part
-        reshape = partitions.needs_reshape(part)
-        contents = part.contents() if reshape else None
+        if cached is not None and cached.generation == generation - 1:
+            part = _cache[district_id] = cached.apply([(elder_id, vector)], generation)
+            if partitions.needs_reshape(part):
+                contents = part.contents()
     if contents is not None:
         _reshape(district_id, generation, *contents)
-    elif index_store.log_too_long(district_id):
+    elif part is not None and (vector is None or index_store.log_too_long(district_id)):
         index_store.write_snapshot(part)
+    elif part is None and vector is None:
+        _purge_files(district_id, generation)
+
+
+def _purge_files(district_id: int, generation: int) -> None:
+    """A removal with no cached partition here: bring the files to `generation` and rewrite them;
+    if they cannot get there, delete them (the next search rebuilds from the database)."""
+    part = index_store.load(district_id, generation)
+    if part is not None and part.generation == generation:
+        index_store.write_snapshot(part)
+    elif part is not None or index_store.log_path(district_id).exists():
+        index_store.remove(district_id)
 
 
 def _reshape(district_id: int, generation: int, ids: np.ndarray, matrix: np.ndarray) -> None:
