@@ -13,6 +13,8 @@ urlpatterns = [
     path("settlement/", include("zhucan.settlement.urls")),
     path("funds/", include("zhucan.funds.urls")),
     path("identity/", include("zhucan.identity.urls")),
+    path("", include("zhucan.elderphone.urls")),  # /h5/ (phone page) and /elders/<id>/phone-accounts/
+    path("face/", include("zhucan.face.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

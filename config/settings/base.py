@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "zhucan.funds",
     "zhucan.identity",
     "zhucan.face",
+    "zhucan.elderphone",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,10 @@ ZHUCAN_API_MAX_BODY_BYTES = 64 * 1024
 ZHUCAN_API_CLOCK_WINDOW_SECONDS = 300
 ZHUCAN_API_NONCE_PRUNE_PROBABILITY = 0.01
 ZHUCAN_API_REPORT_MAX_AGE_HOURS = 72
+
+# Elder phone page (zhucan.elderphone): the SMS provider, a class with
+# send(phone, template_code, params) -> message id. The console backend only logs (development).
+ZHUCAN_SMS_BACKEND = env("ZHUCAN_SMS_BACKEND", "zhucan.elderphone.sms.ConsoleSmsBackend")
 
 # Simulated clock (training, benchmarks): an aware ISO moment the platform's time starts from.
 ZHUCAN_CLOCK_START = env("ZHUCAN_CLOCK_START") or None

@@ -1,0 +1,26 @@
+"""The elder page's section on phone accounts: `{% elder_phone_bindings elder as pb %}` gives the
+elder's bindings scoped to the console user (None when they may not see the elder)."""
+
+from __future__ import annotations
+
+from django import template
+
+from zhucan.core.errors import NotFound
+from zhucan.elderphone.forms import BindForm
+from zhucan.elderphone.selectors import elder_bindings
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def elder_phone_bindings(context, elder):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or elder is None:
+        return None
+    try:
+        section = elder_bindings(actor=user, elder_id=elder.pk)
+    except NotFound:
+        return None
+    section.form = BindForm() if section.can_change else None
+    return section
