@@ -21,7 +21,9 @@ Outcomes:
   allowed  200, with no assertion about what is shown (see the region tree note below).
 
 "Nothing changed" compares every row (all fields) of Elder (and its tags), Canteen, MealPeriod,
-Dish, User and AuditLog before and after the request.
+Dish, User and AuditLog before and after the request, and of the identification media (citizen
+cards, card codes and their revocations, PINs, code handles, canteen identity settings, face
+consents, enrolments, canteen face settings and index numbers).
 """
 
 from __future__ import annotations
@@ -68,6 +70,25 @@ audit_list        ok/hidden    ok/hidden       403                403           
 home              ok           ok              ok                 ok               ok         ok
 """
 
+# Identification media (issue 5): the elder's card, printed card code, PIN and face data are changed
+# by whoever may change the elder (elder/change, in jurisdiction); a canteen's card-code factor by
+# whoever may change the canteen; 1:N face identification by district or city administrators.
+MEDIA_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+card_bind                 ok/404       ok/404          ok/404             403              403        403
+card_report_lost          ok/404       ok/404          ok/404             403              403        403
+card_replace              ok/404       ok/404          ok/404             403              403        403
+card_code_issue           ok/404       ok/404          ok/404             403              403        403
+card_code_revoke          ok/404       ok/404          ok/404             403              403        403
+pin_set                   ok/404       ok/404          ok/404             403              403        403
+canteen_card_code_factor  ok/404       ok/404          403                ok/404           403        403
+face_consent_record       ok/404       ok/404          ok/404             403              403        403
+face_consent_withdraw     ok/404       ok/404          ok/404             403              403        403
+face_enrol                ok/404       ok/404          ok/404             403              403        403
+face_enrolment_delete     ok/404       ok/404          ok/404             403              403        403
+face_canteen_setting      ok/404       ok/404          403                403              403        403
+"""
+
 
 def _parse_table(text: str) -> dict[str, dict[str, tuple[str, str]]]:
     table: dict[str, dict[str, tuple[str, str]]] = {}
@@ -83,7 +104,15 @@ def _parse_table(text: str) -> dict[str, dict[str, tuple[str, str]]]:
     return table
 
 
-EXPECTED = _parse_table(EXPECTED_TABLE)
+# The elder phone page's accounts (zhucan.elderphone): bound to an elder, and revoked, by whoever may
+# change the elder (elder/change, in jurisdiction), from the elder's page.
+PHONE_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+phone_bind                ok/404       ok/404          ok/404             403              403        403
+phone_revoke              ok/404       ok/404          ok/404             403              403        403
+"""
+
+EXPECTED = {**_parse_table(EXPECTED_TABLE), **_parse_table(MEDIA_TABLE), **_parse_table(PHONE_TABLE)}
 MISSING = 987654  # an id no row has
 
 # --- how each view is requested, and what "ok" means for it ---------------------------------------
@@ -218,6 +247,210 @@ def _effect_user_edit(w, actor, response):
     assert target.display_name == "北山街道 王芳"
 
 
+# --- identification media (issue 5) ---------------------------------------------------------------
+
+MEDIA_CARD = "330100123456789012"
+MEDIA_NEW_CARD = "330100999988887777"
+
+
+def _media_photo():
+    """A real face photo (scikit-image's astronaut) as an upload; the bytes are made once."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    global _MEDIA_PHOTO
+    if _MEDIA_PHOTO is None:
+        from zhucan.face import samples
+
+        _MEDIA_PHOTO = samples.to_bytes(samples.photo("astronaut"), "JPEG", 90)
+    return SimpleUploadedFile("elder.jpg", _MEDIA_PHOTO, content_type="image/jpeg")
+
+
+_MEDIA_PHOTO = None
+
+
+def _media_with_card(w):
+    from tests.conftest import _system_user
+    from zhucan.identity.services import card_bind
+
+    w.card = card_bind(actor=_system_user(), elder_id=w.elder.pk, number=MEDIA_CARD)
+
+
+def _media_with_card_code(w):
+    from tests.conftest import _system_user
+    from zhucan.identity.services import card_code_issue
+
+    card_code_issue(actor=_system_user(), elder_id=w.elder.pk)
+
+
+def _media_with_consent(scope):
+    def setup(w):
+        from tests.conftest import _system_user
+        from zhucan.face.services import face_consent_record
+
+        face_consent_record(actor=_system_user(), elder_id=w.elder.pk, scope=scope, text_version="face-2025-06-v1")
+
+    return setup
+
+
+def _media_with_enrolment(w):
+    """A consent and an enrolment with a synthetic embedding (no photo needs processing here)."""
+    import numpy as np
+
+    from zhucan.core import clock
+    from zhucan.face import index
+    from zhucan.face.models import FaceEnrolment
+
+    _media_with_consent("verify_1_1")(w)
+    vector = np.random.default_rng(5).normal(0, 0.09, 128).astype(np.float32)
+    FaceEnrolment.objects.create(elder=w.elder, embedding_encrypted=index.seal_embedding(vector), model_name="m",
+                                 model_version="v", source="staff_upload", enrolled_at=clock.now())
+
+
+# What must exist before the request (made before the "nothing changed" snapshot).
+MEDIA_SETUP: dict[str, Callable] = {
+    "card_report_lost": _media_with_card,
+    "card_replace": _media_with_card,
+    "card_code_revoke": _media_with_card_code,
+    "face_consent_withdraw": _media_with_consent("identify_1_n"),
+    "face_enrol": _media_with_consent("verify_1_1"),
+    "face_enrolment_delete": _media_with_enrolment,
+}
+
+
+def _effect_card_bind(w, actor, response):
+    from zhucan.identity.models import CitizenCard
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#identity-card")
+    card = CitizenCard.objects.get(elder=w.elder, status="active")
+    assert (card.number_masked, card.issued_by_id) == ("3301**********9012", actor.pk)
+
+
+def _effect_card_report_lost(w, actor, response):
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#identity-card")
+    w.card.refresh_from_db()
+    assert (w.card.status, w.card.reported_lost_by_id) == ("lost", actor.pk)
+
+
+def _effect_card_replace(w, actor, response):
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#identity-card")
+    w.card.refresh_from_db()
+    assert w.card.status == "replaced" and w.card.replaced_by.status == "active"
+    assert w.card.replaced_by.issued_by_id == actor.pk
+
+
+def _effect_card_code_issue(w, actor, response):
+    from zhucan.identity.models import CardCode
+
+    assert response.status_code == 200, response.status_code
+    assert "data:image/png;base64," in response.content.decode()
+    assert CardCode.objects.get(elder=w.elder).issued_by_id == actor.pk
+
+
+def _effect_card_code_revoke(w, actor, response):
+    from zhucan.identity.models import CardCodeRevocation
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#identity-card-code")
+    assert CardCodeRevocation.objects.get(card_code__elder=w.elder).revoked_by_id == actor.pk
+
+
+def _effect_pin_set(w, actor, response):
+    from zhucan.identity.services import verify_card_code_pin
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#identity-card-code")
+    verify_card_code_pin(elder=w.elder, pin="2468")
+
+
+def _effect_canteen_factor(w, actor, response):
+    from zhucan.identity.services import canteen_card_code_factor
+
+    _redirects_to(response, rf"/canteens/{w.canteen.pk}/#identity-canteen")
+    assert canteen_card_code_factor(w.canteen) == "pin"
+
+
+def _effect_face_consent_record(w, actor, response):
+    from zhucan.face.models import FaceConsent
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#face")
+    consent = FaceConsent.objects.get(elder=w.elder)
+    assert (consent.scope, consent.text_version, consent.granted_by_id) == ("verify_1_1", "face-2025-06-v1", actor.pk)
+
+
+def _effect_face_consent_withdraw(w, actor, response):
+    from zhucan.face.models import FaceConsent
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#face")
+    assert FaceConsent.objects.get(elder=w.elder).withdrawn_by_id == actor.pk
+
+
+def _effect_face_enrol(w, actor, response):
+    from zhucan.face.models import FaceEnrolment
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#face")
+    assert FaceEnrolment.objects.get(elder=w.elder).enrolled_by_id == actor.pk
+
+
+def _effect_face_enrolment_delete(w, actor, response):
+    from zhucan.face.models import FaceEnrolment
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/#face")
+    assert not FaceEnrolment.objects.filter(elder=w.elder).exists()
+
+
+def _effect_face_canteen_setting(w, actor, response):
+    from zhucan.face.models import FaceCanteenSetting
+
+    _redirects_to(response, rf"/canteens/{w.canteen.pk}/#identity-canteen")
+    setting = FaceCanteenSetting.objects.get(canteen=w.canteen)
+    assert (setting.identify_enabled, setting.identify_scope, setting.updated_by_id) == (True, "district", actor.pk)
+
+
+def _elder_url(tail: str):
+    return (lambda w: f"/identity/elders/{w.elder.pk}/{tail}"), (lambda w: f"/identity/elders/{MISSING}/{tail}")
+
+
+def _card_url(tail: str):
+    return ((lambda w: f"/identity/elders/{w.elder.pk}/cards/{w.card.pk}/{tail}"),
+            (lambda w: f"/identity/elders/{MISSING}/cards/{MISSING}/{tail}"))
+
+
+def _face_url(tail: str):
+    return (lambda w: f"/face/elders/{w.elder.pk}/{tail}"), (lambda w: f"/face/elders/{MISSING}/{tail}")
+
+
+MEDIA_VIEWS: dict[str, View] = {
+    "card_bind": View("POST", *_elder_url("card/bind/"), data=lambda w: {"number": MEDIA_CARD},
+                      audit_action="identity.card_bind", effect=_effect_card_bind),
+    "card_report_lost": View("POST", *_card_url("report-lost/"), data=lambda w: {},
+                             audit_action="identity.card_report_lost", effect=_effect_card_report_lost),
+    "card_replace": View("POST", *_card_url("replace/"), data=lambda w: {"new_number": MEDIA_NEW_CARD},
+                         audit_action="identity.card_replace", effect=_effect_card_replace),
+    "card_code_issue": View("POST", *_elder_url("card-code/"), data=lambda w: {},
+                            audit_action="identity.card_code_issue", effect=_effect_card_code_issue),
+    "card_code_revoke": View("POST", *_elder_url("card-code/revoke/"), data=lambda w: {},
+                             audit_action="identity.card_code_revoke", effect=_effect_card_code_revoke),
+    "pin_set": View("POST", *_elder_url("pin/"), data=lambda w: {"pin": "2468", "pin_again": "2468"},
+                    audit_action="identity.pin_set", effect=_effect_pin_set),
+    "canteen_card_code_factor": View("POST", lambda w: f"/identity/canteens/{w.canteen.pk}/card-code-factor/",
+                                     lambda w: f"/identity/canteens/{MISSING}/card-code-factor/",
+                                     data=lambda w: {"factor": "pin"}, audit_action="identity.canteen_factor_set",
+                                     effect=_effect_canteen_factor),
+    "face_consent_record": View("POST", *_face_url("consent/"),
+                                data=lambda w: {"scope": "verify_1_1", "text_version": "face-2025-06-v1",
+                                                "agreed": "on"},
+                                audit_action="face.consent.grant", effect=_effect_face_consent_record),
+    "face_consent_withdraw": View("POST", *_face_url("consent/withdraw/"), data=lambda w: {"scope": "identify_1_n"},
+                                  audit_action="face.consent.withdraw", effect=_effect_face_consent_withdraw),
+    "face_enrol": View("POST", *_face_url("enrol/"), data=lambda w: {"photo": _media_photo()},
+                       audit_action="face.enrol", effect=_effect_face_enrol),
+    "face_enrolment_delete": View("POST", *_face_url("enrolment/delete/"), data=lambda w: {},
+                                  audit_action="face.enrolment.delete", effect=_effect_face_enrolment_delete),
+    "face_canteen_setting": View("POST", lambda w: f"/face/canteens/{w.canteen.pk}/identify/",
+                                 lambda w: f"/face/canteens/{MISSING}/identify/",
+                                 data=lambda w: {"identify_enabled": "on", "identify_scope": "district"},
+                                 audit_action="face.canteen_setting", effect=_effect_face_canteen_setting),
+}
+
+
 VIEWS: dict[str, View] = {
     "elder_list": View("GET", lambda w: "/elders/", marker=lambda w: w.elder.name),
     "elder_detail": View("GET", lambda w: f"/elders/{w.elder.pk}/", lambda w: f"/elders/{MISSING}/",
@@ -283,6 +516,48 @@ VIEWS: dict[str, View] = {
     "audit_list": View("GET", lambda w: "/audit/", marker=lambda w: w.elder.name),
     "home": View("GET", lambda w: "/"),
 }
+VIEWS.update(MEDIA_VIEWS)
+
+
+# --- elder phone page accounts (issue 5 item 5) --------------------------------------------------------
+
+PHONE_BOUND = "13900001111"  # a family phone bound to world.elder before the request (phone_revoke)
+PHONE_NEW = "13900002222"
+
+
+def _phone_with_binding(w):
+    from tests.conftest import _system_user
+    from zhucan.elderphone.services import binding_create
+
+    w.phone_binding = binding_create(actor=_system_user(), elder_id=w.elder.pk, phone=PHONE_BOUND,
+                                     relation="child", display_name="张晓东", notify=False).binding
+
+
+def _effect_phone_bind(w, actor, response):
+    from zhucan.elderphone.models import Binding
+
+    _redirects_to(response, rf"/elders/{w.elder.pk}/")
+    binding = Binding.objects.get(account__phone=PHONE_NEW)
+    assert (binding.elder_id, binding.relation, binding.bound_by_id) == (w.elder.pk, "self", actor.pk)
+
+
+def _effect_phone_revoke(w, actor, response):
+    _redirects_to(response, rf"/elders/{w.elder.pk}/")
+    w.phone_binding.refresh_from_db()
+    assert w.phone_binding.revoked_at is not None and w.phone_binding.revoked_by_id == actor.pk
+
+
+PHONE_VIEWS: dict[str, View] = {
+    "phone_bind": View("POST", lambda w: f"/elders/{w.elder.pk}/phone-accounts/bind/",
+                       lambda w: f"/elders/{MISSING}/phone-accounts/bind/",
+                       data=lambda w: {"phone": PHONE_NEW, "relation": "self", "display_name": ""},
+                       audit_action="elderphone.bind", effect=_effect_phone_bind),
+    "phone_revoke": View("POST", lambda w: f"/elders/{w.elder.pk}/phone-accounts/{w.phone_binding.pk}/revoke/",
+                         lambda w: f"/elders/{MISSING}/phone-accounts/{MISSING}/revoke/", data=lambda w: {},
+                         audit_action="elderphone.revoke", effect=_effect_phone_revoke),
+}
+VIEWS.update(PHONE_VIEWS)
+MEDIA_SETUP["phone_revoke"] = _phone_with_binding  # made before the "nothing changed" snapshot
 
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
@@ -311,6 +586,16 @@ def matrix_world(world):
     return world
 
 
+@pytest.fixture(autouse=True)
+def _media_before_request(request):
+    """What an identification-media view needs to exist (a card to report lost, a consent to
+    withdraw…), made before the test takes its "nothing changed" snapshot."""
+    callspec = getattr(request.node, "callspec", None)
+    setup = MEDIA_SETUP.get(callspec.params.get("name")) if callspec else None
+    if setup is not None:
+        setup(request.getfixturevalue("matrix_world"))
+
+
 def _state() -> dict:
     """Every row of the tables a console request could touch, all fields."""
     from zhucan.accounts.models import User
@@ -329,7 +614,25 @@ def _state() -> dict:
         "dish": rows(Dish.objects.all()),
         "user": [{k: v for k, v in r.items() if k != "last_login"} for r in rows(User.objects.all())],
         "audit": rows(AuditLog.objects.all()),
+        **_media_state(rows),
+        **_phone_state(rows),
     }
+
+
+def _media_state(rows) -> dict:
+    from zhucan.face import models as face
+    from zhucan.identity import models as identity
+
+    tables = (identity.CitizenCard, identity.CardCode, identity.CardCodeRevocation, identity.ElderPin,
+              identity.ElderCodeHandle, identity.CanteenIdentitySettings, face.FaceConsent, face.FaceEnrolment,
+              face.FaceCanteenSetting, face.FaceIndexGeneration)
+    return {model._meta.label_lower: rows(model.objects.all()) for model in tables}
+
+
+def _phone_state(rows) -> dict:
+    from zhucan.elderphone.models import Binding, PhoneAccount
+
+    return {model._meta.label_lower: rows(model.objects.all()) for model in (PhoneAccount, Binding)}
 
 
 _CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
@@ -454,3 +757,32 @@ def test_table_covers_every_console_url():
     for ns in ("core", "accounts", "elders", "canteens", "regions"):
         names |= {f"{ns}:{n}" for n in resolver.namespace_dict[ns][1].reverse_dict if isinstance(n, str)}
     assert names - elsewhere == covered
+
+
+def test_table_covers_every_identity_and_face_console_url():
+    """The same rule for the identification-media console URLs (the terminals' public key set and
+    revocation list are not console pages: tests/identity/test_endpoints.py)."""
+    from django.urls import get_resolver
+
+    covered = {"identity:card_bind", "identity:card_report_lost", "identity:card_replace",
+               "identity:card_code_issue", "identity:card_code_revoke", "identity:pin_set",
+               "identity:canteen_factor", "face:consent_record", "face:consent_withdraw", "face:enrol",
+               "face:enrolment_delete", "face:canteen_setting"}
+    elsewhere = {"identity:keys", "identity:revoked"}
+    names = set()
+    resolver = get_resolver()
+    for ns in ("identity", "face"):
+        names |= {f"{ns}:{n}" for n in resolver.namespace_dict[ns][1].reverse_dict if isinstance(n, str)}
+    assert names - elsewhere == covered
+    assert len(covered) == len(MEDIA_VIEWS)
+
+
+def test_table_covers_every_elderphone_console_url():
+    """The same rule for the phone-account console URLs (the phone page itself, namespace "h5", has
+    its own session and tests: tests/elderphone)."""
+    from django.urls import get_resolver
+
+    names = {f"elderphone:{n}" for n in get_resolver().namespace_dict["elderphone"][1].reverse_dict
+             if isinstance(n, str)}
+    assert names == {"elderphone:bind", "elderphone:revoke"}
+    assert len(names) == len(PHONE_VIEWS)

@@ -1,8 +1,8 @@
 """Issue 4, Done when: card checkout end to end in real headless Chromium — a cashier presses dish
 keys, a card reader types the card number + Enter, the quote shows in large type, Enter confirms, the
 receipt number appears and the receipt file is written, and a district administrator's live feed
-(another browser context) shows the meal within a few seconds. Time is real here, so the canteen's
-periods cover the whole day."""
+(another browser context) shows the meal within a few seconds. Time flows here (the live server is
+another thread): the platform's simulated clock starts at today's 11:30, inside the policy's lunch."""
 
 from __future__ import annotations
 
@@ -22,6 +22,18 @@ CARD = "330100000077"
 SCREENSHOT = Path("/tmp/zhucan-cashier.png")
 
 
+def _lunch_clock(monkeypatch) -> None:
+    """The platform's simulated clock (as `make demo` uses it) starting at today's 11:30: the policy's
+    own lunch period (10:30–12:30) holds whatever the hour the tests run; time still flows, and
+    security windows keep real time."""
+    from django.utils import timezone
+
+    from zhucan.core import clock
+
+    start = clock.real_now().astimezone(clock.LOCAL_TZ).replace(hour=11, minute=30, second=0, microsecond=0)
+    monkeypatch.setattr(clock, "_offset", start - timezone.now())
+
+
 @pytest.fixture
 def till_world(transactional_db, monkeypatch, settings, tmp_path):
     """Committed data the live server thread can see: 北山 canteen with a menu open all day, its
@@ -31,6 +43,7 @@ def till_world(transactional_db, monkeypatch, settings, tmp_path):
     from zhucan.canteens.services import canteen_set_periods
 
     monkeypatch.setattr(base, "_seq", iter(range(1, 500)))
+    _lunch_clock(monkeypatch)
     settings.ZHUCAN_RECEIPT_PRINTER = f"file://{tmp_path}/receipts/{{receipt_no}}.bin"
     w = SimpleNamespace(receipts=tmp_path / "receipts", password=base.PASSWORD)
     hz = base.make_region("330100", "杭州市", "city")

@@ -241,5 +241,11 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
 
     meals = seed_demo_meals(per_canteen=meals_per_canteen)
     seed_demo_funds()
+    from zhucan.elderphone.demo import seed_demo_phone_accounts
+
+    seed_demo_phone_accounts()  # the elder phone page (/h5/): two accounts, a few recent meals
+    from zhucan.identity.demo import seed_demo_identity
+
+    seed_demo_identity()  # cards, one elder's PIN, printed card code and face; 1:N and the PIN factor at a canteen
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals}
