@@ -131,8 +131,19 @@ def elder_register(*, actor, data: ElderData, ip: str | None = None) -> Elder:
         _save(elder)
         elder.tags.set(tags)
         audit_record(actor=actor, action="elder.create", obj=elder, region_path=elder.community.path,
-                     after=snapshot(elder, AUDITED_FIELDS), ip=ip)
+                     after=_audited(elder), ip=ip)
     return elder
+
+
+def _audited(elder: Elder) -> dict:
+    """The audit picture of an elder: the card number masked like everywhere else it is shown (the
+    audit log is read by auditors and administrators; the number itself is personal data)."""
+    data = snapshot(elder, AUDITED_FIELDS)
+    number = data.get("citizen_card_number")
+    if number:
+        keep = 4 if len(number) > 10 else 2
+        data["citizen_card_number"] = number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
+    return data
 
 
 def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None) -> Elder:
@@ -140,7 +151,7 @@ def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None
     with transaction.atomic():
         elder = get_scoped(Elder.objects.select_for_update(of=("self",)), actor, "change", pk=elder_id,
                            what_zh="老人档案", what_en="elder")
-        before = snapshot(elder, AUDITED_FIELDS)
+        before = _audited(elder)
         if not data.name.strip():
             raise DomainError("ELDER_NAME_REQUIRED", "请填写姓名", "name is required", field="name")
         if data.id_number:
@@ -159,7 +170,7 @@ def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None
         _apply(elder, data)
         _save(elder)
         elder.tags.set(tags)
-        after = snapshot(elder, AUDITED_FIELDS)
+        after = _audited(elder)
         if after != before:
             audit_record(actor=actor, action="elder.update", obj=elder, region_path=elder.community.path,
                          before=before, after=after, ip=ip)
