@@ -264,3 +264,14 @@ def test_district_sees_head_counts_by_method(till, world, menu, staff, card_code
     row = table.split("<td>西湖区</td>")[1].split("</tr>")[0]
     cells = [int(c) for c in __import__("re").findall(r'<td class="num">(\d+)</td>', row)]
     assert cells == [1, 0, 0, 0, 1, 0, 2]  # card, id, qr, qr_card (voided), face, elder_id, total
+
+
+def test_the_scan_field_takes_a_whole_elder_code(till, world, card_code):
+    """A scanner types the code into the field: its maxlength must not cut a 146-character token
+    (it did at 64, and the code was then refused as malformed in a real browser)."""
+    import re
+
+    html = till.client.get("/checkout/cashier/").content.decode()
+    maxlength = int(re.search(r'id="pos-ident"[^>]*maxlength="(\d+)"', html, re.S)[1])
+    token, _ = services.elder_qr_issue(elder=world.elder)
+    assert maxlength >= max(len(token), len(card_code)) + 20
