@@ -335,3 +335,15 @@ def test_embedding_equals_face_recognition_small_model(photos):
     left, top, right, bottom = ours.box
     theirs = fr.face_encodings(rgb, [(top, right, bottom, left)], num_jitters=1, model="small")[0]
     assert np.abs(ours.vector - theirs).max() < 1e-5
+
+
+def test_a_truncated_photo_is_refused_even_after_face_recognition_is_imported(photos):
+    """face_recognition sets PIL's process-wide LOAD_TRUNCATED_IMAGES on import; a cut-off upload
+    must still be refused as unreadable, not half-decoded into a grey "no face" photo."""
+    import face_recognition  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # what the import did
+    with pytest.raises(DomainError) as caught:
+        embedding.decode(photos["astronaut"][:4000])
+    assert caught.value.code == "FACE_IMAGE_INVALID"

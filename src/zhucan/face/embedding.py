@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from zhucan.face import errors
 
@@ -104,6 +104,9 @@ def decode(image_bytes: bytes) -> np.ndarray:
                 raise errors.image_invalid()
             if image.format in {"JPEG", "MPO"}:
                 image.draft("RGB", (max_side, max_side))  # decode at a reduced scale: fast, little memory
+            # A truncated photo is refused, never half-decoded: importing face_recognition sets PIL's
+            # process-wide LOAD_TRUNCATED_IMAGES to True, so it is put back before every decode.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
             image.load()
             image = ImageOps.exif_transpose(image)
             image = image.convert("RGB")
