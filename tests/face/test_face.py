@@ -337,13 +337,12 @@ def test_embedding_equals_face_recognition_small_model(photos):
     assert np.abs(ours.vector - theirs).max() < 1e-5
 
 
-def test_a_truncated_photo_is_refused_even_after_face_recognition_is_imported(photos):
+def test_a_truncated_photo_is_refused_even_after_face_recognition_is_imported(photos, monkeypatch):
     """face_recognition sets PIL's process-wide LOAD_TRUNCATED_IMAGES on import; a cut-off upload
     must still be refused as unreadable, not half-decoded into a grey "no face" photo."""
-    import face_recognition  # noqa: F401
     from PIL import ImageFile
 
-    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # what the import did
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what `import face_recognition` does
     with pytest.raises(DomainError) as caught:
         embedding.decode(photos["astronaut"][:4000])
     assert caught.value.code == "FACE_IMAGE_INVALID"
