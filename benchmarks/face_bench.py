@@ -205,6 +205,7 @@ def bench_ivf(data: np.ndarray, qs, truth, truth_dec, args, faiss) -> list[dict]
         del blob
         # One removal and one enrolment at a time, as the service applies them (median of 21).
         removes, adds = [], []
+        faiss.omp_set_num_threads(1)
         for i in range(21):
             gone = np.array([i], dtype=np.int64)
             t = time.perf_counter()

@@ -1,11 +1,14 @@
 """One district's 1:N search structure: exact below a size, faiss IVF above it. No Django models.
 
 Why two kinds (figures in docs/performance.md "## Face (issue 5)"): exact float32 search is always
-right and costs ~4 ms at 200,000 rows but ~60 ms at 2,000,000, while faiss IndexIVFFlat searches
-2,000,000 in well under a millisecond with the same nearest elder and runner-up as exact search
-in the benchmark (IVFFlat stores the vectors uncompressed, so the distances it returns are exact;
-only *which* rows it looks at is approximate). HNSW was measured too and not chosen: faiss HNSW
-cannot remove an entry (every withdrawal would need a rebuild) and builds slower.
+right and costs ~4 ms at 200,000 rows but ~60 ms at 2,000,000 (idle machine), while faiss
+IndexIVFFlat (4·√n lists, 64 probed) searches 2,000,000 in p50 0.9 ms / p99 1.1 ms with exact
+search's nearest elder in 1,000 of 1,000 queries and its runner-up in 992 (IVFFlat stores the
+vectors uncompressed, so the distances it returns are exact; only *which* rows it looks at is
+approximate). Fewer probes were faster but let a wrong runner-up turn an ambiguous face into an
+accepted one (4–10 per 1,000 at 8–16 probes). HNSW was measured too and not chosen: at 2,000,000
+it took 322 s to build, reached recall@1 0.991 only at efSearch 256, and faiss HNSW cannot remove
+an entry (every withdrawal would need a rebuild).
 
 Both kinds answer the same calls: `search(q, k)` → [(elder_id, distance)], `apply(changes,
 generation)` → the partition after a batch of puts/removals, `elder_ids`, `payload()` for the file.
@@ -180,6 +183,7 @@ class IVFPartition:
     def apply(self, changes: Iterable[Change], generation: int) -> IVFPartition:
         """In place: remove every touched elder, then add the puts (faiss keeps duplicate ids)."""
         faiss = _faiss()
+        faiss.omp_set_num_threads(1)  # a handful of rows
         touched, put_ids, put_rows = _net(changes)
         with self._lock:
             if len(touched):
