@@ -50,3 +50,20 @@ def add_domain_error(form, exc: DomainError) -> None:
     """Show a service's refusal next to the field it names (or on top of the form)."""
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message_zh)
+
+
+def run_service(request, call, success: str) -> bool:
+    """Run a console action's service call: success → a success message; a refusal (DomainError)
+    → its Chinese message on the page, nothing written. Not-found / not-yours is re-raised so the
+    caller answers with the same 404 page as for a missing id."""
+    from django.contrib import messages
+
+    try:
+        call()
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message_zh)
+        return False
+    messages.success(request, success)
+    return True

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from zhucan.canteens.selectors import canteen_get
 from zhucan.core.errors import DomainError, NotFound
-from zhucan.core.http import client_ip, requires
+from zhucan.core.http import client_ip, requires, run_service
 from zhucan.elders.selectors import elder_get
 from zhucan.face import embedding, errors, services
 from zhucan.face.models import ConsentScope, EnrolmentSource, IdentifyScope
@@ -41,19 +41,6 @@ def _back_to_elder(elder_id: int, ok: bool = True):
     return redirect(f"{url}#{SECTION_ANCHOR}" if ok else url)
 
 
-def _run(request, call, success: str) -> bool:
-    """Call a service; a refusal becomes the page's Chinese message (not-found stays a 404)."""
-    try:
-        call()
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message_zh)
-        return False
-    messages.success(request, success)
-    return True
-
-
 def _elder_for_change(request, elder_id: int):
     return elder_get(user=request.user, elder_id=elder_id, action="change")
 
@@ -72,7 +59,7 @@ def consent_record(request, elder_id: int):
         messages.error(request, _("告知同意书已更新，请刷新页面，向老人重新告知后再登记"))
         return _back_to_elder(elder.pk, ok=False)
     label = dict(ConsentScope.choices).get(scope, "")
-    ok = _run(request, lambda: services.face_consent_record(
+    ok = run_service(request, lambda: services.face_consent_record(
         actor=request.user, elder_id=elder.pk, scope=scope, text_version=CONSENT_TEXT_VERSION,
         keep_photo=request.POST.get("keep_photo") == "on", ip=client_ip(request)),
         _("已登记人脸识别单独同意：%(scope)s") % {"scope": label})
@@ -85,7 +72,7 @@ def consent_withdraw(request, elder_id: int):
     elder = _elder_for_change(request, elder_id)
     scope = request.POST.get("scope", "")
     label = dict(ConsentScope.choices).get(scope, "")
-    ok = _run(request, lambda: services.face_consent_withdraw(actor=request.user, elder_id=elder.pk, scope=scope,
+    ok = run_service(request, lambda: services.face_consent_withdraw(actor=request.user, elder_id=elder.pk, scope=scope,
                                                               ip=client_ip(request)),
               _("已撤回同意：%(scope)s（相应的人脸数据已按规定删除）") % {"scope": label})
     return _back_to_elder(elder.pk, ok)
@@ -117,7 +104,7 @@ def enrol(request, elder_id: int):
         services.face_enrol(actor=request.user, elder_id=elder.pk, image_bytes=_photo_bytes(request),
                             source=EnrolmentSource.STAFF_UPLOAD, ip=client_ip(request))
 
-    ok = _run(request, call, _("人脸已录入（只保存加密的人脸特征）"))
+    ok = run_service(request, call, _("人脸已录入（只保存加密的人脸特征）"))
     return _back_to_elder(elder.pk, ok)
 
 
@@ -147,7 +134,7 @@ def canteen_setting(request, canteen_id: int):
     canteen = canteen_get(user=request.user, canteen_id=canteen_id, action="change_registration")
     enabled = request.POST.get("identify_enabled") == "on"
     scope = request.POST.get("identify_scope") or IdentifyScope.DISTRICT
-    ok = _run(request, lambda: services.face_canteen_setting_set(actor=request.user, canteen_id=canteen.pk,
+    ok = run_service(request, lambda: services.face_canteen_setting_set(actor=request.user, canteen_id=canteen.pk,
                                                                  identify_enabled=enabled, identify_scope=scope,
                                                                  ip=client_ip(request)),
               _("已开启 1:N 刷脸识别") if enabled else _("已关闭 1:N 刷脸识别"))

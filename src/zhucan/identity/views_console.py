@@ -23,7 +23,7 @@ from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.selectors import canteen_get
 from zhucan.checkout.receipts_render import mask_name
 from zhucan.core.errors import DomainError, NotFound
-from zhucan.core.http import client_ip, requires
+from zhucan.core.http import client_ip, requires, run_service
 from zhucan.elders.selectors import elder_get
 from zhucan.identity import qr, services
 from zhucan.identity.models import CitizenCard
@@ -44,20 +44,6 @@ def _back_to_elder(elder_id: int, anchor: str, ok: bool = True):
     return _back(reverse("elders:detail", args=[elder_id]), anchor, ok)
 
 
-def _run(request, call, success: str) -> bool:
-    """Call a service; its refusal becomes the page's Chinese message. Not-found/not-yours is
-    left to `requires` (the 404 page), exactly as for a missing id."""
-    try:
-        call()
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message_zh)
-        return False
-    messages.success(request, success)
-    return True
-
-
 def _elder_for_change(request, elder_id: int):
     return elder_get(user=request.user, elder_id=elder_id, action="change")
 
@@ -75,7 +61,7 @@ def _card_of(request, elder, card_id: int) -> CitizenCard:
 def card_bind(request, elder_id: int):
     elder = _elder_for_change(request, elder_id)
     number = request.POST.get("number", "")
-    ok = _run(request, lambda: services.card_bind(actor=request.user, elder_id=elder.pk, number=number,
+    ok = run_service(request, lambda: services.card_bind(actor=request.user, elder_id=elder.pk, number=number,
                                                   ip=client_ip(request)),
               _("市民卡已绑定"))
     return _back_to_elder(elder.pk, CARD_ANCHOR, ok)
@@ -86,7 +72,7 @@ def card_bind(request, elder_id: int):
 def card_report_lost(request, elder_id: int, card_id: int):
     elder = _elder_for_change(request, elder_id)
     card = _card_of(request, elder, card_id)
-    ok = _run(request, lambda: services.card_report_lost(actor=request.user, card_id=card.pk,
+    ok = run_service(request, lambda: services.card_report_lost(actor=request.user, card_id=card.pk,
                                                          ip=client_ip(request)),
               _("已挂失：该卡不能再用于就餐"))
     return _back_to_elder(elder.pk, CARD_ANCHOR, ok)
@@ -98,7 +84,7 @@ def card_replace(request, elder_id: int, card_id: int):
     elder = _elder_for_change(request, elder_id)
     card = _card_of(request, elder, card_id)
     number = request.POST.get("new_number", "")
-    ok = _run(request, lambda: services.card_replace(actor=request.user, card_id=card.pk, new_number=number,
+    ok = run_service(request, lambda: services.card_replace(actor=request.user, card_id=card.pk, new_number=number,
                                                      ip=client_ip(request)),
               _("已补卡：旧卡作废，新卡已启用"))
     return _back_to_elder(elder.pk, CARD_ANCHOR, ok)
@@ -159,7 +145,7 @@ def pin_set(request, elder_id: int):
     if pin != again:
         messages.error(request, _("两次输入的密码不一致，请重新输入"))
         return _back_to_elder(elder.pk, CODE_ANCHOR, ok=False)
-    ok = _run(request, lambda: services.elder_pin_set(actor=request.user, elder_id=elder.pk, pin=pin,
+    ok = run_service(request, lambda: services.elder_pin_set(actor=request.user, elder_id=elder.pk, pin=pin,
                                                       ip=client_ip(request)),
               _("密码已设置"))
     return _back_to_elder(elder.pk, CODE_ANCHOR, ok)
@@ -173,7 +159,7 @@ def pin_set(request, elder_id: int):
 def canteen_card_code_factor(request, canteen_id: int):
     canteen = canteen_get(user=request.user, canteen_id=canteen_id, action="change")
     factor = request.POST.get("factor", "")
-    ok = _run(request, lambda: services.canteen_card_code_factor_set(actor=request.user, canteen_id=canteen.pk,
+    ok = run_service(request, lambda: services.canteen_card_code_factor_set(actor=request.user, canteen_id=canteen.pk,
                                                                      factor=factor, ip=client_ip(request)),
               _("长者卡码二次核验方式已保存"))
     return _back(reverse("canteens:detail", args=[canteen.pk]), CANTEEN_ANCHOR, ok)
