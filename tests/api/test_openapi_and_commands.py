@@ -23,7 +23,7 @@ def test_openapi_document_lists_the_endpoints(client, db):
         ("post", "/api/v1/elders/identify"), ("get", "/api/v1/elders/{elder_id}/usage"),
         ("get", "/api/v1/canteen/menu"), ("post", "/api/v1/meals/quote"), ("post", "/api/v1/meals/commit"),
         ("post", "/api/v1/meals/void"), ("post", "/api/v1/meals/refund"), ("post", "/api/v1/meals/report"),
-        ("post", "/api/v1/faces/identify"), ("post", "/api/v1/faces/verify"),
+        ("post", "/api/v1/faces/identify"), ("post", "/api/v1/faces/verify"), ("post", "/api/v1/faces/enrol"),
     }
     assert {(m, p) for p, ops in paths.items() for m in ops} == expected
     assert "TerminalSignature" in doc["components"]["securitySchemes"]

@@ -196,3 +196,44 @@ def test_api_face_calls_take_a_photo_sized_body_but_not_more(api, settings, worl
     assert r.status_code == 413 and r.json()["code"] == "BODY_TOO_LARGE"
     r = api.post("/api/v1/elders/identify", {"card_number": "1" * 20, "x": "y" * (70 * 1024)})
     assert r.status_code == 413  # the ordinary calls keep their 64 KiB limit
+
+
+# --- enrolment at a terminal (camera) ---------------------------------------------------------------
+
+def test_terminal_enrols_a_consenting_elder_once(api, world, menu, photos):
+    from zhucan.core.models import AuditLog
+    from zhucan.face.models import FaceEnrolment
+
+    world.elder.citizen_card_number = "330100000042"
+    world.elder.save(update_fields=["citizen_card_number"])
+    body = {"elder": {"card_number": "330100000042"}, "image_b64": _b64(photos["astronaut"])}
+    refused = api.post("/api/v1/faces/enrol", body)  # no consent recorded by staff yet
+    assert refused.status_code >= 400 and refused.json()["code"] == "FACE_NO_CONSENT"
+    assert not FaceEnrolment.objects.exists()
+    consent(world, world.elder, VERIFY, IDENTIFY)
+    no_face = api.post("/api/v1/faces/enrol", {**body, "image_b64": _b64(photos["blank"])})
+    assert no_face.json()["code"] == "FACE_NO_FACE" and not FaceEnrolment.objects.exists()
+    done = api.post("/api/v1/faces/enrol", body)
+    assert done.status_code == 200, done.content
+    assert done.json()["elder_id"] == world.elder.pk and done.json()["in_identify_index"] is True
+    enrolment = FaceEnrolment.objects.get()
+    assert enrolment.source == "terminal" and enrolment.terminal_id is not None and enrolment.enrolled_by is None
+    log = AuditLog.objects.filter(action="face.enrol").get()
+    assert "终端现场采集" in log.note
+    again = api.post("/api/v1/faces/enrol", {**body, "image_b64": _b64(photos["grace_hopper"])})
+    assert again.status_code == 409 and again.json()["code"] == "FACE_ALREADY_ENROLLED"
+    assert FaceEnrolment.objects.get().pk == enrolment.pk  # the enrolled face was not replaced
+    enable(world)  # and the face now identifies the elder at this canteen
+    found = api.post("/api/v1/faces/identify", {"image_b64": _b64(photos["astronaut_frame"])})
+    assert found.status_code == 200 and found.json()["elder_id"] == world.elder.pk
+
+
+def test_terminal_enrol_refuses_an_unknown_elder_or_a_ticket(api, world, photos):
+    from zhucan.face.models import FaceEnrolment
+
+    consent(world, world.elder, VERIFY)
+    r = api.post("/api/v1/faces/enrol", {"elder": {"elder_id": 987654}, "image_b64": _b64(photos["astronaut"])})
+    assert r.status_code == 404 and r.json()["code"] == "ELDER_NOT_FOUND"
+    r = api.post("/api/v1/faces/enrol", {"elder": {"face_ticket": "x" * 40}, "image_b64": _b64(photos["astronaut"])})
+    assert r.status_code == 400 and r.json()["code"] == "INPUT_INVALID"
+    assert not FaceEnrolment.objects.exists()

@@ -33,7 +33,7 @@ def max_body_bytes(request=None) -> int:
     return int(getattr(settings, "ZHUCAN_API_MAX_BODY_BYTES", 64 * 1024))
 
 
-_IMAGE_SUFFIXES = ("/faces/identify", "/faces/verify")
+_IMAGE_SUFFIXES = ("/faces/identify", "/faces/verify", "/faces/enrol")
 
 
 def clock_window_seconds() -> int:

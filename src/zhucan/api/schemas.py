@@ -135,6 +135,13 @@ class FaceVerifyIn(FaceIdentifyIn):
     elder: ElderRef = Field(..., description="先出示的市民卡、身份证号、档案号或长者码（含打印版卡码）")
 
 
+class FaceEnrolOut(Schema):
+    elder_id: int
+    name: str = Field(..., description="脱敏姓名")
+    enrolled_at: datetime
+    in_identify_index: bool = Field(..., description="老人同意 1:N 刷脸识别时为 true（已加入本区县的识别索引）")
+
+
 class FaceOut(Schema):
     elder_id: int
     name: str = Field(..., description="脱敏姓名")

@@ -90,3 +90,9 @@ def text_version_required() -> DomainError:
 def elder_inactive() -> DomainError:
     return _err("FACE_ELDER_INACTIVE", "该老人档案状态非“正常”，不能录入人脸",
                 "the elder's record is not active; no face can be enrolled", field=None)
+
+
+def already_enrolled() -> DomainError:
+    return _err("FACE_ALREADY_ENROLLED", "该老人已录入人脸；更换人脸须由街道/社区工作人员办理",
+                "the elder already has an enrolled face; replacing it needs subdistrict staff", status=409,
+                field=None)

@@ -15,6 +15,7 @@ The measured trade-offs are in docs/face-pia.md and docs/performance.md.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,35 +180,65 @@ def face_enrol(*, actor, elder_id: int, image_bytes: bytes, source: str, termina
     face = embedding.embed(image_bytes)  # FACE_* refusals: nothing recorded
     with transaction.atomic():
         elder = _elder_for_change(actor, elder_id)
-        active = _active_consents(elder.pk)
-        if not active:
-            raise errors.no_consent("any")
-        if elder.status != ElderStatus.ACTIVE:
-            raise errors.elder_inactive()
-        keep_photo = any(c.keep_photo for c in active.values())
-        old = FaceEnrolment.objects.filter(elder=elder).first()
-        if old is not None:
-            old.delete()
-        enrolment = FaceEnrolment.objects.create(
-            elder=elder,
-            embedding_encrypted=index.seal_embedding(face.vector),
-            model_name=embedding.MODEL_NAME,
-            model_version=embedding.model_version(),
-            source=source,
-            enrolled_by=actor if getattr(actor, "pk", None) else None,
-            terminal=terminal,
-            enrolled_at=clock.now(),
-            photo_encrypted=(crypto.encrypt(__import__("base64").b64encode(bytes(image_bytes)).decode(),
-                                            context=PHOTO_CONTEXT) if keep_photo else ""),
-        )
-        if ConsentScope.IDENTIFY in active:
-            _into_index(elder, face.vector)
-        audit_record(actor=actor, action="face.enrol", obj=elder, region_path=elder.community.path,
-                     after={"source": source, "model": embedding.MODEL_NAME, "photo_kept": keep_photo,
-                            "terminal": getattr(terminal, "pk", None), "replaced": old is not None,
-                            "in_1_n_index": ConsentScope.IDENTIFY in active},
-                     ip=ip)
+        return _store(elder, face, image_bytes, source=source, actor=actor, terminal=terminal, ip=ip)
+
+
+def _store(elder: Elder, face, image_bytes: bytes, *, source: str, actor, terminal, ip) -> FaceEnrolment:
+    """Inside the caller's transaction, with the elder row locked: re-check consent and status,
+    replace any earlier enrolment, update the 1:N index after commit, audit."""
+    active = _active_consents(elder.pk)
+    if not active:
+        raise errors.no_consent("any")
+    if elder.status != ElderStatus.ACTIVE:
+        raise errors.elder_inactive()
+    keep_photo = any(c.keep_photo for c in active.values())
+    old = FaceEnrolment.objects.filter(elder=elder).first()
+    if old is not None:
+        old.delete()
+    enrolment = FaceEnrolment.objects.create(
+        elder=elder,
+        embedding_encrypted=index.seal_embedding(face.vector),
+        model_name=embedding.MODEL_NAME,
+        model_version=embedding.model_version(),
+        source=source,
+        enrolled_by=actor if getattr(actor, "pk", None) else None,
+        terminal=terminal,
+        enrolled_at=clock.now(),
+        photo_encrypted=(crypto.encrypt(base64.b64encode(bytes(image_bytes)).decode(), context=PHOTO_CONTEXT)
+                         if keep_photo else ""),
+    )
+    if ConsentScope.IDENTIFY in active:
+        _into_index(elder, face.vector)
+    audit_record(actor=actor, action="face.enrol", obj=elder, region_path=elder.community.path,
+                 after={"source": source, "model": embedding.MODEL_NAME, "photo_kept": keep_photo,
+                        "terminal": getattr(terminal, "pk", None), "replaced": old is not None,
+                        "in_1_n_index": ConsentScope.IDENTIFY in active},
+                 note=f"终端现场采集：{terminal.name}（{terminal.canteen.name}）" if terminal is not None else "",
+                 ip=ip)
     return enrolment
+
+
+def face_enrol_at_terminal(*, terminal, elder_id: int, image_bytes: bytes, ip: str | None = None) -> FaceEnrolment:
+    """Enrolment with a canteen terminal's camera (issue 5 item 3), for an elder the terminal has
+    just identified by card, ID card or code. The separate consent must already have been recorded
+    by subdistrict staff (a terminal never records consent), and only a first enrolment is taken
+    here: replacing an enrolled face needs staff (otherwise whoever holds an elder's card could put
+    their own face on the elder's record)."""
+    with transaction.atomic():
+        elder = Elder.objects.select_for_update(of=("self",)).select_related("community").filter(pk=elder_id).first()
+        if elder is None:
+            raise errors.elder_inactive()
+        if not _active_consents(elder.pk):
+            raise errors.no_consent("any")
+        if FaceEnrolment.objects.filter(elder_id=elder.pk).exists():
+            raise errors.already_enrolled()
+    face = embedding.embed(image_bytes)  # FACE_* refusals: nothing recorded
+    with transaction.atomic():
+        elder = Elder.objects.select_for_update(of=("self",)).select_related("community").get(pk=elder_id)
+        if FaceEnrolment.objects.filter(elder_id=elder.pk).exists():
+            raise errors.already_enrolled()
+        return _store(elder, face, image_bytes, source=EnrolmentSource.TERMINAL, actor=None, terminal=terminal,
+                      ip=ip)
 
 
 def face_enrolment_delete(*, actor, elder_id: int, reason: str = "", ip: str | None = None) -> bool:

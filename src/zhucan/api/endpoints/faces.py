@@ -1,8 +1,8 @@
-"""Face at a vendor's till (HZ-9 脸, LC-7): 1:N identification and 1:1 verification of a photo or
-camera frame. Both answer a face ticket that the following quote and commit present in
-`elder.face_ticket` (alone: identified by face; with a printed card code: its second factor), so
-the photo travels once and the signed JSON calls stay small. Nothing is recorded by a face check;
-the meal records how the elder was identified."""
+"""Face at a vendor's till (HZ-9 脸, LC-7): enrolment with the terminal's camera, 1:N identification
+and 1:1 verification of a photo or camera frame. The checks answer a face ticket that the following
+quote and commit present in `elder.face_ticket` (alone: identified by face; with a printed card
+code: its second factor), so the photo travels once and the signed JSON calls stay small. Nothing is
+recorded by a face check; the meal records how the elder was identified."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ninja import Router
 from ninja.responses import codes_4xx
 
 from zhucan.api.endpoints.common import identify, terminal_of
-from zhucan.api.schemas import ErrorOut, FaceIdentifyIn, FaceOut, FaceVerifyIn
+from zhucan.api.schemas import ErrorOut, FaceEnrolOut, FaceIdentifyIn, FaceOut, FaceVerifyIn
 from zhucan.api.selectors import mask_name
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
@@ -74,3 +74,33 @@ def face_verify(request, payload: FaceVerifyIn):
         presented = counter.Presented(found.elder, found.identified_by)
     match = verify_1_1(elder=presented.elder, image_bytes=_image(payload))
     return _answer(presented, match, canteen)
+
+
+@router.post("/faces/enrol", response={200: FaceEnrolOut, codes_4xx: ErrorOut}, summary="终端现场录入人脸")
+def face_enrol(request, payload: FaceVerifyIn):
+    """Enrol the face of the elder just identified (citizen card, ID card, elder code or elder id)
+    with this terminal's camera. Only where subdistrict staff have already recorded the elder's
+    separate consent (FACE_NO_CONSENT otherwise), and only a first enrolment (FACE_ALREADY_ENROLLED:
+    replacing a face is done by staff). The photo is reduced to an encrypted embedding and dropped
+    unless the elder agreed to keep it."""
+    from zhucan.face.models import ConsentScope, FaceConsent
+    from zhucan.face.services import face_enrol_at_terminal
+
+    terminal = terminal_of(request)
+    ref = payload.elder
+    if ref.face_ticket or ref.pin:
+        raise DomainError(code="INPUT_INVALID", message_zh="录入人脸请只提供卡号、身份证号、档案号或长者码",
+                          message_en="enrolment takes a card, ID number, elder id or code", field="elder",
+                          http_status=400)
+    if ref.qr_token:
+        from zhucan.identity.services import identify_by_qr
+
+        elder, _method = identify_by_qr(token=ref.qr_token.strip(), canteen=terminal.canteen, consume=False)
+        elder = identify(request, type(ref)(elder_id=elder.pk)).elder  # the canteen's city only
+    else:
+        elder = identify(request, ref).elder
+    enrolment = face_enrol_at_terminal(terminal=terminal, elder_id=elder.pk, image_bytes=_image(payload))
+    in_index = FaceConsent.objects.filter(elder_id=elder.pk, scope=ConsentScope.IDENTIFY,
+                                          withdrawn_at__isnull=True).exists()
+    return {"elder_id": elder.pk, "name": mask_name(elder.name), "enrolled_at": enrolment.enrolled_at,
+            "in_identify_index": in_index}
