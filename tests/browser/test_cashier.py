@@ -201,3 +201,30 @@ def test_face_checkout_in_the_browser(till_world, browser, live_server, tmp_path
     meal = Meal.objects.get()
     assert meal.elder_id == w.elder.pk and meal.identified_by == "face"
     context.close()
+
+
+def test_phone_code_scanned_by_the_camera_in_the_browser(till_world, browser, live_server, tmp_path):
+    """摄像头扫码 (F7) without a camera falls back to choosing a picture: the phone's 长者码 in it
+    identifies the elder, Enter sells, the meal records "qr"."""
+    from playwright.sync_api import expect
+
+    from zhucan.checkout.models import Meal
+    from zhucan.identity import qr
+    from zhucan.identity.services import elder_qr_issue
+
+    w = till_world
+    token, _ = elder_qr_issue(elder=w.elder)
+    picture = tmp_path / "phone.png"
+    picture.write_bytes(qr.render_png(token, scale=8))
+    context, page = _logged_in_page(browser, live_server, w.cashier, w.password)
+    page.goto("/checkout/cashier/")
+    page.keyboard.press("1")
+    expect(page.locator("#pos-state .order tbody tr")).to_have_count(1)
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("F7")
+    chooser.value.set_files(str(picture))
+    expect(page.locator("#pos-state .pos-customer .how")).to_contain_text("长者码")
+    page.keyboard.press("Enter")
+    expect(page.locator("#pos-state .pos-msg.ok")).to_contain_text("已收款")
+    assert Meal.objects.get().identified_by == "qr"
+    context.close()

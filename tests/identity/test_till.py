@@ -275,3 +275,59 @@ def test_the_scan_field_takes_a_whole_elder_code(till, world, card_code):
     maxlength = int(re.search(r'id="pos-ident"[^>]*maxlength="(\d+)"', html, re.S)[1])
     token, _ = services.elder_qr_issue(elder=world.elder)
     assert maxlength >= max(len(token), len(card_code)) + 20
+
+
+# --- a code read by the till's camera (F7) ---------------------------------------------------------
+
+def _scan(till, image: bytes) -> str:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.checkout.test_cashier_views import parse_state
+
+    upload = SimpleUploadedFile("frame.jpg", image, content_type="image/jpeg")
+    response = till.client.post("/checkout/cashier/", {**till.state, "op": "scan", "face_image": upload},
+                                HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    till.html = response.content.decode()
+    till.state = parse_state(till.html)
+    return till.html
+
+
+def test_phone_code_read_by_the_camera_sells_once(till, world, menu):
+    from tests.identity.conftest import camera_frame
+    from zhucan.identity import qr
+
+    token, _ = services.elder_qr_issue(elder=world.elder)
+    till.add(menu["套餐"])
+    html = _scan(till, camera_frame(qr.render_png(token)))  # a phone held up to a cheap webcam
+    assert "张*英" in html and "长者码" in html, message(html)
+    meal = _sell_after_confirm(till)
+    assert meal.identified_by == "qr"
+    till.add(menu["套餐"])
+    assert 'data-code="QR_ALREADY_USED"' in _scan(till, qr.render_png(token))  # the same code again
+
+
+def test_camera_scan_refuses_other_codes_and_pictures_without_one(till, world, menu, photos_png):
+    import segno
+
+
+    other = __import__("io").BytesIO()
+    segno.make("https://example.com/pay?id=42").save(other, kind="png", scale=6)
+    till.add(menu["套餐"])
+    assert 'data-code="QR_MALFORMED"' in _scan(till, other.getvalue())
+    assert 'data-code="QR_IMAGE_UNREADABLE"' in _scan(till, photos_png)
+    assert 'data-code="QR_IMAGE_UNREADABLE"' in _scan(till, b"not an image")
+    assert till.state["customer"] == ""
+    till.post("commit")
+    assert not Meal.objects.exists()
+
+
+@pytest.fixture
+def photos_png():
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (180, 200, 220)).save(out, "PNG")
+    return out.getvalue()

@@ -205,6 +205,11 @@ def _handle(request, canteen, state: PosState, ctx: dict, op: str) -> None:
             state.customer = Customer.of(counter.identify_wedge(value=request.POST.get("ident", ""), canteen=canteen))
             if state.customer.pending == "photo":
                 _show_photo(request, canteen, state, ctx)
+        elif verb == "scan":
+            state.customer = None
+            state.customer = Customer.of(counter.identify_code_image(image_bytes=_image(request), canteen=canteen))
+            if state.customer.pending == "photo":
+                _show_photo(request, canteen, state, ctx)
         elif verb == "face":
             state.customer = None
             state.customer = Customer.of(counter.identify_face(canteen=canteen, image_bytes=_image(request)))
@@ -232,8 +237,8 @@ def _image(request) -> bytes:
     """The camera frame or uploaded photo of a face operation."""
     upload = request.FILES.get("face_image")
     if upload is None or not upload.size:
-        raise DomainError(code="FACE_IMAGE_REQUIRED", message_zh="未收到人脸照片：请打开摄像头拍照或选择照片",
-                          message_en="no face image was sent", field="face_image")
+        raise DomainError(code="FACE_IMAGE_REQUIRED", message_zh="未收到图像：请打开摄像头拍照或选择图片",
+                          message_en="no image was sent", field="face_image")
     return upload.read()
 
 

@@ -90,6 +90,24 @@ def identify_wedge(*, value: str, canteen: Canteen) -> Presented:
     return Presented(services.identify_by_card(number=value, canteen=canteen), CARD)
 
 
+def identify_code_image(*, image_bytes: bytes, canteen: Canteen) -> Presented:
+    """An elder code read from a camera frame or a picture (a till with a webcam instead of a
+    scanner: the phone held up to it, or a printed card code). The first Zhucan code in the image is
+    used exactly as if a scanner had typed it. No code → QR_IMAGE_UNREADABLE; another system's code
+    → QR_MALFORMED."""
+    from zhucan.identity import qr
+    from zhucan.identity.errors import identity_error
+
+    try:
+        texts = qr.decode_png(bytes(image_bytes))
+    except qr.ImageUnreadable as exc:
+        raise identity_error("QR_IMAGE_UNREADABLE", field="image") from exc
+    ours = [t for t in texts if t.startswith(QR_PREFIX)]
+    if not ours:
+        raise identity_error("QR_MALFORMED" if texts else "QR_IMAGE_UNREADABLE", field="image")
+    return identify_wedge(value=ours[0], canteen=canteen)
+
+
 def confirm_pin(presented: Presented, *, pin: str, canteen: Canteen) -> Presented:
     """The elder's PIN confirms a printed card code (5 wrong tries lock it)."""
     _must_be_pending(presented)
