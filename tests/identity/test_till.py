@@ -331,3 +331,22 @@ def photos_png():
     out = io.BytesIO()
     Image.new("RGB", (320, 240), (180, 200, 220)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_photo_confirmation_needs_the_photo_shown_to_this_cashier(till, world, menu, card_code):
+    """A forged "是本人" without the photo having been shown (and audited) is refused."""
+    from zhucan.core import crypto
+    from zhucan.face.models import FaceEnrolment
+
+    _factor(world, "photo")
+    FaceEnrolment.objects.create(elder=world.elder, embedding_encrypted="x", model_name="m", model_version="v",
+                                 source="staff_upload", enrolled_at=world.elder.created_at,
+                                 photo_encrypted=crypto.encrypt("aGVsbG8=", context="face.photo"))
+    till.add(menu["套餐"])
+    till.post("identify", ident=card_code)
+    AuditLog.objects.filter(action="face.photo_view").delete()  # as if the photo had never been shown
+    html = till.post("factor_photo_yes")
+    assert 'data-code="PHOTO_NOT_SHOWN"' in html and 'data-factor="photo"' in html
+    till.post("factor_photo_show")
+    till.post("factor_photo_yes")
+    assert "二次核验通过" in till.html

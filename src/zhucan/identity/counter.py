@@ -21,12 +21,13 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core import signing
 from django.db import transaction
 
 from zhucan.canteens.models import Canteen
-from zhucan.core import crypto
+from zhucan.core import clock, crypto
 from zhucan.core.audit import audit_record
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
@@ -38,6 +39,8 @@ _SENTINELS = re.compile(r"^[;%]+|[?]+$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _TICKET_SALT = "zhucan.identity.face_ticket"
 FACE_TICKET_SECONDS = 120
+PHOTO_VIEW_ACTION = "face.photo_view"
+PHOTO_CHECK_WINDOW = timedelta(minutes=10)
 
 # What a meal records (checkout.models.IdentifiedBy values; kept as strings: no checkout import).
 CARD, ID_NUMBER, QR, QR_CARD, FACE = "card", "id_number", "qr", "qr_card", "face"
@@ -126,11 +129,19 @@ def confirm_face(presented: Presented, *, image_bytes: bytes, canteen: Canteen) 
 
 def confirm_photo(presented: Presented, *, cashier, canteen: Canteen, same_person: bool) -> Presented:
     """The cashier compared the elder with the registered photo. "Not the same person" refuses."""
+    from zhucan.core.models import AuditLog
+
     _must_be_pending(presented)
     if not same_person:
         raise DomainError(code="PHOTO_MISMATCH", message_zh="收银员核对照片不一致，请改用市民卡或手机长者码",
                           message_en="the cashier found the registered photo does not match", field="factor",
                           http_status=403)
+    shown = AuditLog.objects.filter(action=PHOTO_VIEW_ACTION, actor=cashier, object_id=str(presented.elder.pk),
+                                    at__gte=clock.now() - PHOTO_CHECK_WINDOW).exists()
+    if not shown:  # "same person" is only a confirmation of a photo this cashier has just looked at
+        raise DomainError(code="PHOTO_NOT_SHOWN", message_zh="请先显示并核对老人的登记照片",
+                          message_en="show and compare the registered photo first", field="factor",
+                          http_status=409)
     return Presented(presented.elder, QR_CARD, code_id=presented.code_id)
 
 
@@ -154,7 +165,7 @@ def registered_photo(*, elder: Elder, cashier, canteen: Canteen) -> bytes:
                           http_status=409)
     photo = base64.b64decode(crypto.decrypt(enrolment.photo_encrypted, context=PHOTO_CONTEXT))
     with transaction.atomic():
-        audit_record(actor=cashier, action="face.photo_view", object_type="elders.elder", object_id=str(elder.pk),
+        audit_record(actor=cashier, action=PHOTO_VIEW_ACTION, object_type="elders.elder", object_id=str(elder.pk),
                      object_repr=str(elder)[:200], region_path=elder.community.path if elder.community_id else "",
                      note=f"收银台核对登记照片（{canteen.name}）")
     return photo
