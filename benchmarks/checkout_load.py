@@ -262,9 +262,10 @@ def run_load(terminals, cards, port, clients, seconds, warmup, procs=2, cpu=None
 # The ceiling: pgbench with the checkout's SQL
 
 
-def run_ceiling(db: str, clients: int, seconds: int, n_elders: int, n_canteens: int, cpu=None) -> float:
+def run_ceiling(db: str, clients: int, seconds: int, n_elders: int, n_canteens: int, cpu=None,
+                mode: str = "prepared") -> float:
     script = ROOT / "benchmarks" / "checkout_ceiling.sql"
-    cmd = ["pgbench", "-n", "-M", "extended", "-h", "127.0.0.1", "-U", "postgres", "-c", str(clients), "-j", "2",
+    cmd = ["pgbench", "-n", "-M", mode, "-h", "127.0.0.1", "-U", "postgres", "-c", str(clients), "-j", "2",
            "-T", str(seconds), "-D", f"n_elders={n_elders}", "-D", f"n_canteens={n_canteens}", "-f", str(script), db]
     import threading
 
@@ -316,6 +317,9 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     p.add_argument("--port", type=int, default=8931)
     p.add_argument("--db", default="zhucan_bench")
+    p.add_argument("--pgbench-mode", default="prepared", choices=["prepared", "extended"],
+                   help="pgbench's protocol: prepared, like the platform's connections (psycopg prepares a "
+                        "statement after its 5th use), or extended (parsed and planned on every call)")
     args = p.parse_args()
 
     env = bench_env(args.db)
@@ -354,7 +358,8 @@ def main() -> int:
         server.wait(timeout=30)
 
     ceiling_cpu: dict = {}
-    ceiling = run_ceiling(args.db, args.clients, args.seconds, args.elders, args.canteens, cpu=ceiling_cpu)
+    ceiling = run_ceiling(args.db, args.clients, args.seconds, args.elders, args.canteens, cpu=ceiling_cpu,
+                          mode=args.pgbench_mode)
     done = len(latencies)
     rate = done / args.seconds
     lat = sorted(latencies)
@@ -365,7 +370,7 @@ def main() -> int:
     print(f"checkouts: {done} ok, errors: {errors or 'none'}")
     print(f"checkouts/s: {rate:.1f}")
     print(f"latency (quote+commit): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    print(f"ceiling (pgbench, same SQL, same concurrency): {ceiling:.1f} checkouts/s")
+    print(f"ceiling (pgbench -M {args.pgbench_mode}, same SQL, same concurrency): {ceiling:.1f} checkouts/s")
     print(f"ratio: {rate / ceiling:.2f}  (target ≥ 0.5; p99 target ≤ 100 ms)")
     if done and "after" in cpu:
         split = cpu_split(cpu["before"], cpu["after"], args.db, cpu["client_pids"])

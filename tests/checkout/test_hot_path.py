@@ -118,3 +118,20 @@ def test_first_request_of_a_process_reads_the_terminal_then_records_the_nonce(ap
     kinds = [kind(q["sql"]) for q in ctx.captured_queries]
     assert kinds[:2] == ["terminal", "nonce"]
     assert kinds[-1] == "elder+tags+usage"  # before it: last_seen_at, and the canteen context (cold)
+
+
+def test_postgres_binds_server_side_and_prepares_the_hot_statements(db):
+    """On PostgreSQL the platform binds parameters server-side and lets psycopg prepare a statement
+    after its 5th use on a connection (planning the hot path's statements once per connection cut
+    the database's CPU per checkout from ≈ 5.5 to ≈ 1.8 ms, docs/performance.md); SQLite takes
+    neither option."""
+    from django.conf import settings
+
+    options = settings.DATABASES["default"].get("OPTIONS", {})
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        assert options["server_side_binding"] is True
+        assert connection.connection.prepare_threshold == 5
+        assert type(connection.cursor().cursor).__name__ == "ServerBindingCursor"
+    else:
+        assert "server_side_binding" not in options and "prepare_threshold" not in options
