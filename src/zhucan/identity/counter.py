@@ -70,9 +70,10 @@ def _factor_error(factor: str) -> DomainError:
 
 
 def identify_wedge(*, value: str, canteen: Canteen) -> Presented:
-    """What a reader or scanner typed → Presented. A dynamic QR code is used up here (it was
-    presented; call inside the sale's transaction to give it back on failure). Unknown values get
-    CARD_UNKNOWN / ELDER_NOT_FOUND / QR_* / the ID number's own error."""
+    """What a reader or scanner typed → Presented. A phone's dynamic code is used up here, when it is
+    scanned at the cashier page (the elder refreshes the phone for another; API v1 instead uses the
+    code up inside the commit's transaction). Unknown values get CARD_UNKNOWN / ELDER_NOT_FOUND /
+    QR_* / the ID number's own error."""
     raw = (value or "").strip()
     if raw.startswith(QR_PREFIX):
         elder, method = services.identify_by_qr(token=raw, canteen=canteen, consume=True)
