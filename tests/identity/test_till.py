@@ -122,6 +122,7 @@ def test_photo_factor_without_a_kept_photo_sends_the_cashier_to_the_card(till, w
     _factor(world, "photo")
     html = till.post("identify", ident=card_code)
     assert 'data-code="PHOTO_NOT_KEPT"' in html and "请改用市民卡" in message(html)
+    assert till.state["customer"] == ""  # nothing left pending that could never be confirmed
 
 
 def test_photo_factor_shows_the_kept_photo_audited_and_confirms(till, world, menu, card_code, staff):

@@ -270,9 +270,15 @@ def _factor(request, canteen, state: PosState, ctx: dict, verb: str) -> None:
 
 
 def _show_photo(request, canteen, state: PosState, ctx: dict) -> None:
+    """The registered photo for the cashier's comparison; without one the card code cannot be
+    confirmed here, so the customer is cleared (the elder uses the card or the phone code)."""
     import base64
 
-    photo = counter.registered_photo(elder=state.customer.elder, cashier=request.user, canteen=canteen)
+    try:
+        photo = counter.registered_photo(elder=state.customer.elder, cashier=request.user, canteen=canteen)
+    except DomainError:
+        state.customer = None
+        raise
     mime = "image/png" if photo[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
     ctx["photo"] = f"data:{mime};base64," + base64.b64encode(photo).decode()
 
