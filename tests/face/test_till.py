@@ -237,3 +237,33 @@ def test_terminal_enrol_refuses_an_unknown_elder_or_a_ticket(api, world, photos)
     r = api.post("/api/v1/faces/enrol", {"elder": {"face_ticket": "x" * 40}, "image_b64": _b64(photos["astronaut"])})
     assert r.status_code == 400 and r.json()["code"] == "INPUT_INVALID"
     assert not FaceEnrolment.objects.exists()
+
+
+def test_cashier_enrols_a_face_at_the_till_after_a_card(till, world, menu, photos):
+    from zhucan.core.models import AuditLog
+    from zhucan.face.models import FaceEnrolment
+
+    world.elder.citizen_card_number = "330100000042"
+    world.elder.save(update_fields=["citizen_card_number"])
+    html = till.post("identify", ident="330100000042")
+    assert "录入人脸" in html
+    html = till.face("enrol_face", photos["astronaut"])
+    assert 'data-code="FACE_NO_CONSENT"' in html and not FaceEnrolment.objects.exists()
+    consent(world, world.elder, VERIFY, IDENTIFY)
+    html = till.face("enrol_face", photos["astronaut"])
+    assert "人脸已录入" in html, message(html)
+    enrolment = FaceEnrolment.objects.get()
+    assert enrolment.source == "terminal" and enrolment.enrolled_by == world.users["cashier"]
+    assert "收银台现场采集" in AuditLog.objects.get(action="face.enrol").note
+    assert 'data-code="FACE_ALREADY_ENROLLED"' in till.face("enrol_face", photos["grace_hopper"])
+    enable(world)
+    till.add(menu["套餐"])
+    html = till.face("face", photos["astronaut_frame"])  # the enrolled face now identifies the elder
+    assert "人脸" in html and "录入人脸" not in html
+    till.post("commit")
+    assert Meal.objects.get().identified_by == "face"
+
+
+def test_enrol_at_the_till_needs_an_elder_identified_by_card_or_code(till, world, menu, photos):
+    html = till.face("enrol_face", photos["astronaut"])
+    assert 'data-code="CUSTOMER_REQUIRED"' in html

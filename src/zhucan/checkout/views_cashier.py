@@ -29,7 +29,7 @@ from zhucan.checkout.models import IdentifiedBy, MealKind, TenderKind
 from zhucan.checkout.selectors import last_sale_of_cashier
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import requires
+from zhucan.core.http import client_ip, requires
 from zhucan.elders.models import Elder
 from zhucan.identity import counter
 
@@ -213,6 +213,8 @@ def _handle(request, canteen, state: PosState, ctx: dict, op: str) -> None:
         elif verb == "face":
             state.customer = None
             state.customer = Customer.of(counter.identify_face(canteen=canteen, image_bytes=_image(request)))
+        elif verb == "enrol_face":
+            _enrol_face(request, canteen, state, ctx)
         elif verb.startswith("factor_"):
             _factor(request, canteen, state, ctx, verb)
         elif verb == "nonelder":
@@ -267,6 +269,20 @@ def _factor(request, canteen, state: PosState, ctx: dict, verb: str) -> None:
         return
     state.customer = Customer.of(done)
     ctx["notice"] = "长者卡码二次核验通过"
+
+
+def _enrol_face(request, canteen, state: PosState, ctx: dict) -> None:
+    """录入人脸 at the till: the camera frame of the elder just identified by card, ID card or code,
+    for an elder whose separate consent subdistrict staff have recorded (first enrolment only)."""
+    from zhucan.face.services import face_enrol_at_terminal
+
+    customer = state.customer
+    if customer is None or customer.elder is None or customer.pending or customer.identified_by == "face":
+        raise DomainError(code="CUSTOMER_REQUIRED", message_zh="请先刷卡、扫码或读身份证识别老人，再录入人脸",
+                          message_en="identify the elder by card or code first", field="ident")
+    face_enrol_at_terminal(elder_id=customer.elder.pk, image_bytes=_image(request), cashier=request.user,
+                           ip=client_ip(request))
+    ctx["notice"] = "人脸已录入（只保存加密的人脸特征），下次可刷脸识别"
 
 
 def _show_photo(request, canteen, state: PosState, ctx: dict) -> None:

@@ -213,14 +213,18 @@ def _store(elder: Elder, face, image_bytes: bytes, *, source: str, actor, termin
                  after={"source": source, "model": embedding.MODEL_NAME, "photo_kept": keep_photo,
                         "terminal": getattr(terminal, "pk", None), "replaced": old is not None,
                         "in_1_n_index": ConsentScope.IDENTIFY in active},
-                 note=f"终端现场采集：{terminal.name}（{terminal.canteen.name}）" if terminal is not None else "",
+                 note=(f"终端现场采集：{terminal.name}（{terminal.canteen.name}）" if terminal is not None
+                       else f"收银台现场采集（{actor.canteen.name}）" if source == EnrolmentSource.TERMINAL
+                       and getattr(actor, "canteen_id", None) else ""),
                  ip=ip)
     return enrolment
 
 
-def face_enrol_at_terminal(*, terminal, elder_id: int, image_bytes: bytes, ip: str | None = None) -> FaceEnrolment:
-    """Enrolment with a canteen terminal's camera (issue 5 item 3), for an elder the terminal has
-    just identified by card, ID card or code. The separate consent must already have been recorded
+def face_enrol_at_terminal(*, elder_id: int, image_bytes: bytes, terminal=None, cashier=None,
+                           ip: str | None = None) -> FaceEnrolment:
+    """Enrolment with a canteen terminal's camera (issue 5 item 3) — a vendor's terminal through API
+    v1 (`terminal`) or the platform's cashier page (`cashier`, the canteen's staff user) — for an
+    elder just identified there by card, ID card or code. The separate consent must already have been recorded
     by subdistrict staff (a terminal never records consent), and only a first enrolment is taken
     here: replacing an enrolled face needs staff (otherwise whoever holds an elder's card could put
     their own face on the elder's record)."""
@@ -237,7 +241,7 @@ def face_enrol_at_terminal(*, terminal, elder_id: int, image_bytes: bytes, ip: s
         elder = Elder.objects.select_for_update(of=("self",)).select_related("community").get(pk=elder_id)
         if FaceEnrolment.objects.filter(elder_id=elder.pk).exists():
             raise errors.already_enrolled()
-        return _store(elder, face, image_bytes, source=EnrolmentSource.TERMINAL, actor=None, terminal=terminal,
+        return _store(elder, face, image_bytes, source=EnrolmentSource.TERMINAL, actor=cashier, terminal=terminal,
                       ip=ip)
 
 
