@@ -228,3 +228,31 @@ def test_phone_code_scanned_by_the_camera_in_the_browser(till_world, browser, li
     expect(page.locator("#pos-state .pos-msg.ok")).to_contain_text("已收款")
     assert Meal.objects.get().identified_by == "qr"
     context.close()
+
+
+def test_face_enrolment_at_the_till_in_the_browser(till_world, browser, live_server, tmp_path):
+    """录入人脸 (F8) after a card: without a camera the photo chooser opens; the face is enrolled."""
+    from playwright.sync_api import expect
+
+    import tests.conftest as base
+    from zhucan.face import samples
+    from zhucan.face.models import FaceEnrolment
+    from zhucan.face.services import face_consent_record
+
+    w = till_world
+    staff = base.make_user("beishan_staff2", "subdistrict_staff", region=w.elder.community.parent)
+    face_consent_record(actor=staff, elder_id=w.elder.pk, scope="verify_1_1", text_version="face-2025-06-v1")
+    photo = tmp_path / "elder.jpg"
+    photo.write_bytes(samples.to_bytes(samples.photo("astronaut"), "JPEG", 92))
+    context, page = _logged_in_page(browser, live_server, w.cashier, w.password)
+    page.goto("/checkout/cashier/")
+    page.keyboard.type(CARD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#pos-state .pos-enrol")).to_be_visible()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("F8")
+    chooser.value.set_files(str(photo))
+    expect(page.locator("#pos-state .pos-msg.ok")).to_contain_text("人脸已录入")
+    enrolment = FaceEnrolment.objects.get()
+    assert enrolment.elder_id == w.elder.pk and enrolment.source == "terminal"
+    context.close()
