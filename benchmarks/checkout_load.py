@@ -138,7 +138,11 @@ def _seed_child(queue, n_elders, n_canteens):
 # Load clients
 
 
-def _client(worker: int, terminals: list, cards: list, port: int, deadline: float, warmup_end: float, out):
+def _client(worker: int, terminals: list, cards: list, port: int, deadline: float, warmup_end: float, out,
+            interval: float | None = None):
+    """One till. Closed loop (interval None): the next checkout starts when the last one ends. Open
+    loop: checkouts are due every `interval` seconds; latency counts from when a checkout was due,
+    so a till that falls behind reports its queueing too (no coordinated omission)."""
     from zhucan.api.signing import signed_headers
 
     rng = random.Random(worker)
@@ -157,10 +161,15 @@ def _client(worker: int, terminals: list, cards: list, port: int, deadline: floa
         data = resp.read()
         return resp.status, json.loads(data) if data else {}
 
+    due = time.perf_counter() + rng.random() * (interval or 0)  # open loop: tills start staggered
     while time.time() < deadline:
         items = [{"dish_id": rng.choice(dishes[:2]), "quantity": 1}, {"dish_id": dishes[2], "quantity": 1}]
         elder = {"card_number": rng.choice(cards)}
-        t0 = time.perf_counter()
+        if interval:
+            time.sleep(max(0.0, due - time.perf_counter()))
+            t0, due = due, due + interval
+        else:
+            t0 = time.perf_counter()
         status, quote = post("/api/v1/meals/quote", {"elder": elder, "items": items})
         if status == 200:
             status, done = post("/api/v1/meals/commit", {"elder": elder, "items": items,
@@ -180,10 +189,11 @@ def _client(worker: int, terminals: list, cards: list, port: int, deadline: floa
     out.put((latencies, errors))
 
 
-def _client_proc(indices, terminals, cards, port, deadline, warmup_end, out):
+def _client_proc(indices, terminals, cards, port, deadline, warmup_end, out, interval=None):
     import threading
 
-    threads = [threading.Thread(target=_client, args=(i, terminals, cards, port, deadline, warmup_end, out))
+    threads = [threading.Thread(target=_client, args=(i, terminals, cards, port, deadline, warmup_end, out,
+                                                      interval))
                for i in indices]
     for t in threads:
         t.start()
@@ -229,12 +239,14 @@ def cpu_split(before, after, db: str, client_pids: set[int]) -> dict[str, float]
     return split
 
 
-def run_load(terminals, cards, port, clients, seconds, warmup, procs=2, cpu=None):
+def run_load(terminals, cards, port, clients, seconds, warmup, procs=2, cpu=None, rate=None):
     out = mp.Queue()
     start = time.time()
     warmup_end, deadline = start + warmup, start + warmup + seconds
     groups = [list(range(i, clients, procs)) for i in range(procs)]
-    workers = [mp.Process(target=_client_proc, args=(g, terminals, cards, port, deadline, warmup_end, out))
+    interval = clients / rate if rate else None
+    workers = [mp.Process(target=_client_proc, args=(g, terminals, cards, port, deadline, warmup_end, out,
+                                                     interval))
                for g in groups]
     for w in workers:
         w.start()
@@ -317,6 +329,9 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     p.add_argument("--port", type=int, default=8931)
     p.add_argument("--db", default="zhucan_bench")
+    p.add_argument("--rate", type=float, default=None,
+                   help="open loop: checkouts per second offered by the N clients together (default: closed "
+                        "loop, each client starts its next checkout when the last one ends)")
     p.add_argument("--pgbench-mode", default="prepared", choices=["prepared", "extended"],
                    help="pgbench's protocol: prepared, like the platform's connections (psycopg prepares a "
                         "statement after its 5th use), or extended (parsed and planned on every call)")
@@ -352,7 +367,7 @@ def main() -> int:
              "ANALYZE checkout_meal, checkout_mealitem, checkout_benefitline, checkout_tender, "
              "checkout_elderdayusage, checkout_canteenchain, accounts_terminalnonce"], check=True)}
         latencies, errors = run_load(seeded["terminals"], seeded["cards"], args.port, args.clients,
-                                     args.seconds, args.warmup, cpu=cpu)
+                                     args.seconds, args.warmup, cpu=cpu, rate=args.rate)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -365,7 +380,8 @@ def main() -> int:
     lat = sorted(latencies)
     p50 = statistics.median(lat) * 1000 if lat else float("nan")
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
-    print(f"clients={args.clients} seconds={args.seconds} gunicorn={args.workers}x{args.threads} "
+    loop = f"open loop at {args.rate:.0f} checkouts/s offered" if args.rate else "closed loop"
+    print(f"clients={args.clients} {loop} seconds={args.seconds} gunicorn={args.workers}x{args.threads} "
           f"elders={args.elders} canteens={args.canteens}")
     print(f"checkouts: {done} ok, errors: {errors or 'none'}")
     print(f"checkouts/s: {rate:.1f}")
