@@ -33,22 +33,10 @@ sys.path.insert(0, str(ROOT / "src"))
 import numpy as np  # noqa: E402
 import segno  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from PIL import Image, ImageFilter  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from zhucan.identity import qr, tokens  # noqa: E402
-
-
-def camera_frame(png: bytes, *, angle: float, blur: float, seed: int) -> bytes:
-    code = Image.open(io.BytesIO(png)).convert("L")
-    canvas = Image.new("L", (1280, 960), 200)
-    canvas.paste(code, ((1280 - code.width) // 2, (960 - code.height) // 2))
-    canvas = canvas.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=200)
-    canvas = canvas.filter(ImageFilter.GaussianBlur(blur)).resize((640, 480), Image.Resampling.BILINEAR)
-    noise = np.random.default_rng(seed).normal(0, 6, (480, 640))
-    frame = Image.fromarray(np.clip(np.asarray(canvas, dtype=np.float64) + noise, 0, 255).astype(np.uint8))
-    out = io.BytesIO()
-    frame.save(out, "JPEG", quality=70)
-    return out.getvalue()
+from zhucan.identity.samples import camera_frame  # noqa: E402
 
 
 def timed(fn, *args, **kwargs):
