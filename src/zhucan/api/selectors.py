@@ -192,11 +192,7 @@ def _identify_by_qr(canteen: Canteen, token: str, consume: bool, usage_on: date 
         if pin and "pin" in accepted:
             verify_card_code_pin(elder=elder, pin=pin.strip(), canteen=canteen)
         elif face_ticket and "face" in accepted:
-            ticket_elder, _m, _k = counter.face_ticket_read(face_ticket, canteen=canteen)
-            if ticket_elder != elder.pk:
-                raise DomainError(code="FACE_TICKET_INVALID", message_zh="人脸核验凭证与长者卡码不是同一位老人",
-                                  message_en="the face ticket is for another elder", field="face_ticket",
-                                  http_status=400)
+            counter.face_ticket_read(face_ticket, canteen=canteen, elder_id=elder.pk)
         else:
             error = api_error("QR_SECOND_FACTOR_REQUIRED", field="qr_token", factors="、".join(
                 {"pin": "密码（pin）", "face": "人脸核验凭证（face_ticket）"}[f] for f in accepted))

@@ -200,19 +200,17 @@ def _handle(request, canteen, state: PosState, ctx: dict, op: str) -> None:
             _change_line(state, dish_id, -1)
         elif verb == "del" and dish_id:
             _change_line(state, dish_id, None)
-        elif verb == "identify":
+        elif verb in ("identify", "scan", "face"):
             state.customer = None  # a failed scan must never leave the previous elder in place
-            state.customer = Customer.of(counter.identify_wedge(value=request.POST.get("ident", ""), canteen=canteen))
-            if state.customer.pending == "photo":
+            if verb == "identify":
+                presented = counter.identify_wedge(value=request.POST.get("ident", ""), canteen=canteen)
+            elif verb == "scan":
+                presented = counter.identify_code_image(image_bytes=_image(request), canteen=canteen)
+            else:
+                presented = counter.identify_face(canteen=canteen, image_bytes=_image(request))
+            state.customer = Customer.of(presented)
+            if presented.pending == "photo":
                 _show_photo(request, canteen, state, ctx)
-        elif verb == "scan":
-            state.customer = None
-            state.customer = Customer.of(counter.identify_code_image(image_bytes=_image(request), canteen=canteen))
-            if state.customer.pending == "photo":
-                _show_photo(request, canteen, state, ctx)
-        elif verb == "face":
-            state.customer = None
-            state.customer = Customer.of(counter.identify_face(canteen=canteen, image_bytes=_image(request)))
         elif verb == "enrol_face":
             _enrol_face(request, canteen, state, ctx)
         elif verb.startswith("factor_"):

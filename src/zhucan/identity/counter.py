@@ -35,7 +35,6 @@ from zhucan.identity import services
 from zhucan.identity.models import SecondFactor
 
 QR_PREFIX = "ZC1."
-_SENTINELS = re.compile(r"^[;%]+|[?]+$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _TICKET_SALT = "zhucan.identity.face_ticket"
 FACE_TICKET_SECONDS = 120
@@ -57,10 +56,6 @@ class Presented:
     code_id: str = ""
 
 
-def normalise_wedge_input(raw: str) -> str:
-    return _SENTINELS.sub("", (raw or "").strip()).strip().replace(" ", "")
-
-
 def _factor_error(factor: str) -> DomainError:
     zh = {SecondFactor.PIN: "请老人输入密码", SecondFactor.FACE: "请老人正对摄像头进行人脸核验",
           SecondFactor.PHOTO: "请核对老人与登记照片是否一致"}.get(factor, "请完成二次核验")
@@ -80,7 +75,7 @@ def identify_wedge(*, value: str, canteen: Canteen) -> Presented:
         if method.requires_second_factor:
             return Presented(elder, QR_CARD, pending=method.second_factor, code_id=method.code_id)
         return Presented(elder, QR)
-    value = normalise_wedge_input(raw)
+    value = services.strip_reader_input(raw)
     if not value:
         raise DomainError(code="INPUT_INVALID", message_zh="请刷卡、扫码或输入身份证号",
                           message_en="swipe a card, scan a code or type an ID number", field="ident")
@@ -187,8 +182,9 @@ def face_ticket_issue(*, presented: Presented, canteen: Canteen) -> str:
                           "k": presented.code_id}, salt=_TICKET_SALT, compress=True)
 
 
-def face_ticket_read(ticket: str, *, canteen: Canteen) -> tuple[int, str, str]:
-    """(elder id, method, card code id) of a valid ticket issued at this canteen, else FACE_TICKET_INVALID."""
+def face_ticket_read(ticket: str, *, canteen: Canteen, elder_id: int | None = None) -> tuple[int, str, str]:
+    """(elder id, method, card code id) of a valid ticket issued at this canteen (and, with
+    `elder_id`, for that elder), else FACE_TICKET_INVALID."""
     try:
         data = signing.loads((ticket or "").strip(), salt=_TICKET_SALT, max_age=FACE_TICKET_SECONDS)
     except signing.SignatureExpired as exc:
@@ -197,6 +193,8 @@ def face_ticket_read(ticket: str, *, canteen: Canteen) -> tuple[int, str, str]:
         raise _ticket_error("人脸核验凭证无效") from exc
     if data.get("c") != canteen.pk:
         raise _ticket_error("人脸核验凭证不属于本助餐点")
+    if elder_id is not None and data.get("e") != elder_id:
+        raise _ticket_error("人脸核验凭证与长者卡码不是同一位老人")
     return int(data["e"]), str(data.get("m", FACE)), str(data.get("k", ""))
 
 

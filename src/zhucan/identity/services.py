@@ -64,8 +64,13 @@ class Method:
 # Cards
 
 
+def strip_reader_input(raw: str) -> str:
+    """What a card reader or scanner typed, without the stripe sentinels and spaces."""
+    return _SENTINELS.sub("", (raw or "").strip()).strip().replace(" ", "")
+
+
 def card_number_normalise(raw: str) -> str:
-    value = _SENTINELS.sub("", (raw or "").strip()).strip().replace(" ", "").replace("-", "").upper()
+    value = strip_reader_input(raw).replace("-", "").upper()
     if not _CARD_SHAPE.match(value):
         raise identity_error("CARD_NUMBER_INVALID", field="number")
     return value

@@ -122,8 +122,13 @@ def _distinct_elders(month: date, path: str) -> int:
 
 
 # How elders were identified, in the order the report shows them (checkout.IdentifiedBy values).
-METHODS = [("card", "市民卡"), ("id_number", "身份证"), ("qr", "长者码"), ("qr_card", "长者卡码"), ("face", "人脸"),
-           ("elder_id", "档案号")]
+def _methods() -> list[tuple[str, str]]:
+    from zhucan.checkout.models import IdentifiedBy as By
+
+    return [(code, By(code).label) for code in (By.CARD, By.ID_NUMBER, By.QR, By.QR_CARD, By.FACE, By.ELDER_ID)]
+
+
+METHODS = _methods()
 
 
 def _by_method(month: date, path: str) -> dict[str, int]:

@@ -29,6 +29,24 @@ def _image(payload) -> bytes:
                           message_en="image_b64 is not valid base64", field="image_b64", http_status=400) from exc
 
 
+def _presented(request, ref) -> counter.Presented:
+    """The elder of the card, ID number, elder id or code presented with a photo (a face ticket or
+    PIN makes no sense here). A code is checked, not used up: the commit uses it."""
+    from zhucan.identity.services import identify_by_qr
+
+    if ref.face_ticket or ref.pin:
+        raise DomainError(code="INPUT_INVALID", message_zh="请只提供卡号、身份证号、档案号或长者码",
+                          message_en="give a card, ID number, elder id or code, not a ticket or PIN",
+                          field="elder", http_status=400)
+    if ref.qr_token:
+        elder, method = identify_by_qr(token=ref.qr_token.strip(), canteen=terminal_of(request).canteen,
+                                       consume=False)
+        found = identify(request, type(ref)(elder_id=elder.pk)).elder  # the canteen's city only
+        return counter.Presented(found, method.name, code_id=method.code_id)
+    found = identify(request, ref)
+    return counter.Presented(found.elder, found.identified_by)
+
+
 def _answer(presented: counter.Presented, match, canteen) -> dict:
     elder = presented.elder
     return {"elder_id": elder.pk, "name": mask_name(elder.name), "age": elder.age_on(clock.local_today()),
@@ -57,21 +75,9 @@ def face_verify(request, payload: FaceVerifyIn):
     carries the first method (card, qr, qr_card…); for a printed card code it is the second factor.
     A dynamic elder code is not used up here (the commit uses it)."""
     from zhucan.face.services import face_verify as verify_1_1
-    from zhucan.identity.services import identify_by_qr
 
     canteen = terminal_of(request).canteen
-    ref = payload.elder
-    if ref.face_ticket or ref.pin:
-        raise DomainError(code="INPUT_INVALID", message_zh="人脸核验请只提供卡号、身份证号、档案号或长者码",
-                          message_en="verify takes a card, ID number, elder id or code, not a ticket or PIN",
-                          field="elder", http_status=400)
-    if ref.qr_token:
-        elder, method = identify_by_qr(token=ref.qr_token.strip(), canteen=canteen, consume=False)
-        found = identify(request, type(ref)(elder_id=elder.pk)).elder  # the canteen's city only
-        presented = counter.Presented(found, method.name, code_id=method.code_id)
-    else:
-        found = identify(request, ref)
-        presented = counter.Presented(found.elder, found.identified_by)
+    presented = _presented(request, payload.elder)
     match = verify_1_1(elder=presented.elder, image_bytes=_image(payload))
     return _answer(presented, match, canteen)
 
@@ -87,18 +93,7 @@ def face_enrol(request, payload: FaceVerifyIn):
     from zhucan.face.services import face_enrol_at_terminal
 
     terminal = terminal_of(request)
-    ref = payload.elder
-    if ref.face_ticket or ref.pin:
-        raise DomainError(code="INPUT_INVALID", message_zh="录入人脸请只提供卡号、身份证号、档案号或长者码",
-                          message_en="enrolment takes a card, ID number, elder id or code", field="elder",
-                          http_status=400)
-    if ref.qr_token:
-        from zhucan.identity.services import identify_by_qr
-
-        elder, _method = identify_by_qr(token=ref.qr_token.strip(), canteen=terminal.canteen, consume=False)
-        elder = identify(request, type(ref)(elder_id=elder.pk)).elder  # the canteen's city only
-    else:
-        elder = identify(request, ref).elder
+    elder = _presented(request, payload.elder).elder
     enrolment = face_enrol_at_terminal(terminal=terminal, elder_id=elder.pk, image_bytes=_image(payload))
     in_index = FaceConsent.objects.filter(elder_id=elder.pk, scope=ConsentScope.IDENTIFY,
                                           withdrawn_at__isnull=True).exists()
