@@ -183,7 +183,8 @@ def face_enrol(*, actor, elder_id: int, image_bytes: bytes, source: str, termina
         return _store(elder, face, image_bytes, source=source, actor=actor, terminal=terminal, ip=ip)
 
 
-def _store(elder: Elder, face, image_bytes: bytes, *, source: str, actor, terminal, ip) -> FaceEnrolment:
+def _store(elder: Elder, face, image_bytes: bytes, *, source: str, actor, terminal, ip,
+           note: str = "") -> FaceEnrolment:
     """Inside the caller's transaction, with the elder row locked: re-check consent and status,
     replace any earlier enrolment, update the 1:N index after commit, audit."""
     active = _active_consents(elder.pk)
@@ -213,9 +214,7 @@ def _store(elder: Elder, face, image_bytes: bytes, *, source: str, actor, termin
                  after={"source": source, "model": embedding.MODEL_NAME, "photo_kept": keep_photo,
                         "terminal": getattr(terminal, "pk", None), "replaced": old is not None,
                         "in_1_n_index": ConsentScope.IDENTIFY in active},
-                 note=(f"终端现场采集：{terminal.name}（{terminal.canteen.name}）" if terminal is not None
-                       else f"收银台现场采集（{actor.canteen.name}）" if source == EnrolmentSource.TERMINAL
-                       and getattr(actor, "canteen_id", None) else ""),
+                 note=note,
                  ip=ip)
     return enrolment
 
@@ -241,8 +240,10 @@ def face_enrol_at_terminal(*, elder_id: int, image_bytes: bytes, terminal=None, 
         elder = Elder.objects.select_for_update(of=("self",)).select_related("community").get(pk=elder_id)
         if FaceEnrolment.objects.filter(elder_id=elder.pk).exists():
             raise errors.already_enrolled()
+        note = (f"终端现场采集：{terminal.name}（{terminal.canteen.name}）" if terminal is not None
+                else f"收银台现场采集（{cashier.canteen.name}）")
         return _store(elder, face, image_bytes, source=EnrolmentSource.TERMINAL, actor=cashier, terminal=terminal,
-                      ip=ip)
+                      ip=ip, note=note)
 
 
 def face_enrolment_delete(*, actor, elder_id: int, reason: str = "", ip: str | None = None) -> bool:
