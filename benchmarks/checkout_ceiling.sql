@@ -5,8 +5,10 @@
 --     nonce (PostgreSQL path once the process knows the terminal's secret)
 --   identify (api/selectors.py): one statement: elder by card within the city, household district,
 --     tags as JSON; for the quote also the day's usage row (read, not locked)
---   commit: idempotency probe (id, digest), then one transaction: usage upsert-lock, chain upsert-lock, one CTE
+--   commit: idempotency probe (id, digest), then one transaction: usage + chain upsert-lock (one statement), one CTE
 --   writing meal + items + benefit line + tender + usage + chain head (checkout/fastpath.py)
+-- pgbench runs with PGTZ=Asia/Shanghai: current_date is the platform's local date, and a usage row
+-- written here is one the platform can read in the next round of benchmarks/checkout_load.py.
 \set elder random(1, :n_elders)
 \set canteen random(1, :n_canteens)
 
@@ -46,13 +48,13 @@ SELECT e.*, h.name, (SELECT json_agg(json_build_array(tg.id, tg.code, tg.name, t
          AND m.path LIKE '330100/%' ESCAPE '\';
 SELECT id, request_digest FROM checkout_meal WHERE canteen_id = :canteen AND idempotency_key = md5(random()::text);
 BEGIN;
-INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)
-       VALUES (:elder, current_date, '{"date": "2025-06-02", "layers": {}}', 0, 0, now())
-       ON CONFLICT (elder_id, local_date) DO UPDATE SET elder_id = EXCLUDED.elder_id RETURNING id AS usage_id, usage;
-\gset
-INSERT INTO checkout_canteenchain (canteen_id, seq, head_hash)
+WITH u AS (INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)
+       VALUES (:elder, current_date, jsonb_build_object('date', current_date, 'layers', '{}'::jsonb), 0, 0, now())
+       ON CONFLICT (elder_id, local_date) DO UPDATE SET elder_id = EXCLUDED.elder_id RETURNING id, usage),
+     c AS (INSERT INTO checkout_canteenchain (canteen_id, seq, head_hash)
        VALUES (:canteen, 0, '0000000000000000000000000000000000000000000000000000000000000000')
-       ON CONFLICT (canteen_id) DO UPDATE SET seq = checkout_canteenchain.seq RETURNING seq AS chain_seq, head_hash;
+       ON CONFLICT (canteen_id) DO UPDATE SET seq = checkout_canteenchain.seq RETURNING seq, head_hash)
+SELECT u.id AS usage_id, u.usage, c.seq AS chain_seq, c.head_hash FROM u, c;
 \gset
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id, identified_by,
@@ -63,26 +65,29 @@ WITH m AS (
   VALUES (:canteen, NULL, NULL, :elder, 'sale', 'live', NULL, 'card', 'B' || substr(md5(random()::text), 1, 14), now(),
     current_date, 'lunch', 1600, 320, 1280, 320, 0, 0, 0, date_trunc('month', current_date)::date, 'hangzhou', 'hz-2022', '70岁，8折；午餐时段首次优惠；今日已优惠3.20元，封顶20.00元',
     'age 70: 20% off; first benefit of the lunch period; 3.20 used today, cap 20.00',
-    '{"date": "2025-06-02", "layers": {"city": {"benefit_fen": 320, "meals": 1, "periods": {"lunch": 1}}}}',
+    jsonb_build_object('date', current_date, 'layers', '{"city": {"benefit_fen": 320, "meals": 1, "periods": {"lunch": 1}}}'::jsonb),
     md5(random()::text), md5(random()::text), :chain_seq + 1, :head_hash, md5(random()::text) || md5(random()::text),
     now())
   RETURNING id
 ), i AS (
   INSERT INTO checkout_mealitem (meal_id, dish_id, name, quantity, unit_price_fen, line_fen)
   SELECT m.id, x.dish_id, x.name, x.quantity, x.unit_price_fen, x.quantity * x.unit_price_fen
-  FROM m, unnest(ARRAY[NULL, NULL]::bigint[], ARRAY['套餐A', '米饭']::text[], ARRAY[1, 1]::int[],
-                 ARRAY[1500, 100]::bigint[]) AS x(dish_id, name, quantity, unit_price_fen)
+  FROM m, jsonb_to_recordset('[{"dish_id": null, "name": "套餐A", "quantity": 1, "unit_price_fen": 1500},
+                               {"dish_id": null, "name": "米饭", "quantity": 1, "unit_price_fen": 100}]'::jsonb)
+       AS x(dish_id bigint, name text, quantity int, unit_price_fen bigint)
 ), b AS (
   INSERT INTO checkout_benefitline (meal_id, rule_id, layer_id, funder, amount_fen)
   SELECT m.id, x.rule_id, x.layer_id, x.funder, x.amount_fen
-  FROM m, unnest(ARRAY['hz.city.discount']::text[], ARRAY['city']::text[], ARRAY['city']::text[],
-                 ARRAY[320]::bigint[]) AS x(rule_id, layer_id, funder, amount_fen)
+  FROM m, jsonb_to_recordset('[{"rule_id": "hz.city.discount", "layer_id": "city", "funder": "city",
+                               "amount_fen": 320}]'::jsonb) AS x(rule_id text, layer_id text, funder text, amount_fen bigint)
 ), t AS (
   INSERT INTO checkout_tender (meal_id, kind, amount_fen, reference)
   SELECT m.id, x.kind, x.amount_fen, x.reference
-  FROM m, unnest(ARRAY['cash']::text[], ARRAY[1280]::bigint[], ARRAY['']::text[]) AS x(kind, amount_fen, reference)
+  FROM m, jsonb_to_recordset('[{"kind": "cash", "amount_fen": 1280, "reference": ""}]'::jsonb)
+       AS x(kind text, amount_fen bigint, reference text)
 ), u AS (
-  UPDATE checkout_elderdayusage SET usage = '{"date": "2025-06-02", "layers": {"city": {"benefit_fen": 320, "meals": 1, "periods": {"lunch": 1}}}}',
+  UPDATE checkout_elderdayusage SET usage = jsonb_build_object('date', current_date,
+    'layers', '{"city": {"benefit_fen": 320, "meals": 1, "periods": {"lunch": 1}}}'::jsonb),
     benefit_fen = benefit_fen + 320, meals = meals + 1, updated_at = now()
   WHERE id = :usage_id
 ), c AS (

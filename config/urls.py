@@ -4,6 +4,8 @@ from django.urls import include, path
 from zhucan.api.main import api
 
 urlpatterns = [
+    # First: the terminals' calls at lunch rush resolve without trying every console pattern.
+    path("api/v1/", api.urls),
     path("", include("zhucan.core.urls")),
     path("accounts/", include("zhucan.accounts.urls")),
     path("elders/", include("zhucan.elders.urls")),
@@ -17,7 +19,6 @@ urlpatterns = [
     path("face/", include("zhucan.face.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
 ]
 
 handler403 = "zhucan.core.errorviews.forbidden"

@@ -175,3 +175,36 @@ def test_report_mode_accepts_match_and_files_mismatch(world, menu):
     mismatch = ReportMismatch.objects.get(meal=off)
     assert mismatch.reported["benefit_fen"] == 1000 and mismatch.rated["benefit_fen"] == 600
     assert mismatch.status == "open"
+
+
+def test_the_meal_commit_returns_is_the_row_it_stored(world, menu):
+    """The returned instance is built from the values written (on PostgreSQL without Model.__init__):
+    every concrete field equals the stored row, and nothing is left to load lazily."""
+    meal = commit(world, world.elder, order(menu, "套餐", "米饭"), "same-as-stored").meal
+    stored = Meal.objects.get(pk=meal.pk)
+    assert not meal._state.adding and meal.get_deferred_fields() == set()
+    for f in Meal._meta.concrete_fields:
+        assert getattr(meal, f.attname) == getattr(stored, f.attname), f.name
+    assert meal.canteen is world.canteen and meal.elder is world.elder and meal.reverses is None
+    # Its rows, as the receipt and the API answer read them (from memory), equal the stored ones.
+    for relation, fields in (("items", ("meal_id", "dish_id", "name", "quantity", "unit_price_fen", "line_fen")),
+                             ("benefit_lines", ("meal_id", "rule_id", "layer_id", "funder", "amount_fen")),
+                             ("tenders", ("meal_id", "kind", "amount_fen", "reference"))):
+        in_memory = [tuple(getattr(r, f) for f in fields) for r in getattr(meal, relation).all()]
+        in_db = list(getattr(stored, relation).order_by("id").values_list(*fields))
+        assert in_memory == in_db and in_db, relation
+
+
+def test_a_sale_and_its_void_keep_usage_and_chain_in_step(world, menu):
+    """The sale takes the usage row and the chain head in one statement on PostgreSQL; the void
+    takes them one after the other. Both leave the chain head at the last record."""
+    from zhucan.checkout.models import CanteenChain
+
+    sale = commit(world, world.elder, order(menu, "套餐"), "sale").meal
+    void = S.meal_reverse(canteen=world.canteen, receipt_no=sale.receipt_no, kind="void", idempotency_key="void",
+                          request_digest="void", at=at("2025-06-02 11:40")).meal
+    head = CanteenChain.objects.get(canteen=world.canteen)
+    assert (head.seq, head.head_hash) == (void.chain_seq, void.record_hash) == (2, void.record_hash)
+    assert void.prev_hash == sale.record_hash
+    usage = ElderDayUsage.objects.get(elder=world.elder, local_date=date(2025, 6, 2))
+    assert (usage.benefit_fen, usage.meals) == (0, 0)

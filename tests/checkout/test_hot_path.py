@@ -33,6 +33,9 @@ _KINDS = [
     (r"^SELECT id, request_digest FROM checkout_meal WHERE canteen_id = ", "idempotency probe"),
     (r"^SAVEPOINT ", "begin"),
     (r"^RELEASE SAVEPOINT ", "commit"),
+    (r"^WITH u AS \( ?INSERT INTO checkout_elderdayusage .* ON CONFLICT .* RETURNING id, usage ?\), c AS \( ?"
+     r"INSERT INTO checkout_canteenchain .* ON CONFLICT .* RETURNING seq, head_hash ?\) SELECT",
+     "usage+chain upsert-lock"),
     (r"^INSERT INTO checkout_elderdayusage .* ON CONFLICT .* RETURNING id, usage", "usage upsert-lock"),
     (r"^INSERT INTO checkout_canteenchain .* ON CONFLICT .* RETURNING seq, head_hash", "chain upsert-lock"),
     (r"^WITH m AS \( INSERT INTO checkout_meal .* INSERT INTO checkout_mealitem .* INSERT INTO checkout_benefitline"
@@ -54,7 +57,7 @@ POSTGRESQL = [
     "terminal+nonce", "elder+tags+usage",
     # commit
     "terminal+nonce", "elder+tags", "idempotency probe",
-    "begin", "usage upsert-lock", "chain upsert-lock", "write", "commit",
+    "begin", "usage+chain upsert-lock", "write", "commit",
 ]
 
 SQLITE = [

@@ -15,13 +15,14 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from ninja.security.base import AuthBase
 
 from zhucan.accounts.models import Terminal, TerminalNonce
-from zhucan.api import rows, signing
+from zhucan.api import signing
 from zhucan.api.errors import api_error
-from zhucan.core import clock, crypto
+from zhucan.core import clock, crypto, rows
+from zhucan.core.hotcursor import hot_cursor
 
 SECRET_CONTEXT = "terminal.secret"
 
@@ -40,8 +41,13 @@ def clock_window_seconds() -> int:
     return int(getattr(settings, "ZHUCAN_API_CLOCK_WINDOW_SECONDS", 300))
 
 
+def header(request, name: str) -> str:
+    """A request header, read from the WSGI environ (`request.headers` parses every header first)."""
+    return request.META.get("HTTP_" + name.upper().replace("-", "_"), "")
+
+
 def _header(request, name: str) -> str:
-    value = request.headers.get(name, "").strip()
+    value = header(request, name).strip()
     if not value:
         raise api_error("SIGNATURE_MISSING", header=name)
     return value
@@ -160,7 +166,8 @@ def _fast_terminal(request, key_id: str, timestamp: str, nonce: str, signature: 
     """PostgreSQL with the terminal's secret known to this process: verify the signature first,
     then read the terminal and record the nonce in one statement. Returns None whenever the
     ordinary path must decide (unknown key, stale, bad or outdated signature)."""
-    if connection.vendor != "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
         return None
     cached = _secrets.get(key_id)
     if cached is None or not timestamp.isdigit() or abs(int(timestamp) - now.timestamp()) > clock_window_seconds():
@@ -169,10 +176,9 @@ def _fast_terminal(request, key_id: str, timestamp: str, nonce: str, signature: 
         return None
     if not signing.verify(cached[1], request.method, request.get_full_path(), timestamp, nonce, body, signature):
         return None
-    with connection.cursor() as cur:
-        cur.execute(_select_and_nonce_sql(), {"key": key_id, "nonce": nonce, "enc": cached[0],
-                                              "now": connection.ops.adapt_datetimefield_value(now)})
-        row = cur.fetchone()
+    cur = hot_cursor()
+    cur.execute(_select_and_nonce_sql(), {"key": key_id, "nonce": nonce, "enc": cached[0], "now": now})
+    row = cur.fetchone()
     if row is None:
         raise api_error("TERMINAL_UNKNOWN")
     _tid, revoked, stored, *values, inserted = row

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from django.db import connection
-
-from zhucan.api import rows
 from zhucan.api.errors import api_error
 from zhucan.canteens.models import Canteen
 from zhucan.checkout.context import canteen_context
@@ -19,8 +16,9 @@ from zhucan.checkout.errors import REASON_ZH, checkout_error
 from zhucan.checkout.facts import canteen_facts, elder_facts, policy_for_canteen
 from zhucan.checkout.models import ElderDayUsage, IdentifiedBy
 from zhucan.checkout.services import remaining_allowance
-from zhucan.core import clock
+from zhucan.core import clock, rows
 from zhucan.core.errors import DomainError
+from zhucan.core.hotcursor import hot_cursor
 from zhucan.elders.models import Elder, Tag
 from zhucan.elders.services import id_number_check, id_number_index
 from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
@@ -86,9 +84,9 @@ def _find_elder(canteen: Canteen, by: str, value, usage_on: date | None = None) 
     prefix = city_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     values = list(value) if by == "card" else [value]
     params = [usage_on, *values, prefix] if usage_on is not None else [*values, prefix]
-    with connection.cursor() as cur:
-        cur.execute(_elder_sql(by, connection.vendor, usage_on is not None), params)
-        row = cur.fetchone()
+    cur = hot_cursor()
+    cur.execute(_elder_sql(by, cur.db.vendor, usage_on is not None), params)
+    row = cur.fetchone()
     if row is None:
         return None
     n = rows.width(Elder)

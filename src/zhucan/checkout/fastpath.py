@@ -1,8 +1,8 @@
 """The commit's writes on PostgreSQL in few round trips (DESIGN: the hot path written for speed).
 
-Three statements inside the transaction: lock-or-create the elder's usage row (one upsert that
-returns the row locked), lock the canteen's chain head (likewise), and one statement that inserts
-the meal, its items, benefit lines and tenders and updates the usage row and the chain head.
+Two statements inside a sale's transaction: lock-or-create the elder's usage row and the canteen's
+chain head (one statement of two upserts that return the rows locked), and one statement that
+inserts the meal, its items, benefit lines and tenders and updates the usage row and the chain head.
 SQLite takes the ORM path in services.py; both write the same rows (the ledger tests and
 `zhucan ledger verify` recompute every hash from the stored rows on both databases).
 """
@@ -13,6 +13,8 @@ import json
 from datetime import date, datetime
 
 from django.db import connection
+
+from zhucan.core.hotcursor import hot_cursor
 
 LOCK_USAGE_SQL = """
 INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)
@@ -27,6 +29,13 @@ ON CONFLICT (canteen_id) DO UPDATE SET seq = checkout_canteenchain.seq
 RETURNING seq, head_hash
 """
 
+# A sale of an elder takes both locks in one round trip, in the order every writer takes them
+# (the elder's day usage, then the canteen's chain head).
+LOCK_SALE_SQL = f"""
+WITH u AS ({LOCK_USAGE_SQL.strip()}), c AS ({LOCK_CHAIN_SQL.strip()})
+SELECT u.id, u.usage, c.seq, c.head_hash FROM u, c
+"""
+
 WRITE_SQL = """
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id,
@@ -34,32 +43,31 @@ WITH m AS (
     benefit_district_fen, benefit_canteen_fen, benefit_other_fen, settle_month, policy_id,
     policy_version, explanation_zh, explanation_en, usage_delta, idempotency_key, request_digest,
     chain_seq, prev_hash, record_hash, created_at)
-  VALUES (%(canteen)s, %(terminal)s, %(cashier)s, %(elder)s, %(kind)s, %(mode)s, %(reverses)s,
-    %(identified_by)s, %(receipt_no)s, %(at)s, %(local_date)s, %(period)s, %(gross)s, %(benefit)s,
-    %(payable)s, %(b_city)s, %(b_district)s, %(b_canteen)s, %(b_other)s, %(settle_month)s, %(policy_id)s,
-    %(policy_version)s, %(expl_zh)s, %(expl_en)s, %(usage_delta)s, %(key)s,
-    %(digest)s, %(seq)s, %(prev_hash)s, %(record_hash)s, %(created_at)s)
+  VALUES (%(canteen_id)s, %(terminal_id)s, %(cashier_id)s, %(elder_id)s, %(kind)s, %(mode)s, %(reverses_id)s,
+    %(identified_by)s, %(receipt_no)s, %(at)s, %(local_date)s, %(period)s, %(gross_fen)s, %(benefit_fen)s,
+    %(payable_fen)s, %(benefit_city_fen)s, %(benefit_district_fen)s, %(benefit_canteen_fen)s, %(benefit_other_fen)s,
+    %(settle_month)s, %(policy_id)s, %(policy_version)s, %(explanation_zh)s, %(explanation_en)s, %(usage_delta)s,
+    %(idempotency_key)s, %(request_digest)s, %(chain_seq)s, %(prev_hash)s, %(record_hash)s, %(created_at)s)
   RETURNING id
 ), i AS (
   INSERT INTO checkout_mealitem (meal_id, dish_id, name, quantity, unit_price_fen, line_fen)
   SELECT m.id, x.dish_id, x.name, x.quantity, x.unit_price_fen, x.quantity * x.unit_price_fen
-  FROM m, unnest(%(i_dish)s::bigint[], %(i_name)s::text[], %(i_qty)s::int[], %(i_price)s::bigint[])
-       AS x(dish_id, name, quantity, unit_price_fen)
+  FROM m, jsonb_to_recordset(%(items)s::jsonb) AS x(dish_id bigint, name text, quantity int, unit_price_fen bigint)
 ), b AS (
   INSERT INTO checkout_benefitline (meal_id, rule_id, layer_id, funder, amount_fen)
   SELECT m.id, x.rule_id, x.layer_id, x.funder, x.amount_fen
-  FROM m, unnest(%(b_rule)s::text[], %(b_layer)s::text[], %(b_funder)s::text[], %(b_amount)s::bigint[])
-       AS x(rule_id, layer_id, funder, amount_fen)
+  FROM m, jsonb_to_recordset(%(lines)s::jsonb) AS x(rule_id text, layer_id text, funder text, amount_fen bigint)
 ), t AS (
   INSERT INTO checkout_tender (meal_id, kind, amount_fen, reference)
   SELECT m.id, x.kind, x.amount_fen, x.reference
-  FROM m, unnest(%(t_kind)s::text[], %(t_amount)s::bigint[], %(t_ref)s::text[]) AS x(kind, amount_fen, reference)
+  FROM m, jsonb_to_recordset(%(tenders)s::jsonb) AS x(kind text, amount_fen bigint, reference text)
 ), u AS (
   UPDATE checkout_elderdayusage SET usage = %(u_usage)s, benefit_fen = benefit_fen + %(u_benefit)s,
     meals = meals + %(u_meals)s, updated_at = %(created_at)s
   WHERE id = %(u_id)s
 ), c AS (
-  UPDATE checkout_canteenchain SET seq = %(seq)s, head_hash = %(record_hash)s WHERE canteen_id = %(canteen)s
+  UPDATE checkout_canteenchain SET seq = %(chain_seq)s, head_hash = %(record_hash)s
+  WHERE canteen_id = %(canteen_id)s
 )
 SELECT id FROM m
 """
@@ -76,6 +84,15 @@ def lock_usage(elder_id: int, day: date, empty_usage: dict, now: datetime) -> tu
     return row_id, usage if isinstance(usage, dict) else json.loads(usage)
 
 
+def lock_sale(elder_id: int, day: date, empty_usage: dict, now: datetime, canteen_id: int,
+              genesis: str) -> tuple[int, dict, int, str]:
+    """(usage row id, usage, chain seq, chain head): both rows created if missing, both locked."""
+    cur = hot_cursor()
+    cur.execute(LOCK_SALE_SQL, [elder_id, day, json.dumps(empty_usage), now, canteen_id, genesis])
+    row_id, usage, seq, head = cur.fetchone()
+    return row_id, usage if isinstance(usage, dict) else json.loads(usage), seq, head
+
+
 def lock_chain(canteen_id: int, genesis: str) -> tuple[int, str]:
     with connection.cursor() as cur:
         cur.execute(LOCK_CHAIN_SQL, [canteen_id, genesis])
@@ -83,7 +100,25 @@ def lock_chain(canteen_id: int, genesis: str) -> tuple[int, str]:
     return seq, head
 
 
-def write(params: dict) -> int:
-    with connection.cursor() as cur:
-        cur.execute(WRITE_SQL, params)
-        return cur.fetchone()[0]
+def write(meal: dict, items: list[tuple[int | None, str, int, int]], lines: list[tuple[str, str, str, int]],
+          tenders: list[tuple[str, int, str]], usage: tuple[int, dict, int, int] | None) -> int:
+    """Insert the meal (`meal`: its column values by attribute name) with its items (dish, name,
+    quantity, unit price), benefit lines (rule, layer, funder, fen) and tenders (kind, fen,
+    reference), apply `usage` (row id, usage after, benefit and meals added) and advance the chain
+    head; returns the meal's id."""
+    params = dict(meal)
+    # The rows go as three JSON documents (json.dumps is C; eleven typed arrays were dumped by
+    # psycopg element by element in Python), unpacked in SQL in their order.
+    params.update(
+        usage_delta=json.dumps(meal["usage_delta"]),
+        items=json.dumps([{"dish_id": d, "name": n, "quantity": q, "unit_price_fen": p} for d, n, q, p in items],
+                         ensure_ascii=False),
+        lines=json.dumps([{"rule_id": r, "layer_id": la, "funder": f, "amount_fen": a} for r, la, f, a in lines],
+                         ensure_ascii=False),
+        tenders=json.dumps([{"kind": k, "amount_fen": a, "reference": r} for k, a, r in tenders], ensure_ascii=False),
+        u_id=usage[0] if usage else None, u_usage=json.dumps(usage[1] if usage else {}),
+        u_benefit=usage[2] if usage else 0, u_meals=usage[3] if usage else 0,
+    )
+    cur = hot_cursor()
+    cur.execute(WRITE_SQL, params)
+    return cur.fetchone()[0]

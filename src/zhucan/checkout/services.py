@@ -38,7 +38,8 @@ from zhucan.checkout.models import (
     Tender,
     TenderKind,
 )
-from zhucan.core import clock
+from zhucan.core import clock, rows
+from zhucan.core.hotcursor import hot_cursor
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, ElderFacts, PolicyError, Quote, evaluate
 from zhucan.settlement.locks import is_locked, open_settle_month
@@ -213,9 +214,9 @@ _REPLAY_SQL = "SELECT id, request_digest FROM checkout_meal WHERE canteen_id = %
 def _replay(canteen: Canteen, key: str, digest: str) -> Meal | None:
     """The meal an earlier request with this key recorded (probing only id and digest; the whole
     meal is loaded only for a real replay)."""
-    with connection.cursor() as cur:
-        cur.execute(_REPLAY_SQL, [canteen.pk, key])
-        found = cur.fetchone()
+    cur = hot_cursor()
+    cur.execute(_REPLAY_SQL, [canteen.pk, key])
+    found = cur.fetchone()
     if found is None:
         return None
     if found[1] != digest:
@@ -223,11 +224,35 @@ def _replay(canteen: Canteen, key: str, digest: str) -> Meal | None:
     return Meal.objects.get(pk=found[0])
 
 
+def _usage_row(row_id: int, elder: Elder, day, usage: dict) -> ElderDayUsage:
+    row = rows.loaded(ElderDayUsage, ("id", "elder_id", "local_date", "usage"), (row_id, elder.pk, day, usage))
+    row._state.fields_cache["elder"] = elder
+    return row
+
+
+def _chain_head(canteen: Canteen, seq: int, head: str) -> CanteenChain:
+    chain = rows.loaded(CanteenChain, ("canteen_id", "seq", "head_hash"), (canteen.pk, seq, head))
+    chain._state.fields_cache["canteen"] = canteen
+    return chain
+
+
+def _lock_sale(canteen: Canteen, elder: Elder | None, day) -> tuple[ElderDayUsage | None, CanteenChain]:
+    """Lock the elder's usage row for the day (if an elder) and the canteen's chain head, in that
+    order (as a reversal does); on PostgreSQL in one statement."""
+    if elder is None:
+        return None, _lock_chain(canteen)
+    if not fastpath.is_available():
+        return _lock_usage(elder, day), _lock_chain(canteen)
+    row_id, usage, seq, head = fastpath.lock_sale(elder.pk, day, DayUsage.empty(day).to_dict(), clock.now(),
+                                                  canteen.pk, ledger.GENESIS)
+    return _usage_row(row_id, elder, day, usage), _chain_head(canteen, seq, head)
+
+
 def _lock_usage(elder: Elder, day) -> ElderDayUsage:
     """Create the day's usage row if missing, then lock it (SELECT … FOR UPDATE)."""
     if fastpath.is_available():
         row_id, usage = fastpath.lock_usage(elder.pk, day, DayUsage.empty(day).to_dict(), clock.now())
-        return ElderDayUsage(pk=row_id, elder=elder, local_date=day, usage=usage)
+        return _usage_row(row_id, elder, day, usage)
     ElderDayUsage.objects.bulk_create(
         [ElderDayUsage(elder=elder, local_date=day, usage=DayUsage.empty(day).to_dict(), updated_at=clock.now())],
         ignore_conflicts=True,
@@ -238,7 +263,7 @@ def _lock_usage(elder: Elder, day) -> ElderDayUsage:
 def _lock_chain(canteen: Canteen) -> CanteenChain:
     if fastpath.is_available():
         seq, head = fastpath.lock_chain(canteen.pk, ledger.GENESIS)
-        return CanteenChain(canteen=canteen, seq=seq, head_hash=head)
+        return _chain_head(canteen, seq, head)
     CanteenChain.objects.bulk_create([CanteenChain(canteen=canteen)], ignore_conflicts=True)
     return CanteenChain.objects.select_for_update().get(canteen=canteen)
 
@@ -282,44 +307,39 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
     )
     digest_hash = ledger.record_hash(chain.head_hash, content)
     now = clock.now()
+    by_funder = funder_split(lines)
+    local_date = clock.local_date(at)
+    values = {
+        "canteen_id": canteen.pk, "terminal_id": terminal.pk if terminal else None,
+        "cashier_id": cashier.pk if cashier else None, "elder_id": elder.pk if elder else None, "kind": kind,
+        "mode": mode, "reverses_id": reverses.pk if reverses else None, "identified_by": identified_by,
+        "receipt_no": receipt_no, "at": at, "local_date": local_date, "period": period, "gross_fen": gross,
+        "benefit_fen": benefit, "payable_fen": gross - benefit, "benefit_city_fen": by_funder["city"],
+        "benefit_district_fen": by_funder["district"], "benefit_canteen_fen": by_funder["canteen"],
+        "benefit_other_fen": by_funder["other"], "settle_month": settle_month or local_date.replace(day=1),
+        "policy_id": policy_id, "policy_version": policy_version, "explanation_zh": explanation[0][:500],
+        "explanation_en": explanation[1][:500], "usage_delta": usage_delta, "idempotency_key": key,
+        "request_digest": digest, "chain_seq": seq, "prev_hash": chain.head_hash, "record_hash": digest_hash,
+        "created_at": now,
+    }
+    related = {"canteen": canteen, "terminal": terminal, "cashier": cashier, "elder": elder, "reverses": reverses}
+    if fastpath.is_available():
+        pk = fastpath.write(values, items, lines, [(t.kind, t.amount_fen, t.reference) for t in tenders],
+                            (usage.row.pk, usage.usage, usage.benefit_fen, usage.meals) if usage else None)
+        meal = rows.loaded(Meal, ("id", *values), (pk, *values.values()))  # as stored, without Model.__init__
+        meal._state.fields_cache.update(related)
+        _remember_rows(
+            meal,
+            [rows.loaded(MealItem, _ITEM, (None, pk, d, n, q, p, q * p)) for d, n, q, p in items],
+            [rows.loaded(BenefitLine, _LINE, (None, pk, r, layer, f, a)) for r, layer, f, a in lines],
+            [rows.loaded(Tender, _TENDER, (None, pk, t.kind, t.amount_fen, t.reference)) for t in tenders])
+        return meal
     written_items = [MealItem(dish_id=d, name=n, quantity=q, unit_price_fen=p, line_fen=q * p) for d, n, q, p in items]
     written_lines = [BenefitLine(rule_id=r, layer_id=layer, funder=f, amount_fen=a) for r, layer, f, a in lines]
     written_tenders = [Tender(kind=t.kind, amount_fen=t.amount_fen, reference=t.reference) for t in tenders]
-    by_funder = funder_split(lines)
-    meal = Meal(
-        benefit_city_fen=by_funder["city"], benefit_district_fen=by_funder["district"],
-        benefit_canteen_fen=by_funder["canteen"], benefit_other_fen=by_funder["other"],
-        settle_month=settle_month or clock.local_date(at).replace(day=1),
-        canteen=canteen, terminal=terminal, cashier=cashier, elder=elder, kind=kind, mode=mode, reverses=reverses,
-        identified_by=identified_by, receipt_no=receipt_no, at=at, local_date=clock.local_date(at), period=period,
-        gross_fen=gross, benefit_fen=benefit, payable_fen=gross - benefit, policy_id=policy_id,
-        policy_version=policy_version, explanation_zh=explanation[0][:500], explanation_en=explanation[1][:500],
-        usage_delta=usage_delta, idempotency_key=key, request_digest=digest, chain_seq=seq,
-        prev_hash=chain.head_hash, record_hash=digest_hash, created_at=now,
-    )
-    if fastpath.is_available():
-        meal.pk = fastpath.write({
-            "canteen": canteen.pk, "terminal": terminal.pk if terminal else None,
-            "cashier": cashier.pk if cashier else None, "elder": elder.pk if elder else None, "kind": kind,
-            "mode": mode, "reverses": reverses.pk if reverses else None, "identified_by": identified_by,
-            "receipt_no": receipt_no, "at": at, "local_date": meal.local_date, "period": period, "gross": gross,
-            "benefit": benefit, "payable": gross - benefit, "policy_id": policy_id, "policy_version": policy_version,
-            "expl_zh": meal.explanation_zh, "expl_en": meal.explanation_en, "usage_delta": json.dumps(usage_delta),
-            "key": key, "digest": digest, "seq": seq, "prev_hash": chain.head_hash, "record_hash": digest_hash,
-            "created_at": now, "b_city": meal.benefit_city_fen, "b_district": meal.benefit_district_fen,
-            "b_canteen": meal.benefit_canteen_fen, "b_other": meal.benefit_other_fen, "settle_month": meal.settle_month,
-            "i_dish": [d for d, _n, _q, _p in items], "i_name": [n for _d, n, _q, _p in items],
-            "i_qty": [q for _d, _n, q, _p in items], "i_price": [p for _d, _n, _q, p in items],
-            "b_rule": [r for r, _l, _f, _a in lines], "b_layer": [layer for _r, layer, _f, _a in lines],
-            "b_funder": [f for _r, _l, f, _a in lines], "b_amount": [a for _r, _l, _f, a in lines],
-            "t_kind": [t.kind for t in tenders], "t_amount": [t.amount_fen for t in tenders],
-            "t_ref": [t.reference for t in tenders],
-            "u_id": usage.row.pk if usage else None, "u_usage": json.dumps(usage.usage if usage else {}),
-            "u_benefit": usage.benefit_fen if usage else 0, "u_meals": usage.meals if usage else 0,
-        })
-        meal._state.adding = False
-        _remember_rows(meal, written_items, written_lines, written_tenders)
-        return meal
+    meal = Meal(**values)
+    for name, obj in related.items():
+        setattr(meal, name, obj)
     meal.save(force_insert=True)
     for row in written_items + written_lines + written_tenders:
         row.meal = meal
@@ -335,6 +355,12 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
             updated_at=now)
     return meal
 
+
+# The fields of a meal's rows as the fast path wrote them (their own ids are not read back: None,
+# as on an instance built with Model.__init__).
+_ITEM = ("id", "meal_id", "dish_id", "name", "quantity", "unit_price_fen", "line_fen")
+_LINE = ("id", "meal_id", "rule_id", "layer_id", "funder", "amount_fen")
+_TENDER = ("id", "meal_id", "kind", "amount_fen", "reference")
 
 FUNDER_COLUMNS = ("city", "district", "canteen")
 
@@ -352,10 +378,14 @@ def _remember_rows(meal: Meal, items: list, lines: list, tenders: list) -> None:
     """Attach the rows just written as the meal's prefetched relations, so that the receipt and
     the API answer read them without another round trip."""
     cache = {}
-    for relation, model, rows in (("items", MealItem, items), ("benefit_lines", BenefitLine, lines),
-                                  ("tenders", Tender, tenders)):
-        qs = model.objects.filter(meal=meal)
-        qs._result_cache, qs._prefetch_done = rows, True
+    for relation, model, written in (("items", MealItem, items), ("benefit_lines", BenefitLine, lines),
+                                     ("tenders", Tender, tenders)):
+        # The filter is recorded, not compiled (as Django's related managers do): only a caller that
+        # chains another query on it pays for building the WHERE clause.
+        qs = model._default_manager.all()
+        qs._defer_next_filter = True
+        qs = qs.filter(meal=meal)
+        qs._result_cache, qs._prefetch_done = written, True
         cache[relation] = qs
     meal._prefetched_objects_cache = cache
 
@@ -394,9 +424,9 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
         with transaction.atomic():
             if claim is not None:
                 claim()
-            quote, usage_row = None, None
+            quote = None
+            usage_row, chain = _lock_sale(canteen, elder, day)
             if elder is not None:
-                usage_row = _lock_usage(elder, day)
                 quote = _evaluate(canteen, facts, at, order.gross_fen, DayUsage.from_dict(usage_row.usage))
                 # A reported meal has already happened at the vendor's till: it is recorded and, if
                 # the vendor granted a benefit the policy does not, filed as a mismatch below.
@@ -413,7 +443,6 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
             paid = _tenders(tenders, order.gross_fen - reported if mode == Mode.REPORT else payable)
             # A reported meal may be late: it settles in the first month not yet finalised.
             settle_month = open_settle_month(canteen.pk, day) if mode == Mode.REPORT else None
-            chain = _lock_chain(canteen)
             meal = _write(
                 canteen=canteen, chain=chain, kind=MealKind.SALE, mode=mode, reverses=None, elder=elder,
                 identified_by=identified_by if elder else IdentifiedBy.NONE, terminal=terminal, cashier=cashier,

@@ -6,6 +6,7 @@ import re
 
 from zhucan.accounts.models import Terminal
 from zhucan.api import signing
+from zhucan.api.auth import header
 from zhucan.api.errors import api_error
 from zhucan.api.schemas import ElderRef
 from zhucan.api.selectors import Identified, elder_identify, remaining_now
@@ -52,7 +53,7 @@ def identify_for_write(request, ref: ElderRef | None, key: str) -> tuple[Identif
 def idempotency(request, operation: str) -> tuple[str, str]:
     """(Idempotency-Key, request digest). The digest covers the operation and the canonical JSON body,
     so a retry with the same body (whitespace and key order aside) is recognised."""
-    key = request.headers.get(signing.HEADER_IDEMPOTENCY, "").strip()
+    key = header(request, signing.HEADER_IDEMPOTENCY).strip()
     if not key:
         raise checkout_error("IDEMPOTENCY_KEY_REQUIRED", field=signing.HEADER_IDEMPOTENCY)
     if not _KEY_RE.match(key):
