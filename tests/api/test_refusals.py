@@ -170,3 +170,31 @@ def test_nonces_are_pruned_after_the_window(api, settings, frozen_clock):
 def test_api_root_answers_json(client, db):
     r = client.get("/api/v1/")
     assert (r.status_code, r.json()["code"]) == (404, "NOT_FOUND")
+
+
+def test_terminal_rows_read_on_every_request_even_when_reused(api, menu, terminal, world):
+    """On PostgreSQL a process reuses the terminal, canteen and region instances while their rows
+    are unchanged; a revocation or a canteen change in between is still seen at once."""
+    from django.db import connection
+    from django.db.models import F
+
+    from zhucan.api import auth
+    from zhucan.api.services import terminal_revoke
+    from zhucan.canteens.models import Canteen
+
+    quote = {"elder": None, "items": order(menu)["items"]}
+    assert api.post("/api/v1/meals/quote", quote).status_code == 200  # the process learns the secret
+    assert api.post("/api/v1/meals/quote", quote).status_code == 200
+    first = auth._built.get(terminal.key_id)
+    assert api.post("/api/v1/meals/quote", quote).status_code == 200
+    if connection.vendor == "postgresql":
+        assert first is not None and auth._built[terminal.key_id][1] is first[1]  # reused
+    else:
+        assert first is None  # SQLite reads the terminal through the ordinary path
+    # As canteen_update does: the row changes and its config_version moves on.
+    Canteen.objects.filter(pk=world.canteen.pk).update(status="suspended", config_version=F("config_version") + 1)
+    assert_refused(api.post("/api/v1/meals/quote", quote), 422, "CANTEEN_NOT_OPEN")
+    Canteen.objects.filter(pk=world.canteen.pk).update(status="open", config_version=F("config_version") + 1)
+    assert api.post("/api/v1/meals/quote", quote).status_code == 200
+    terminal_revoke(actor=None, key_id=terminal.key_id)
+    assert_refused(api.post("/api/v1/meals/quote", quote), 403, "TERMINAL_REVOKED")

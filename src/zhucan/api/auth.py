@@ -91,7 +91,7 @@ def _maybe_prune(now) -> None:
 
 
 def _check_canteen(request, terminal: Terminal, data) -> None:
-    named = [request.GET.get("canteen_id")]
+    named = [request.GET.get("canteen_id") if request.META.get("QUERY_STRING") else None]
     if isinstance(data, dict):
         named.append(data.get("canteen_id"))
     for value in named:
@@ -138,6 +138,24 @@ def _terminal_from(values) -> Terminal:
     canteen = rows.build(Canteen, values[nt:nt + nc])
     canteen.region = rows.build(Region, values[nt + nc:])
     terminal.canteen = canteen
+    return terminal
+
+
+# key_id -> (the terminal, canteen and region row values, the instances built from them). Every
+# request reads the rows again (revocation, a canteen closed or reconfigured, last_seen_at); only
+# when they are exactly as last time are the instances reused instead of rebuilt. They are shared
+# by the requests of this process: request code reads `request.auth` and its canteen, never
+# assigns to them (changes go through the database, and the next request sees new rows).
+_built: dict[str, tuple[tuple, Terminal]] = {}
+
+
+def _terminal_cached(key_id: str, values) -> Terminal:
+    values = tuple(values)
+    cached = _built.get(key_id)
+    if cached is not None and cached[0] == values:
+        return cached[1]
+    terminal = _terminal_from(values)
+    _built[key_id] = (values, terminal)
     return terminal
 
 
@@ -189,7 +207,7 @@ def _fast_terminal(request, key_id: str, timestamp: str, nonce: str, signature: 
     if not inserted:
         raise api_error("NONCE_REUSED")
     _maybe_prune(now)
-    return _terminal_from(values)
+    return _terminal_cached(key_id, values)
 
 
 def authenticate_request(request) -> Terminal:
