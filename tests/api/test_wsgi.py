@@ -48,3 +48,24 @@ def test_console_requests_keep_the_full_chain(db, settings):
     assert status.startswith("200")
     assert "csrftoken=" in headers.get("Set-Cookie", "")  # CSRF middleware ran
     assert headers.get("Content-Language") == "zh-hans"
+
+
+def test_routes_without_parameters_are_resolved_once(db, settings):
+    from django.urls import resolve
+
+    from config.wsgi import application
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    handler = application.api_handler
+    handler._exact.clear()
+    for _ in range(2):
+        status, _h, data = _call(application, "/api/v1/meals/quote", "POST", b"{}")
+        assert status.startswith("401") and json.loads(data)["code"] == "SIGNATURE_MISSING"
+    cached = handler._exact["/api/v1/meals/quote"]
+    assert cached.func is resolve("/api/v1/meals/quote").func
+    # A route with a parameter and the API's catch-all for unknown paths are resolved every time.
+    status, _h, _d = _call(application, "/api/v1/elders/5/usage")
+    assert status.startswith("401")
+    status, _h, data = _call(application, "/api/v1/no-such-route")
+    assert status.startswith("404") and json.loads(data)["code"] == "NOT_FOUND"
+    assert set(handler._exact) == {"/api/v1/meals/quote"}

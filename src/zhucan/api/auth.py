@@ -145,7 +145,9 @@ def _terminal_from(values) -> Terminal:
 # request reads the rows again (revocation, a canteen closed or reconfigured, last_seen_at); only
 # when they are exactly as last time are the instances reused instead of rebuilt. They are shared
 # by the requests of this process: request code reads `request.auth` and its canteen, never
-# assigns to them (changes go through the database, and the next request sees new rows).
+# assigns to them (changes go through the database, and the next request sees new rows). What
+# they cache on first access (a region's parent) lives as long as they do, like the canteen's
+# checkout context (checkout/context.py), which the division tree changing would not refresh either.
 _built: dict[str, tuple[tuple, Terminal]] = {}
 
 
