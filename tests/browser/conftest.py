@@ -62,6 +62,18 @@ def shot():
     return take
 
 
+def beishan(base) -> SimpleNamespace:
+    """杭州市 (with its policy) → 西湖区 → 北山街道 → 保俶社区 and 北山长者食堂, for the worlds of the
+    cashier and phone tests (`base` is tests.conftest)."""
+    hz = base.make_region("330100", "杭州市", "city")
+    hz.policy_id = "hangzhou"
+    hz.save()
+    xihu = base.make_region("330106", "西湖区", "district", hz, "urban")
+    sub = base.make_region("330106001", "北山街道", "subdistrict", xihu)
+    community = base.make_region("330106001001", "保俶社区", "community", sub)
+    return SimpleNamespace(xihu=xihu, sub=sub, community=community, canteen=base.make_canteen(sub, "北山长者食堂"))
+
+
 @pytest.fixture
 def console_world(transactional_db, monkeypatch):
     """Committed data for the live server thread: 西湖区 with two subdistricts, 上城区, a district

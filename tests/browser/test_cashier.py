@@ -14,6 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.browser.conftest import beishan
+
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
@@ -46,21 +48,16 @@ def till_world(transactional_db, monkeypatch, settings, tmp_path):
     _lunch_clock(monkeypatch)
     settings.ZHUCAN_RECEIPT_PRINTER = f"file://{tmp_path}/receipts/{{receipt_no}}.bin"
     w = SimpleNamespace(receipts=tmp_path / "receipts", password=base.PASSWORD)
-    hz = base.make_region("330100", "杭州市", "city")
-    hz.policy_id = "hangzhou"
-    hz.save()
-    xihu = base.make_region("330106", "西湖区", "district", hz, "urban")
-    sub = base.make_region("330106001", "北山街道", "subdistrict", xihu)
-    community = base.make_region("330106001001", "保俶社区", "community", sub)
-    w.canteen = base.make_canteen(sub, "北山长者食堂")
+    place = beishan(base)
+    w.canteen = place.canteen
     canteen_set_periods(actor=base._system_user(), canteen_id=w.canteen.pk, periods=[
         ("breakfast", time(0, 0), time(9, 59)), ("lunch", time(10, 0), time(15, 59)),
         ("dinner", time(16, 0), time(23, 59))])
     for i, (name, price) in enumerate([("营养套餐", 1500), ("米饭", 100), ("红烧肉", 2000), ("青菜豆腐", 600)]):
         Dish.objects.create(canteen=w.canteen, name=name, price_fen=price, sort_order=i)
     w.cashier = base.make_user("beishan_cashier", "cashier", canteen=w.canteen)
-    w.admin = base.make_user("xihu_admin", "district_admin", region=xihu)
-    w.elder = base.make_elder(community, name="张秀英", birth=date(1945, 3, 15), citizen_card_number=CARD)
+    w.admin = base.make_user("xihu_admin", "district_admin", region=place.xihu)
+    w.elder = base.make_elder(place.community, name="张秀英", birth=date(1945, 3, 15), citizen_card_number=CARD)
     return w
 
 

@@ -17,6 +17,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from tests.browser.conftest import beishan
+
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
@@ -82,16 +84,11 @@ def phone_world(transactional_db, monkeypatch):
     monkeypatch.setattr(base, "_seq", iter(range(1, 500)))
     sms.outbox_clear()
     w = SimpleNamespace()
-    hz = base.make_region("330100", "杭州市", "city")
-    hz.policy_id = "hangzhou"
-    hz.save()
-    xihu = base.make_region("330106", "西湖区", "district", hz, "urban")
-    sub = base.make_region("330106001", "北山街道", "subdistrict", xihu)
-    community = base.make_region("330106001001", "保俶社区", "community", sub)
-    w.canteen = base.make_canteen(sub, "北山长者食堂")
+    place = beishan(base)
+    w.canteen = place.canteen
     dish = Dish.objects.create(canteen=w.canteen, name="营养套餐", price_fen=1500)
-    w.staff = base.make_user("beishan_staff", "subdistrict_staff", region=sub)
-    w.elder = base.make_elder(community, name="张秀英", birth=date(1945, 3, 15))
+    w.staff = base.make_user("beishan_staff", "subdistrict_staff", region=place.sub)
+    w.elder = base.make_elder(place.community, name="张秀英", birth=date(1945, 3, 15))
     binding_create(actor=w.staff, elder_id=w.elder.pk, phone=PHONE, relation="self", notify=False)
     family = binding_create(actor=w.staff, elder_id=w.elder.pk, phone=FAMILY, relation="child",
                             display_name="张晓东", notify=False)

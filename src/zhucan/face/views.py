@@ -73,8 +73,8 @@ def consent_withdraw(request, elder_id: int):
     scope = request.POST.get("scope", "")
     label = dict(ConsentScope.choices).get(scope, "")
     ok = run_service(request, lambda: services.face_consent_withdraw(actor=request.user, elder_id=elder.pk, scope=scope,
-                                                              ip=client_ip(request)),
-              _("已撤回同意：%(scope)s（相应的人脸数据已按规定删除）") % {"scope": label})
+                                                                     ip=client_ip(request)),
+                     _("已撤回同意：%(scope)s（相应的人脸数据已按规定删除）") % {"scope": label})
     return _back_to_elder(elder.pk, ok)
 
 
@@ -135,8 +135,8 @@ def canteen_setting(request, canteen_id: int):
     enabled = request.POST.get("identify_enabled") == "on"
     scope = request.POST.get("identify_scope") or IdentifyScope.DISTRICT
     ok = run_service(request, lambda: services.face_canteen_setting_set(actor=request.user, canteen_id=canteen.pk,
-                                                                 identify_enabled=enabled, identify_scope=scope,
-                                                                 ip=client_ip(request)),
-              _("已开启 1:N 刷脸识别") if enabled else _("已关闭 1:N 刷脸识别"))
+                                                                        identify_enabled=enabled, identify_scope=scope,
+                                                                        ip=client_ip(request)),
+                     _("已开启 1:N 刷脸识别") if enabled else _("已关闭 1:N 刷脸识别"))
     url = reverse("canteens:detail", args=[canteen.pk])
     return redirect(f"{url}#identity-canteen" if ok else url)

@@ -62,8 +62,8 @@ def card_bind(request, elder_id: int):
     elder = _elder_for_change(request, elder_id)
     number = request.POST.get("number", "")
     ok = run_service(request, lambda: services.card_bind(actor=request.user, elder_id=elder.pk, number=number,
-                                                  ip=client_ip(request)),
-              _("市民卡已绑定"))
+                                                         ip=client_ip(request)),
+                     _("市民卡已绑定"))
     return _back_to_elder(elder.pk, CARD_ANCHOR, ok)
 
 
@@ -73,8 +73,8 @@ def card_report_lost(request, elder_id: int, card_id: int):
     elder = _elder_for_change(request, elder_id)
     card = _card_of(request, elder, card_id)
     ok = run_service(request, lambda: services.card_report_lost(actor=request.user, card_id=card.pk,
-                                                         ip=client_ip(request)),
-              _("已挂失：该卡不能再用于就餐"))
+                                                                ip=client_ip(request)),
+                     _("已挂失：该卡不能再用于就餐"))
     return _back_to_elder(elder.pk, CARD_ANCHOR, ok)
 
 
@@ -85,8 +85,8 @@ def card_replace(request, elder_id: int, card_id: int):
     card = _card_of(request, elder, card_id)
     number = request.POST.get("new_number", "")
     ok = run_service(request, lambda: services.card_replace(actor=request.user, card_id=card.pk, new_number=number,
-                                                     ip=client_ip(request)),
-              _("已补卡：旧卡作废，新卡已启用"))
+                                                            ip=client_ip(request)),
+                     _("已补卡：旧卡作废，新卡已启用"))
     return _back_to_elder(elder.pk, CARD_ANCHOR, ok)
 
 
@@ -146,8 +146,8 @@ def pin_set(request, elder_id: int):
         messages.error(request, _("两次输入的密码不一致，请重新输入"))
         return _back_to_elder(elder.pk, CODE_ANCHOR, ok=False)
     ok = run_service(request, lambda: services.elder_pin_set(actor=request.user, elder_id=elder.pk, pin=pin,
-                                                      ip=client_ip(request)),
-              _("密码已设置"))
+                                                             ip=client_ip(request)),
+                     _("密码已设置"))
     return _back_to_elder(elder.pk, CODE_ANCHOR, ok)
 
 
@@ -160,6 +160,6 @@ def canteen_card_code_factor(request, canteen_id: int):
     canteen = canteen_get(user=request.user, canteen_id=canteen_id, action="change")
     factor = request.POST.get("factor", "")
     ok = run_service(request, lambda: services.canteen_card_code_factor_set(actor=request.user, canteen_id=canteen.pk,
-                                                                     factor=factor, ip=client_ip(request)),
-              _("长者卡码二次核验方式已保存"))
+                                                                            factor=factor, ip=client_ip(request)),
+                     _("长者卡码二次核验方式已保存"))
     return _back(reverse("canteens:detail", args=[canteen.pk]), CANTEEN_ANCHOR, ok)
