@@ -41,6 +41,7 @@ def main() -> int:
     p.add_argument("--checkouts", type=int, default=800)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--db", default="zhucan_bench")
+    p.add_argument("--profile", metavar="FILE", help="also write the profiled run's pstats to FILE")
     args = p.parse_args()
 
     import checkout_load
@@ -107,6 +108,8 @@ def main() -> int:
         checkout()
     profile.disable()
     calls = pstats.Stats(profile).total_calls / args.checkouts
+    if args.profile:
+        profile.dump_stats(args.profile)
     print(f"{args.checkouts} checkouts × {args.runs} runs in process: CPU {statistics.median(cpu):.2f} ms per "
           f"checkout (median; runs {', '.join(f'{c:.2f}' for c in cpu)})")
     print(f"Python function calls per checkout: {calls:,.0f}")

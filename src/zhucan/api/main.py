@@ -17,6 +17,7 @@ from ninja.renderers import JSONRenderer
 from zhucan.api.auth import TerminalSignature
 from zhucan.api.endpoints import canteen, elders, faces, meals, report
 from zhucan.api.errors import api_error, install_handlers
+from zhucan.api.present import JSON_DUMPS_PARAMS
 
 DESCRIPTION = """智慧助餐 对接接口 v1 — for our cashier terminals and third-party POS vendors.
 
@@ -35,7 +36,7 @@ class BodyOnceParser(Parser):
 
 
 class ChineseJSONRenderer(JSONRenderer):
-    json_dumps_params = {"ensure_ascii": False}
+    json_dumps_params = JSON_DUMPS_PARAMS
 
 
 def _json_error(error) -> HttpResponse:

@@ -19,7 +19,7 @@ from zhucan.regions.models import Level
 @dataclass(frozen=True)
 class CanteenContext:
     canteen_id: int
-    version: str
+    version: tuple  # (config_version, updated_at) of the canteen row it was built from
     status: str
     policy: Policy
     facts: CanteenFacts
@@ -33,7 +33,7 @@ _lock = Lock()
 
 
 def canteen_context(canteen: Canteen) -> CanteenContext:
-    version = f"{canteen.config_version}:{canteen.updated_at.isoformat() if canteen.updated_at else ''}"
+    version = (canteen.config_version, canteen.updated_at)
     cached = _cache.get(canteen.pk)
     if cached is not None and cached.version == version:
         return cached

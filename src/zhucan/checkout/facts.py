@@ -35,10 +35,17 @@ def policy_for_canteen(canteen: Canteen) -> Policy:
     return policy_for_city(city.policy_id)
 
 
+def _tags(elder: Elder):
+    """The elder's tags; those the identify statement read come from its prefetch cache directly
+    (`elder.tags.all()` builds a related-manager class instance first, on every call)."""
+    prefetched = getattr(elder, "_prefetched_objects_cache", {}).get("tags")
+    return prefetched if prefetched is not None else elder.tags.all()
+
+
 def elder_facts(elder: Elder) -> ElderFacts:
     return ElderFacts(
         birth_date=elder.birth_date,
-        tags=frozenset(t.code for t in elder.tags.all()),
+        tags=frozenset(t.code for t in _tags(elder)),
         hukou_district=elder.hukou_district.name if elder.hukou_district_id else None,
         status=elder.status,
         status_since=elder.status_since,

@@ -111,6 +111,9 @@ class Meal(models.Model):
     def rows(self, relation: str) -> list:
         """Items, benefit lines or tenders in the order written — from memory right after the
         commit wrote them (services._remember_rows), else from the database."""
+        written = self.__dict__.get("_written_rows")
+        if written is not None:
+            return list(written[relation])
         cached = getattr(self, "_prefetched_objects_cache", {})
         if relation in cached:
             return list(cached[relation])

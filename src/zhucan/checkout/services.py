@@ -375,19 +375,10 @@ def funder_split(lines: list[tuple[str, str, str, int]]) -> dict[str, int]:
 
 
 def _remember_rows(meal: Meal, items: list, lines: list, tenders: list) -> None:
-    """Attach the rows just written as the meal's prefetched relations, so that the receipt and
-    the API answer read them without another round trip."""
-    cache = {}
-    for relation, model, written in (("items", MealItem, items), ("benefit_lines", BenefitLine, lines),
-                                     ("tenders", Tender, tenders)):
-        # The filter is recorded, not compiled (as Django's related managers do): only a caller that
-        # chains another query on it pays for building the WHERE clause.
-        qs = model._default_manager.all()
-        qs._defer_next_filter = True
-        qs = qs.filter(meal=meal)
-        qs._result_cache, qs._prefetch_done = written, True
-        cache[relation] = qs
-    meal._prefetched_objects_cache = cache
+    """Keep the rows just written on the meal, so that the receipt and the API answer read them
+    (`Meal.rows`) without another round trip. Plain lists, not prefetched querysets: building three
+    querysets cost more than the rest of presenting the meal; `meal.items.all()` still queries."""
+    meal._written_rows = {"items": items, "benefit_lines": lines, "tenders": tenders}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from zhucan.api.endpoints.common import (
     tenders_in,
     terminal_of,
 )
-from zhucan.api.present import meal_answer, quote_answer
+from zhucan.api.present import answer_response, meal_answer, quote_answer
 from zhucan.api.schemas import CommitIn, ErrorOut, MealOut, QuoteIn, QuoteOut, ReverseIn
 from zhucan.checkout.models import IdentifiedBy, MealKind
 from zhucan.checkout.services import meal_commit, meal_quote, meal_reverse
@@ -31,7 +31,7 @@ def quote(request, payload: QuoteIn):
     found = identify(request, payload.elder, usage_on=clock.local_date(at))  # reads today's usage too
     q = meal_quote(canteen=terminal.canteen, elder=found.elder if found else None, lines=live_lines(payload.items),
                    at=at)
-    return quote_answer(q)
+    return answer_response(quote_answer(q))
 
 
 @router.post("/meals/commit", response={200: MealOut, codes_4xx: ErrorOut}, summary="结算（记账）")
@@ -47,7 +47,8 @@ def commit(request, payload: CommitIn):
         identified_by=found.identified_by if found else IdentifiedBy.NONE, terminal=terminal,
         tenders=tenders_in(payload.tenders), expected_payable_fen=payload.expected_payable_fen, claim=claim,
     )
-    return meal_answer(result.meal, replayed=result.replayed, remaining_entries=remaining_after(terminal, result))
+    return answer_response(meal_answer(result.meal, replayed=result.replayed,
+                                       remaining_entries=remaining_after(terminal, result)))
 
 
 def _reverse(request, payload: ReverseIn, kind: str):
@@ -55,7 +56,8 @@ def _reverse(request, payload: ReverseIn, kind: str):
     key, digest = idempotency(request, kind)
     result = meal_reverse(canteen=terminal.canteen, receipt_no=payload.receipt_no.strip(), kind=kind,
                           idempotency_key=key, request_digest=digest, terminal=terminal, reason=payload.reason)
-    return meal_answer(result.meal, replayed=result.replayed, remaining_entries=remaining_after(terminal, result))
+    return answer_response(meal_answer(result.meal, replayed=result.replayed,
+                                       remaining_entries=remaining_after(terminal, result)))
 
 
 @router.post("/meals/void", response={200: MealOut, codes_4xx: ErrorOut}, summary="撤销")

@@ -19,7 +19,7 @@ from zhucan.api.endpoints.common import (
     terminal_of,
 )
 from zhucan.api.errors import api_error
-from zhucan.api.present import meal_answer
+from zhucan.api.present import answer_response, meal_answer
 from zhucan.api.schemas import ErrorOut, MealOut, ReportIn
 from zhucan.checkout.models import IdentifiedBy, Mode
 from zhucan.checkout.services import meal_commit
@@ -53,4 +53,5 @@ def report(request, payload: ReportIn):
         tenders=tenders_in(payload.tenders), at=at, mode=Mode.REPORT, reported_benefit_fen=payload.benefit_fen,
         claim=claim,
     )
-    return meal_answer(result.meal, replayed=result.replayed, remaining_entries=remaining_after(terminal, result))
+    return answer_response(meal_answer(result.meal, replayed=result.replayed,
+                                       remaining_entries=remaining_after(terminal, result)))
