@@ -110,7 +110,8 @@ class Meal(models.Model):
 
     def rows(self, relation: str) -> list:
         """Items, benefit lines or tenders in the order written — from memory right after the
-        commit wrote them (services._remember_rows), else from the database."""
+        commit wrote them (services._remember_rows: the ledger's rows never change once written),
+        else from the database."""
         written = self.__dict__.get("_written_rows")
         if written is not None:
             return list(written[relation])
