@@ -28,7 +28,7 @@ def test_quote_commit_replay_void_refund_answers_are_in_schema_form(api, world, 
              "items": [{"dish_id": menu["套餐"].pk, "quantity": 2}, {"dish_id": menu["米饭"].pk, "quantity": 1}]}
     quote = api.post("/api/v1/meals/quote", order)
     schema_form(quote, QuoteOut)
-    assert "中" in quote.content.decode() or "元" in quote.content.decode()  # Chinese written as is
+    assert "\\u" not in quote.content.decode() and quote.json()["explanation_zh"] in quote.content.decode()
     assert quote.json()["remaining"] and quote.json()["benefit_lines"]
     schema_form(api.post("/api/v1/meals/quote", {"items": order["items"]}), QuoteOut)  # no elder
 
@@ -60,10 +60,8 @@ def test_report_answers_are_in_schema_form(api, carded):
 
 
 def test_schema_form_catches_a_drift():
-    """The check above is not vacuous: a missing default, a reordered or an extra field all fail."""
-    from django.http import HttpResponse
-
-    from zhucan.api.present import remaining
+    """The check above is not vacuous: a missing default, a reordered, an extra or a mistyped field fails."""
+    from zhucan.api.present import answer_response, remaining
 
     good = {"layer": "a", "name_zh": "基础", "cap_fen": 2000, "cap_yuan": "20.00", "remaining_fen": 500,
             "remaining_yuan": "5.00", "remaining_meals": None}
@@ -71,12 +69,7 @@ def test_schema_form_catches_a_drift():
     quote = {"elder_id": None, "items": [], "gross_fen": 0, "gross_yuan": "0.00", "benefit_fen": 0,
              "benefit_yuan": "0.00", "payable_fen": 0, "payable_yuan": "0.00", "benefit_lines": [], "period": None,
              "reason_code": None, "explanation_zh": "", "explanation_en": "", "remaining": [good]}
-
-    def response(data):
-        return HttpResponse(json.dumps(data, cls=NinjaJSONEncoder, **JSON_DUMPS_PARAMS),
-                            content_type="application/json; charset=utf-8")
-
-    schema_form(response(quote), QuoteOut)
+    schema_form(answer_response(quote), QuoteOut)
     drifted = [
         {**quote, "remaining": [{k: v for k, v in good.items() if k != "remaining_meals"}]},
         {"items": [], **{k: v for k, v in quote.items() if k != "items"}},
@@ -85,7 +78,7 @@ def test_schema_form_catches_a_drift():
     ]
     for data in drifted:
         try:
-            schema_form(response(data), QuoteOut)
+            schema_form(answer_response(data), QuoteOut)
         except AssertionError:
             continue
         raise AssertionError(f"not caught: {data}")
