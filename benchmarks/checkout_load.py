@@ -11,7 +11,8 @@
    checkout is in the lunch period.
 3. Drives N concurrent clients, each a terminal: signed `quote` then signed `commit` (with an
    Idempotency-Key and the quoted payable) for a random elder, for a fixed time. A "checkout" is
-   that pair; its latency is the pair's.
+   that pair; its latency is the pair's. The latency of each call alone (what a till waits for
+   when the cashier rings up, and again when they confirm) is printed beside it.
 4. Right after, with the server idle, measures the ceiling: pgbench at the same concurrency issuing
    the SQL a checkout issues (benchmarks/checkout_ceiling.sql: the same statements, in the same
    transactions, against the same tables). Load and ceiling alternate for `--rounds` rounds (the
@@ -203,7 +204,7 @@ def _client(worker: int, terminals: list, cards: list, port: int, deadline: floa
     rng = random.Random(worker)
     key_id, secret, _canteen_id, dishes = terminals[worker % len(terminals)]
     conn = _Http(port)
-    latencies, errors, n = [], {}, 0
+    latencies, calls, errors, n = [], [], {}, 0
 
     def post(path: str, body: dict, idem: str | None = None) -> tuple[int, dict]:
         raw = json.dumps(body, separators=(",", ":")).encode()
@@ -224,6 +225,7 @@ def _client(worker: int, terminals: list, cards: list, port: int, deadline: floa
         else:
             t0 = time.perf_counter()
         status, quote = post("/api/v1/meals/quote", {"elder": elder, "items": items})
+        quoted = time.perf_counter()
         if status == 200:
             status, done = post("/api/v1/meals/commit", {"elder": elder, "items": items,
                                                          "expected_payable_fen": quote["payable_fen"]},
@@ -236,10 +238,11 @@ def _client(worker: int, terminals: list, cards: list, port: int, deadline: floa
             continue
         if status == 200:
             latencies.append(elapsed)
+            calls += (quoted - t0, elapsed - (quoted - t0))
         else:
             code = done.get("code", str(status))
             errors[code] = errors.get(code, 0) + 1
-    out.put((latencies, errors))
+    out.put((latencies, calls, errors))
 
 
 def _client_proc(indices, terminals, cards, port, deadline, warmup_end, out, interval=None):
@@ -312,15 +315,16 @@ def run_load(terminals, cards, port, clients, seconds, warmup, procs=2, cpu=None
         cpu["before"] = _proc_cpu()
         time.sleep(max(0.0, deadline - time.time()))
         cpu["after"] = _proc_cpu()
-    latencies, errors = [], {}
+    latencies, calls, errors = [], [], {}
     for _ in range(clients):
-        lat, err = out.get(timeout=seconds + warmup + 120)
+        lat, call, err = out.get(timeout=seconds + warmup + 120)
         latencies += lat
+        calls += call
         for k, v in err.items():
             errors[k] = errors.get(k, 0) + v
     for w in workers:
         w.join()
-    return latencies, errors
+    return latencies, calls, errors
 
 
 # ------------------------------------------------------------------------------------------------
@@ -436,33 +440,43 @@ def main() -> int:
                     ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-d", args.db, "-c",
                      "ANALYZE checkout_meal, checkout_mealitem, checkout_benefitline, checkout_tender, "
                      "checkout_elderdayusage, checkout_canteenchain, accounts_terminalnonce"], check=True)
-            latencies, errors = run_load(seeded["terminals"], seeded["cards"], args.port, args.clients,
-                                         args.seconds, args.warmup if r == 0 else 2, cpu=cpu, rate=args.rate)
+            latencies, calls, errors = run_load(seeded["terminals"], seeded["cards"], args.port, args.clients,
+                                                args.seconds, args.warmup if r == 0 else 2, cpu=cpu,
+                                                rate=args.rate)
             # The ceiling right after, the server idle: the two figures of a round see the same machine.
             ceiling_cpu: dict = {}
             ceiling = run_ceiling(args.db, args.clients, args.seconds, args.elders, args.canteens,
                                   cpu=ceiling_cpu, mode=args.pgbench_mode)
-            rounds.append(report_round(r + 1, args, latencies, errors, cpu, ceiling, ceiling_cpu))
+            rounds.append(report_round(r + 1, args, latencies, calls, errors, cpu, ceiling, ceiling_cpu))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    med = {k: statistics.median(x[k] for x in rounds) for k in ("rate", "p50", "p99", "ceiling", "ratio")}
+    med = {k: statistics.median(x[k] for x in rounds)
+           for k in ("rate", "p50", "p99", "call_p50", "call_p99", "ceiling", "ratio")}
     print(f"median of {len(rounds)} rounds: checkouts/s {med['rate']:.1f}, p50 {med['p50']:.1f} ms, "
-          f"p99 {med['p99']:.1f} ms, ceiling (pgbench -M {args.pgbench_mode}, same SQL, same concurrency) "
-          f"{med['ceiling']:.1f} /s")
+          f"p99 {med['p99']:.1f} ms (per API call: p50 {med['call_p50']:.1f} ms, p99 {med['call_p99']:.1f} ms), "
+          f"ceiling (pgbench -M {args.pgbench_mode}, same SQL, same concurrency) {med['ceiling']:.1f} /s")
     print(f"ratio (median of the rounds' ratios): {med['ratio']:.2f}  (target ≥ 0.5; p99 target ≤ 100 ms)")
     return 0
 
 
-def report_round(n: int, args, latencies, errors, cpu, ceiling, ceiling_cpu) -> dict:
+def _p50_p99(seconds: list[float]) -> tuple[float, float]:
+    """Milliseconds; nan for an empty list."""
+    if not seconds:
+        return float("nan"), float("nan")
+    lat = sorted(seconds)
+    return statistics.median(lat) * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+
+
+def report_round(n: int, args, latencies, calls, errors, cpu, ceiling, ceiling_cpu) -> dict:
     done = len(latencies)
     rate = done / args.seconds
-    lat = sorted(latencies)
-    p50 = statistics.median(lat) * 1000 if lat else float("nan")
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
+    p50, p99 = _p50_p99(latencies)
+    call_p50, call_p99 = _p50_p99(calls)
     line = (f"round {n}: {done} checkouts ({rate:.1f} /s), errors {errors or 'none'}; p50 {p50:.1f} ms, "
-            f"p99 {p99:.1f} ms; ceiling {ceiling:.1f} /s; ratio {rate / ceiling:.2f}")
+            f"p99 {p99:.1f} ms; ceiling {ceiling:.1f} /s; ratio {rate / ceiling:.2f}"
+            f"\n  per API call (quote or commit alone): p50 {call_p50:.1f} ms, p99 {call_p99:.1f} ms")
     if done and "after" in cpu:
         split = cpu_split(cpu["before"], cpu["after"], args.db, cpu["client_pids"])
         line += "\n  CPU ms per checkout (load): " + ", ".join(
@@ -473,7 +487,8 @@ def report_round(n: int, args, latencies, errors, cpu, ceiling, ceiling_cpu) -> 
         line += "\n  CPU ms per checkout (ceiling): " + ", ".join(
             f"{k} {1000 * v / n_ceiling:.1f}" for k, v in ceiling_cpu["split"].items() if k in ("database", "pgbench"))
     print(line, flush=True)
-    return {"rate": rate, "p50": p50, "p99": p99, "ceiling": ceiling, "ratio": rate / ceiling}
+    return {"rate": rate, "p50": p50, "p99": p99, "call_p50": call_p50, "call_p99": call_p99, "ceiling": ceiling,
+            "ratio": rate / ceiling}
 
 
 if __name__ == "__main__":
