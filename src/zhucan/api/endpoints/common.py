@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from django.http import HttpResponse
+
 from zhucan.accounts.models import Terminal
 from zhucan.api import signing
 from zhucan.api.auth import header
 from zhucan.api.errors import api_error
+from zhucan.api.present import answer_response, meal_answer
 from zhucan.api.schemas import ElderRef
 from zhucan.api.selectors import Identified, elder_identify, remaining_now
 from zhucan.checkout.errors import checkout_error
@@ -80,3 +83,10 @@ def remaining_after(terminal: Terminal, result) -> list[dict]:
     if result.remaining or result.meal.elder_id is None:
         return result.remaining
     return remaining_now(canteen=terminal.canteen, elder=result.meal.elder)
+
+
+def written_answer(terminal: Terminal, result) -> HttpResponse:
+    """The answer to a meal written by commit, void, refund or report: the meal, whether this was
+    a replay, and today's allowance after it."""
+    return answer_response(meal_answer(result.meal, replayed=result.replayed,
+                                       remaining_entries=remaining_after(terminal, result)))

@@ -10,11 +10,11 @@ from zhucan.api.endpoints.common import (
     identify,
     identify_for_write,
     live_lines,
-    remaining_after,
     tenders_in,
     terminal_of,
+    written_answer,
 )
-from zhucan.api.present import answer_response, meal_answer, quote_answer
+from zhucan.api.present import answer_response, quote_answer
 from zhucan.api.schemas import CommitIn, ErrorOut, MealOut, QuoteIn, QuoteOut, ReverseIn
 from zhucan.checkout.models import IdentifiedBy, MealKind
 from zhucan.checkout.services import meal_commit, meal_quote, meal_reverse
@@ -47,8 +47,7 @@ def commit(request, payload: CommitIn):
         identified_by=found.identified_by if found else IdentifiedBy.NONE, terminal=terminal,
         tenders=tenders_in(payload.tenders), expected_payable_fen=payload.expected_payable_fen, claim=claim,
     )
-    return answer_response(meal_answer(result.meal, replayed=result.replayed,
-                                       remaining_entries=remaining_after(terminal, result)))
+    return written_answer(terminal, result)
 
 
 def _reverse(request, payload: ReverseIn, kind: str):
@@ -56,8 +55,7 @@ def _reverse(request, payload: ReverseIn, kind: str):
     key, digest = idempotency(request, kind)
     result = meal_reverse(canteen=terminal.canteen, receipt_no=payload.receipt_no.strip(), kind=kind,
                           idempotency_key=key, request_digest=digest, terminal=terminal, reason=payload.reason)
-    return answer_response(meal_answer(result.meal, replayed=result.replayed,
-                                       remaining_entries=remaining_after(terminal, result)))
+    return written_answer(terminal, result)
 
 
 @router.post("/meals/void", response={200: MealOut, codes_4xx: ErrorOut}, summary="撤销")

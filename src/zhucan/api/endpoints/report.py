@@ -13,13 +13,12 @@ from ninja.responses import codes_4xx
 from zhucan.api.endpoints.common import (
     idempotency,
     identify_for_write,
-    remaining_after,
     report_lines,
     tenders_in,
     terminal_of,
+    written_answer,
 )
 from zhucan.api.errors import api_error
-from zhucan.api.present import answer_response, meal_answer
 from zhucan.api.schemas import ErrorOut, MealOut, ReportIn
 from zhucan.checkout.models import IdentifiedBy, Mode
 from zhucan.checkout.services import meal_commit
@@ -53,5 +52,4 @@ def report(request, payload: ReportIn):
         tenders=tenders_in(payload.tenders), at=at, mode=Mode.REPORT, reported_benefit_fen=payload.benefit_fen,
         claim=claim,
     )
-    return answer_response(meal_answer(result.meal, replayed=result.replayed,
-                                       remaining_entries=remaining_after(terminal, result)))
+    return written_answer(terminal, result)
