@@ -22,3 +22,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": _os.path.join(_tempfile.gettempdir(), f"zhucan-test-{_os.getpid()}.sqlite3")
     }
+else:
+    # One test database per run: two runs against one PostgreSQL (two developers, CI beside a
+    # session) must not drop each other's database. xdist workers share the run's uid; pytest-django
+    # appends the worker id itself.
+    import os as _os
+
+    _run = _os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(_os.getpid())
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_run}"}  # noqa: F405
