@@ -1,6 +1,6 @@
 # Zhucan — two commands do everything on a fresh machine:
 #   make demo   run the platform with demo data on SQLite at http://127.0.0.1:$(PORT)
-#   make test   run the whole test suite on SQLite and on PostgreSQL (127.0.0.1:5432)
+#   make test   run the whole test suite on SQLite and on PostgreSQL (PG_URL, by default 127.0.0.1:5432)
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)

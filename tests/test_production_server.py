@@ -199,10 +199,10 @@ class Till(threading.Thread):
     """A POS terminal selling meals one after another, as a vendor's client does: a commit that got no
     answer (connection reset, 5xx) is sent again with the same Idempotency-Key until one comes."""
 
-    def __init__(self, base: str, key: tuple[str, str], elder_id: int, dish_id: int, acks: list,
+    def __init__(self, base: str, credentials: tuple[str, str], elder_id: int, dish_id: int, acks: list,
                  stop: threading.Event, deadline: float):
         super().__init__(daemon=True)
-        self.base, self.key_id, self.secret, self.elder_id, self.dish_id = base, *key, elder_id, dish_id
+        self.base, self.key_id, self.secret, self.elder_id, self.dish_id = base, *credentials, elder_id, dish_id
         self.acks, self.stop, self.deadline = acks, stop, deadline
         self.retries, self.error = 0, None
 
@@ -280,8 +280,8 @@ def test_a_worker_killed_under_load_is_replaced_and_no_acknowledged_meal_is_lost
             assert time.monotonic() < limit, f"timed out: {what}\n{log.read_text(errors='replace')[-3000:]}"
             time.sleep(0.05)
 
-    key = (registered.terminal.key_id, registered.secret)
-    tills = [Till(base, key, elder.pk, dish.pk, acks, stop, deadline=started + 60) for elder in elders]
+    credentials = (registered.terminal.key_id, registered.secret)
+    tills = [Till(base, credentials, elder.pk, dish.pk, acks, stop, deadline=started + 60) for elder in elders]
     try:
         for till in tills:
             till.start()
