@@ -1,6 +1,6 @@
 # Zhucan — two commands do everything on a fresh machine:
 #   make demo   run the platform with demo data on SQLite at http://127.0.0.1:$(PORT)
-#   make test   run the whole test suite on SQLite and on PostgreSQL (127.0.0.1:5432)
+#   make test   run the whole test suite on SQLite and on PostgreSQL (PG_URL, by default 127.0.0.1:5432)
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -19,6 +19,8 @@ PYTEST_ARGS ?=
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "Zhucan needs Python 3.11; '$(PYTHON)' is not. Install it or set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
@@ -27,7 +29,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 # Debian packages the platform and its tests need: Chromium for the browser tests; a CJK font and
 # WeasyPrint's libraries (Pango, HarfBuzz with its subsetter) for Chinese PDFs; gettext for the
-# translations. Installed only when missing (needs root, as on CI).
+# translations. Installed only when missing (needs root, as on CI). Another apt (unattended upgrades,
+# a second session) may hold the package locks: apt-get install waits for dpkg's lock by itself
+# (DPkg::Lock::Timeout), but apt-get update fails at once on the package lists' lock, so it is tried
+# again until the lock is free or APT_LOCK_TIMEOUT seconds have passed.
+APT_LOCK_TIMEOUT ?= 300
 DEBIAN_PACKAGES := chromium fonts-noto-cjk fontconfig gettext libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz0b libharfbuzz-subset0 libfontconfig1
 system-deps:
@@ -37,7 +43,14 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  apt="$$SUDO env LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=$(APT_LOCK_TIMEOUT)"; \
+	  deadline=$$(( $$(date +%s) + $(APT_LOCK_TIMEOUT) )); \
+	  until out=$$($$apt update -qq 2>&1); do \
+	    if ! grep -q "Could not get lock" <<<"$$out" || [ "$$(date +%s)" -ge "$$deadline" ]; then \
+	      echo "$$out" >&2; exit 1; fi; \
+	    echo "Waiting for another apt to release the package lists' lock..."; sleep 2; \
+	  done; \
+	  $$apt install -y -qq $$missing >/dev/null; \
 	fi
 
 messages: venv

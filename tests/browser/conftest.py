@@ -1,6 +1,6 @@
 """Browser tests: Playwright (sync API) driving the Debian chromium against pytest-django's live server.
 
-Never `playwright install` (it downloads a browser); the project's setup installs Debian `chromium`,
+Never `playwright install` (it downloads a browser); `make system-deps` installs Debian `chromium`,
 so a missing browser is a failure, not a skip.
 """
 
@@ -32,7 +32,7 @@ SCREENSHOT_DIR = Path("/tmp")
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the README's setup command does)")
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium with `make system-deps` (`make test` runs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

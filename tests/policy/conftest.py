@@ -14,10 +14,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 FIXTURES = HERE / "fixtures"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# The shared examples every engine must pass: ../shared beside the checkout when present (CI),
-# else the copy kept with the tests (taken from shared/policy-scenarios/examples.yaml).
-_SHARED = Path(__file__).resolve().parents[3] / "shared" / "policy-scenarios" / "examples.yaml"
-SHARED_EXAMPLES = _SHARED if _SHARED.exists() else Path(__file__).resolve().parent / "shared" / "examples.yaml"
+# The example scenarios every engine must pass, shipped beside the policies (README's bench command).
+SHARED_EXAMPLES = REPO / "policies" / "scenarios" / "examples.yaml"
 
 
 def at(text: str) -> datetime:
