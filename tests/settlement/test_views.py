@@ -194,6 +194,16 @@ def test_report_page_and_statement_exports(client, world, june):
     assert other.status_code == 404
 
 
+def test_report_downloads_of_a_month_without_statements(client, world, june):
+    login(client, world.users["district_admin"])
+    xlsx = client.get(reverse("settlement:report_export", args=["xlsx"]), {"month": "2025-05"})
+    assert xlsx.status_code == 200
+    ws = load_workbook(BytesIO(xlsx.content)).active
+    assert ws["A1"].value == "杭州市西湖区老年助餐补贴汇总表（2025年5月）" and ws["A4"].value == "合计"
+    pdf = client.get(reverse("settlement:report_export", args=["pdf"]), {"month": "2025-05"})
+    assert pdf.status_code == 200 and "无数据" in PdfReader(BytesIO(pdf.content)).pages[0].extract_text()
+
+
 def test_settle_command(world, ledger, capsys):
     call_command("settle", "--month", "2025-06")
     out = capsys.readouterr().out
