@@ -1,12 +1,15 @@
-"""Bulk import of elders (issue 2, item 6): preview report is exact, all-or-none, idempotent, scoped."""
+"""Bulk import of elders: preview report is exact, all-or-none, idempotent, scoped."""
 
 from __future__ import annotations
 
 import io
+import threading
+import time
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection, transaction
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import login, make_user
@@ -245,28 +248,52 @@ def test_confirm_imports_exactly_the_valid_rows_and_twice_adds_nothing(world, ad
     assert Elder.objects.count() == before + 3
 
 
-def test_failure_mid_import_leaves_nothing(world, admin, monkeypatch):
+def _refuse_the_third_imported_elders_audit_row() -> None:
+    """A database rule that refuses the audit row of the third imported elder, as a full disk would:
+    the confirm fails half-way through its writes."""
+    if connection.vendor == "postgresql":
+        statements = [
+            """CREATE FUNCTION test_refuse_third() RETURNS trigger AS $$ BEGIN
+                 IF NEW.note = '批量导入' AND (SELECT count(*) FROM core_auditlog WHERE note = '批量导入') >= 2 THEN
+                   RAISE EXCEPTION 'disk full' USING ERRCODE = 'disk_full';
+                 END IF;
+                 RETURN NEW;
+               END $$ LANGUAGE plpgsql""",
+            """CREATE TRIGGER test_refuse_third BEFORE INSERT ON core_auditlog
+               FOR EACH ROW EXECUTE FUNCTION test_refuse_third()""",
+        ]
+    else:
+        statements = ["""CREATE TRIGGER test_refuse_third BEFORE INSERT ON core_auditlog
+                         WHEN NEW.note = '批量导入'
+                              AND (SELECT count(*) FROM core_auditlog WHERE note = '批量导入') >= 2
+                         BEGIN SELECT RAISE(ABORT, 'disk full'); END"""]
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def _drop_the_rule() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER test_refuse_third ON core_auditlog")
+            cursor.execute("DROP FUNCTION test_refuse_third()")
+        else:
+            cursor.execute("DROP TRIGGER test_refuse_third")
+
+
+def test_failure_mid_import_leaves_nothing(world, admin):
     rows = [[f"老人{i}", make_id_number("330106", date(1940, 1, 1 + i), i, "F"), "保俶社区"] for i in range(5)]
     batch, report = preview(admin, xlsx_file(["姓名", "身份证号", "所属社区"], rows))
     assert len(report.new_rows) == 5
-    real = import_services.audit_record
-    calls = []
-
-    def flaky(**kwargs):
-        calls.append(1)
-        if len(calls) == 3:  # the third row's write fails after two rows were written
-            raise RuntimeError("disk full")
-        return real(**kwargs)
-
-    monkeypatch.setattr(import_services, "audit_record", flaky)
+    _refuse_the_third_imported_elders_audit_row()
     before, audits = Elder.objects.count(), AuditLog.objects.count()
-    with pytest.raises(RuntimeError):
+    with pytest.raises((DatabaseError, DomainError)):
         import_services.elder_import_confirm(actor=admin, batch_id=batch.pk)
     assert Elder.objects.count() == before and AuditLog.objects.count() == audits
     assert Elder.tags.through.objects.filter(elder__name__startswith="老人").count() == 0
     batch.refresh_from_db()
     assert batch.status == ImportStatus.PREVIEWED and batch.payload_encrypted
-    monkeypatch.setattr(import_services, "audit_record", real)
+    _drop_the_rule()
     assert import_services.elder_import_confirm(actor=admin, batch_id=batch.pk).imported_count == 5
 
 
@@ -471,22 +498,61 @@ def test_bulk_write_matches_elder_register(world, admin):
         import_services.elders_register_many(actor=world.users["auditor"], rows=[row])
 
 
-def test_concurrent_registration_rolls_back_everything(world, admin, monkeypatch):
+def _wait_until_waiting_for_a_lock(worker: threading.Thread) -> None:
+    """Until the worker's transaction waits for ours (PostgreSQL shows it; SQLite has no such view,
+    and its write transactions run one at a time whatever the timing)."""
+    deadline = time.monotonic() + 60
+    while worker.is_alive() and time.monotonic() < deadline:
+        if connection.vendor != "postgresql":
+            time.sleep(0.3)
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registration_rolls_back_everything(world, admin):
+    """Another user registers 乙 in a transaction that commits while the import of 甲 and 乙 is
+    being confirmed. On PostgreSQL the confirm has already read the registry: the unique index stops
+    its insert and the whole import rolls back (ELDER_IMPORT_CONFLICT) until it is confirmed again.
+    SQLite runs write transactions one at a time: the confirm waits, then skips 乙."""
     rows = [["甲", GOOD_A, "保俶社区"], ["乙", GOOD_B, "保俶社区"]]
     batch, _report = preview(admin, xlsx_file(["姓名", "身份证号", "所属社区"], rows))
-    services.elder_register(actor=admin, data=services.ElderData(name="乙", id_number=GOOD_B,
-                                                                 community=world.xihu_c1))
-    # Simulate the race: the registration lands after the confirm's re-validation has read the registry.
-    monkeypatch.setattr(importing, "_registered", lambda numbers: set())
     before = Elder.objects.count()
-    with pytest.raises(DomainError) as exc:
-        import_services.elder_import_confirm(actor=admin, batch_id=batch.pk)
-    assert exc.value.code == "ELDER_IMPORT_CONFLICT"
-    assert Elder.objects.count() == before
-    batch.refresh_from_db()
-    assert batch.status == ImportStatus.PREVIEWED
-    monkeypatch.undo()
-    assert import_services.elder_import_confirm(actor=admin, batch_id=batch.pk).imported_count == 1
+    outcome: dict = {}
+
+    def confirm():
+        try:
+            outcome["batch"] = import_services.elder_import_confirm(actor=admin, batch_id=batch.pk)
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        services.elder_register(actor=admin, data=services.ElderData(name="乙", id_number=GOOD_B,
+                                                                     community=world.xihu_c1))
+        worker = threading.Thread(target=confirm)
+        worker.start()
+        _wait_until_waiting_for_a_lock(worker)
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    if connection.vendor == "postgresql":
+        assert isinstance(outcome.get("error"), DomainError), outcome
+        assert outcome["error"].code == "ELDER_IMPORT_CONFLICT"
+        assert Elder.objects.count() == before + 1  # 乙, by the other user; nothing of the import
+        batch.refresh_from_db()
+        assert batch.status == ImportStatus.PREVIEWED
+        assert import_services.elder_import_confirm(actor=admin, batch_id=batch.pk).imported_count == 1
+    else:
+        assert "error" not in outcome and outcome["batch"].imported_count == 1
+    assert Elder.objects.count() == before + 2
+    for number in (GOOD_A, GOOD_B):
+        assert Elder.objects.filter(id_number_index=services.id_number_index(number)).count() == 1
 
 
 def test_excel_typed_cells_dates_and_numbers(world, admin):

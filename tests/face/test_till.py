@@ -164,8 +164,23 @@ def test_api_face_ticket_of_another_elder_does_not_confirm_a_card_code(api, worl
     assert not Meal.objects.exists()
 
 
-def test_api_face_ticket_expires_and_stays_at_its_canteen(api, world, menu, photos, enrolled, frozen_clock,
-                                                         monkeypatch):
+def _stamped(ticket: str, *, seconds_ago: int) -> str:
+    """The same ticket as if it had been issued `seconds_ago` (Django's signer reads time.time())."""
+    import time
+
+    from django.core import signing
+
+    from zhucan.identity import counter
+
+    class Then(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(time.time()) - seconds_ago)
+
+    payload = signing.loads(ticket, salt=counter._TICKET_SALT)
+    return Then(salt=counter._TICKET_SALT).sign_object(payload, compress=True)
+
+
+def test_api_face_ticket_expires_and_stays_at_its_canteen(api, world, menu, photos, enrolled, frozen_clock):
     from django.core import signing
 
     from zhucan.identity import counter
@@ -180,10 +195,12 @@ def test_api_face_ticket_expires_and_stays_at_its_canteen(api, world, menu, phot
     tampered = ticket[:-4] + ("AAAA" if not ticket.endswith("AAAA") else "BBBB")
     r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": tampered}, "items": _items(menu)})
     assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID"
-    real_loads = signing.loads
-    monkeypatch.setattr(counter.signing, "loads", lambda *a, **kw: real_loads(*a, **{**kw, "max_age": -1}))
-    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": ticket}, "items": _items(menu)})
-    assert r.status_code == 400 and "过期" in r.json()["message"]
+    fresh = _stamped(ticket, seconds_ago=counter.FACE_TICKET_SECONDS - 10)
+    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": fresh}, "items": _items(menu)})
+    assert r.status_code == 200, r.content
+    stale = _stamped(ticket, seconds_ago=counter.FACE_TICKET_SECONDS + 5)
+    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": stale}, "items": _items(menu)})
+    assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID" and "过期" in r.json()["message"]
 
 
 def test_api_face_calls_take_a_photo_sized_body_but_not_more(api, settings, world, photos, enrolled):

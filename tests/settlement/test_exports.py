@@ -1,9 +1,11 @@
-"""Statement and district-report exports (issue 6, item 6): .xlsx read back with openpyxl, PDF
-text extracted with pypdf; the CJK subset font is built once and reused."""
+"""Statement and district-report exports: .xlsx read back with openpyxl, PDF text extracted with
+pypdf; the CJK subset font is built once and reused."""
 
 from __future__ import annotations
 
+import logging
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -14,9 +16,10 @@ from pypdf import PdfReader
 
 from tests.conftest import make_canteen
 from zhucan.core import pdf as core_pdf
+from zhucan.regions.models import Region
 from zhucan.settlement import exports
-from zhucan.settlement.exports import DistrictReport, DistrictReportRow
 from zhucan.settlement.models import Statement, StatementLine
+from zhucan.settlement.selectors import DistrictReport, DistrictRow
 
 JUNE = date(2025, 6, 1)
 GENERATED = datetime(2025, 7, 1, 1, 30, tzinfo=UTC)  # 09:30 in Asia/Shanghai
@@ -169,25 +172,25 @@ def test_subset_font_is_built_once_and_reused(statement):
     assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
 
 
-def test_subset_font_build_is_atomic_and_runs_once(tmp_path, settings, monkeypatch):
-    """In a fresh VAR_DIR the first render builds the font (here a tiny subset, for speed), the
-    second reuses it; no temporary file is left behind."""
+def test_subset_font_build_is_atomic_and_runs_once(tmp_path, settings, caplog):
+    """In a fresh VAR_DIR two workers render at once: one builds the font while the other waits
+    for it, a later render reuses it, and no temporary file is left behind."""
     settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(core_pdf, "subset_characters", lambda: "北山合计市级区级0123456789.,")
-    builds = []
-    real_build = core_pdf._build_subset
-    monkeypatch.setattr(core_pdf, "_build_subset", lambda target: (builds.append(target), real_build(target)))
+    caplog.set_level(logging.INFO, logger="zhucan.core.pdf")
     html = "<p>北山 合计 市级 区级 12.50 䶮</p>"
-    first = core_pdf.render_pdf(html)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = list(pool.map(lambda _: core_pdf.render_pdf(html), range(2)))
     path = tmp_path / "fonts" / "zhucan-cjk-subset.otf"
-    assert builds == [path] and path.exists()
+    builds = [r for r in caplog.records if r.getMessage().startswith("building the CJK subset font")]
+    assert len(builds) == 1 and path.exists()
     stat = path.stat()
     second = core_pdf.render_pdf(html)
-    assert builds == [path] and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    assert len([r for r in caplog.records if r.getMessage().startswith("building the CJK subset font")]) == 1
     assert sorted(p.name for p in path.parent.iterdir()) == ["zhucan-cjk-subset.otf", "zhucan-cjk-subset.otf.lock"]
-    for content in (first, second):
-        # pypdf reads a font this tiny (all glyph ids < 256) as one-byte codes: drop the NULs.
-        assert "北山 合计 市级 区级 12.50 䶮" in pdf_text(content).replace("\x00", "")  # 䶮: full font
+    for content in (*first, second):
+        assert "北山 合计 市级 区级 12.50 䶮" in pdf_text(content)  # 䶮: from the full font
+        assert "Zhucan-CJK-Subset" in pdf_fonts(content)
 
 
 def test_pdf_rendering_fetches_no_network_urls(monkeypatch):
@@ -207,31 +210,46 @@ def test_pdf_rendering_fetches_no_network_urls(monkeypatch):
 
 
 def make_report() -> DistrictReport:
-    return DistrictReport(title_zh="杭州市老年助餐补贴汇总表", month=JUNE, rows=[
-        DistrictReportRow(district="西湖区", canteens=12, meals=10_234, elders=1_201,
-                          benefit_city_fen=1_234_567, benefit_district_fen=300_001, benefit_canteen_fen=99,
-                          benefit_other_fen=0, benefit_fen=1_534_667, statuses="已终审 11，草稿 1"),
-        DistrictReportRow(district="上城区", canteens=8, meals=7_001, elders=903,
-                          benefit_city_fen=800_003, benefit_district_fen=0, benefit_canteen_fen=1,
-                          benefit_other_fen=500, benefit_fen=800_504, statuses="已终审 8"),
-    ])
+    """The selectors' report type, filled by hand with figures that exercise grouping and the fen."""
+    hangzhou = Region(code="330100", name="杭州市", level="city")
+    xihu = Region(code="330106", name="西湖区", level="district", parent=hangzhou)
+    shangcheng = Region(code="330102", name="上城区", level="district", parent=hangzhou)
+    rows = [
+        DistrictRow(district=xihu, canteens=12, meals=10_234, elders=1_201, gross_fen=4_000_001,
+                    benefit_city_fen=1_234_567, benefit_district_fen=300_001, benefit_canteen_fen=99,
+                    benefit_other_fen=0, benefit_fen=1_534_667, payable_fen=2_465_334,
+                    statuses={"市级已终审": 11, "草稿": 1}),
+        DistrictRow(district=shangcheng, canteens=8, meals=7_001, elders=903, gross_fen=2_000_000,
+                    benefit_city_fen=800_003, benefit_district_fen=0, benefit_canteen_fen=1,
+                    benefit_other_fen=500, benefit_fen=800_504, payable_fen=1_199_496,
+                    statuses={"市级已终审": 8}),
+    ]
+    totals = DistrictRow(district=None, statuses={"草稿": 1, "市级已终审": 19})
+    for name in ("canteens", "meals", "elders", "gross_fen", "benefit_city_fen", "benefit_district_fen",
+                 "benefit_canteen_fen", "benefit_other_fen", "benefit_fen", "payable_fen"):
+        setattr(totals, name, sum(getattr(r, name) for r in rows))
+    return DistrictReport(month=JUNE, scope=hangzhou, rows=rows, totals=totals, generated_at=GENERATED)
 
 
 def test_district_report_xlsx_totals(frozen_clock):
     frozen_clock(GENERATED)
     ws = load_workbook(BytesIO(exports.district_report_xlsx(make_report()))).active
-    assert ws.title == "补贴汇总" and "2025年6月" in ws["A1"].value
-    assert [c.value for c in ws[3]][:5] == ["区县", "助餐点数", "助餐人次", "服务老人数", "市级补贴（元）"]
+    assert ws.title == "补贴汇总" and ws["A1"].value == "杭州市老年助餐补贴汇总表（2025年6月）"
+    assert [c.value for c in ws[3]] == ["区县", "助餐点数", "助餐人次", "服务老人数", "餐费总额（元）",
+                                        "市级补贴（元）", "区级补贴（元）", "助餐点让利（元）", "其他（元）",
+                                        "补贴合计（元）", "老人实付（元）", "结算状态"]
     assert ws.freeze_panes == "A4"
-    assert ws["A4"].value == "西湖区" and as_decimal(ws["E4"].value) == Decimal("12345.67")
-    assert ws["E4"].number_format == "#,##0.00" and ws["J5"].value == "已终审 8"
+    assert ws["A4"].value == "西湖区" and as_decimal(ws["F4"].value) == Decimal("12345.67")
+    assert ws["F4"].number_format == "#,##0.00"
+    # The statuses in workflow order, whatever order the statements came in.
+    assert ws["L4"].value == "草稿 1，市级已终审 11" and ws["L5"].value == "市级已终审 8"
     total = [c.value for c in ws[6]]
     assert total[0] == "合计" and total[1:3] == [20, 17_235]
     assert total[3] is None  # elders are distinct per district: not additive
-    expected = [1_234_567 + 800_003, 300_001, 100, 500, 1_534_667 + 800_504]
-    assert [as_decimal(v) for v in total[4:9]] == [yuan(f) for f in expected]
-    assert as_decimal(total[8]) == Decimal("23351.71")
-    assert ws["I7"].value == "=SUM(I4:I5)"
+    expected = [6_000_001, 1_234_567 + 800_003, 300_001, 100, 500, 1_534_667 + 800_504, 3_664_830]
+    assert [as_decimal(v) for v in total[4:11]] == [yuan(f) for f in expected]
+    assert as_decimal(total[9]) == Decimal("23351.71")
+    assert ws["J7"].value == "=SUM(J4:J5)"
 
 
 def test_district_report_pdf_text(frozen_clock):
@@ -239,8 +257,10 @@ def test_district_report_pdf_text(frozen_clock):
     content = exports.district_report_pdf(make_report())
     text = pdf_text(content)
     for expected in ["杭州市老年助餐补贴汇总表", "2025年6月", "西湖区", "上城区", "市级", "区级", "合计",
-                     "20,345.70", "23,351.71", "17,235", "已终审 11，草稿 1", "财政部门", "2025-07-01 09:30"]:
+                     "20,345.70", "23,351.71", "60,000.01", "36,648.30", "17,235", "财政部门", "2025-07-01 09:30"]:
         assert expected in text, expected
+    compact = "".join(text.split())  # a long cell wraps inside the table
+    assert "草稿1，市级已终审11" in compact and "草稿1，市级已终审19" in compact
     assert pdf_fonts(content) <= {"Zhucan-CJK-Subset", "Zhucan-CJK-Subset-Bold"}
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import sys
-import types
+from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from tests.conftest import login
 from tests.settlement.conftest import JUNE
+from zhucan.checkout.models import Meal
 from zhucan.settlement import selectors
 from zhucan.settlement import services as S
 from zhucan.settlement.models import Statement
@@ -20,20 +24,6 @@ from zhucan.settlement.models import Statement
 def june(world, ledger):
     S.statement_generate(actor=None, month=JUNE)
     return {s.canteen_id: s for s in Statement.objects.filter(month=JUNE)}
-
-
-@pytest.fixture
-def fake_exports(monkeypatch):
-    mod = types.ModuleType("zhucan.settlement.exports")
-    mod.statement_xlsx = lambda st: b"XLSX" + str(st.pk).encode()
-    mod.statement_pdf = lambda st: b"%PDF" + str(st.pk).encode()
-    mod.district_report_xlsx = lambda report: b"XLSX" + str(report.totals.benefit_fen).encode()
-    mod.district_report_pdf = lambda report: b"%PDF" + str(report.totals.benefit_fen).encode()
-    monkeypatch.setitem(sys.modules, "zhucan.settlement.exports", mod)
-    import zhucan.settlement as pkg
-
-    monkeypatch.setattr(pkg, "exports", mod, raising=False)
-    return mod
 
 
 def test_list_is_scoped_and_totals(client, world, june):
@@ -119,19 +109,99 @@ def test_district_report_numbers(world, ledger, june):
     assert [r.name for r in mine.rows] == ["西湖区"] and mine.totals.elders == 2
 
 
-def test_report_page_and_exports(client, world, june, fake_exports):
+MONEY = ("gross_fen", "benefit_city_fen", "benefit_district_fen", "benefit_canteen_fen", "benefit_other_fen",
+         "benefit_fen", "payable_fen")
+
+
+def ledger_of(district) -> dict:
+    """The district's June figures straight from the meals (a reversal carries negative amounts)."""
+    meals = Meal.objects.filter(settle_month=JUNE, canteen__region__path__startswith=district.path)
+    figures = meals.aggregate(**{f: Sum(f) for f in MONEY},
+                              sales=Count("id", filter=Q(kind="sale", elder__isnull=False)),
+                              reversals=Count("id", filter=~Q(kind="sale") & Q(elder__isnull=False)))
+    figures["meals"] = figures.pop("sales") - figures.pop("reversals")
+    return figures
+
+
+def yuan(fen: int) -> Decimal:
+    return Decimal(fen) / 100
+
+
+def yuan_text(fen: int) -> str:
+    return f"{yuan(fen):,.2f}"
+
+
+def test_report_xlsx_download_matches_the_ledger_to_the_fen(client, world, june):
+    login(client, world.users["city_admin"])
+    response = client.get(reverse("settlement:report_export", args=["xlsx"]), {"month": "2025-06"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="district-report-2025-06.xlsx"' in response["Content-Disposition"]
+    ws = load_workbook(BytesIO(response.content)).active
+    assert ws["A1"].value == "杭州市老年助餐补贴汇总表（2025年6月）"
+    headers = [c.value for c in ws[3]]
+    column = {h: i for i, h in enumerate(headers)}
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] in ("西湖区", "上城区", "合计")}
+    assert set(rows) == {"西湖区", "上城区", "合计"}
+    money_headers = {"gross_fen": "餐费总额（元）", "benefit_city_fen": "市级补贴（元）",
+                     "benefit_district_fen": "区级补贴（元）", "benefit_canteen_fen": "助餐点让利（元）",
+                     "benefit_other_fen": "其他（元）", "benefit_fen": "补贴合计（元）",
+                     "payable_fen": "老人实付（元）"}
+    totals = dict.fromkeys(MONEY, 0)
+    for name, district in (("西湖区", world.xihu), ("上城区", world.shangcheng)):
+        ledger = ledger_of(district)
+        row = rows[name]
+        assert row[column["助餐人次"]] == ledger["meals"]
+        for field, header in money_headers.items():
+            assert Decimal(str(row[column[header]])) == yuan(ledger[field]), (name, header)
+            totals[field] += ledger[field]
+    assert rows["西湖区"][column["助餐点数"]] == rows["上城区"][column["助餐点数"]] == 1
+    assert rows["西湖区"][column["结算状态"]] == "草稿 1"
+    assert ledger_of(world.xihu)["benefit_fen"] > 0  # the figures compared are not all zero
+    for field, header in money_headers.items():
+        assert Decimal(str(rows["合计"][column[header]])) == yuan(totals[field]), header
+    assert "聊城" not in str(list(ws.values))
+
+
+def test_report_pdf_download_matches_the_ledger(client, world, june):
+    login(client, world.users["district_admin"])
+    response = client.get(reverse("settlement:report_export", args=["pdf"]), {"month": "2025-06"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    ledger = ledger_of(world.xihu)
+    for expected in ["杭州市西湖区老年助餐补贴汇总表", "2025年6月", "西湖区", "合计", "草稿 1", "财政部门",
+                     "2025-07-05 10:00", yuan_text(ledger["gross_fen"]), yuan_text(ledger["benefit_fen"]),
+                     yuan_text(ledger["benefit_city_fen"]), yuan_text(ledger["payable_fen"])]:
+        assert expected in text, expected
+    assert "上城区" not in text
+
+
+def test_report_page_and_statement_exports(client, world, june):
     login(client, world.users["district_admin"])
     page = client.get(reverse("settlement:report"), {"month": "2025-06"})
     assert page.status_code == 200 and "西湖区" in page.content.decode()
-    xlsx = client.get(reverse("settlement:report_export", args=["xlsx"]), {"month": "2025-06"})
-    assert xlsx.status_code == 200 and xlsx.content == b"XLSX" + str(june[world.canteen.pk].benefit_fen).encode()
     mine, theirs = june[world.canteen.pk], june[world.other_canteen.pk]
-    assert client.get(reverse("settlement:export", args=[mine.pk, "pdf"])).content == b"%PDF" + str(mine.pk).encode()
+    pdf = client.get(reverse("settlement:export", args=[mine.pk, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "北山长者食堂" in "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+    xlsx = client.get(reverse("settlement:export", args=[mine.pk, "xlsx"]))
+    assert xlsx.status_code == 200 and "北山长者食堂" in load_workbook(BytesIO(xlsx.content))["汇总"]["A1"].value
     assert client.get(reverse("settlement:export", args=[theirs.pk, "xlsx"])).status_code == 404
     # Another district's report is simply not in this user's choices.
     other = client.get(reverse("settlement:report_export", args=["xlsx"]),
                        {"month": "2025-06", "district": world.shangcheng.pk})
     assert other.status_code == 404
+
+
+def test_report_downloads_of_a_month_without_statements(client, world, june):
+    login(client, world.users["district_admin"])
+    xlsx = client.get(reverse("settlement:report_export", args=["xlsx"]), {"month": "2025-05"})
+    assert xlsx.status_code == 200
+    ws = load_workbook(BytesIO(xlsx.content)).active
+    assert ws["A1"].value == "杭州市西湖区老年助餐补贴汇总表（2025年5月）" and ws["A4"].value == "合计"
+    pdf = client.get(reverse("settlement:report_export", args=["pdf"]), {"month": "2025-05"})
+    assert pdf.status_code == 200 and "无数据" in PdfReader(BytesIO(pdf.content)).pages[0].extract_text()
 
 
 def test_settle_command(world, ledger, capsys):

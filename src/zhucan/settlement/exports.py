@@ -1,15 +1,11 @@
-"""Statements and the district subsidy report as .xlsx and PDF (issue 6, item 6; HZ-10, HZ-11).
+"""Statements and the district subsidy report as .xlsx and PDF (HZ-10, HZ-11).
 
 Money is integer fen everywhere in the platform; this module is the edge where it becomes yuan:
 in .xlsx a number (``Decimal(fen).scaleb(-2)``, never a float and never a string) formatted
 ``#,##0.00``; in PDF text like ``12,345.67``. Every function here takes fen.
 
-Note to the settlement core engineer — the district report's shape (HZ-11): the selector that
-builds the report returns a ``DistrictReport`` as defined below, one ``DistrictReportRow`` per
-district for the month, all money in fen, ``statuses`` a ready-to-print summary of the
-statements' states such as ``"已终审 12，草稿 1"``. ``elders`` is distinct per district; an elder
-who ate in two districts counts in both, so the report does not total that column.
-(To be reconciled by the lead if the selector needs more.)
+The district report is the ``DistrictReport`` the selectors build and the page shows, so the file
+a user downloads carries the figures they saw.
 
 ``table_xlsx`` and ``table_pdf`` are generic, for other reports (funds: construction subsidies,
 operating rewards).
@@ -19,7 +15,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -33,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from zhucan.core import clock
 from zhucan.core.pdf import render_pdf
+from zhucan.settlement.selectors import DistrictReport
 
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "#,##0"
@@ -46,27 +42,6 @@ FUNDERS: tuple[tuple[str, str], ...] = (
     ("other", "其他"),
 )
 FUNDER_ZH = dict(FUNDERS)
-
-
-@dataclass(frozen=True)
-class DistrictReportRow:
-    district: str
-    canteens: int
-    meals: int
-    elders: int
-    benefit_city_fen: int
-    benefit_district_fen: int
-    benefit_canteen_fen: int
-    benefit_other_fen: int
-    benefit_fen: int
-    statuses: str
-
-
-@dataclass(frozen=True)
-class DistrictReport:
-    title_zh: str
-    month: date
-    rows: list[DistrictReportRow]
 
 
 # --- money at the edge ---------------------------------------------------------------------------
@@ -426,36 +401,37 @@ def statement_pdf(statement) -> bytes:
 
 # --- the district subsidy report (HZ-11) ------------------------------------------------------------
 
-REPORT_HEADERS = ["区县", "助餐点数", "助餐人次", "服务老人数", "市级补贴（元）", "区级补贴（元）",
-                  "助餐点让利（元）", "其他（元）", "补贴合计（元）", "结算状态"]
-REPORT_MONEY = [4, 5, 6, 7, 8]
+REPORT_HEADERS = ["区县", "助餐点数", "助餐人次", "服务老人数", "餐费总额（元）", "市级补贴（元）", "区级补贴（元）",
+                  "助餐点让利（元）", "其他（元）", "补贴合计（元）", "老人实付（元）", "结算状态"]
+REPORT_MONEY = [4, 5, 6, 7, 8, 9, 10]
 REPORT_SUMMED = [1, 2]
 REPORT_NOTE = "服务老人数按区县去重：跨区县就餐的老人在各区县分别计数，故不作合计。"
 REPORT_SIGNATURES = ("区县民政部门", "市民政部门", "财政部门")
 
 
 def _report_rows(report: DistrictReport) -> list[list[Any]]:
-    return [[r.district, r.canteens, r.meals, r.elders, r.benefit_city_fen, r.benefit_district_fen,
-             r.benefit_canteen_fen, r.benefit_other_fen, r.benefit_fen, r.statuses] for r in report.rows]
+    return [[r.name, r.canteens, r.meals, r.elders, r.gross_fen, r.benefit_city_fen, r.benefit_district_fen,
+             r.benefit_canteen_fen, r.benefit_other_fen, r.benefit_fen, r.payable_fen, r.statuses_text]
+            for r in report.rows]
 
 
-def _report_title(report: DistrictReport) -> str:
-    return f"{report.title_zh}（{month_zh(report.month)}）"
+def _report_subtitle(report: DistrictReport) -> str:
+    return f"范围：{report.scope_name}　结算月份：{month_zh(report.month)}"
 
 
 def district_report_xlsx(report: DistrictReport) -> bytes:
     """The district subsidy report (HZ-11) as .xlsx, one row per district, with totals."""
-    return table_xlsx(title=_report_title(report), subtitle=REPORT_NOTE, headers=REPORT_HEADERS,
+    return table_xlsx(title=f"{report.title}（{month_zh(report.month)}）",
+                      subtitle=f"{_report_subtitle(report)}　{REPORT_NOTE}", headers=REPORT_HEADERS,
                       rows=_report_rows(report), money_columns=REPORT_MONEY, sum_columns=REPORT_SUMMED,
                       sheet="补贴汇总")
 
 
 def district_report_pdf(report: DistrictReport) -> bytes:
     """The district subsidy report (HZ-11) as an A4 landscape PDF, ready for the finance bureau."""
-    rows = _report_rows(report)
-    totals: list[Any] = [TOTAL_LABEL, *[None] * (len(REPORT_HEADERS) - 1)]
-    for i in (*REPORT_SUMMED, *REPORT_MONEY):
-        totals[i] = sum(row[i] for row in rows)
-    return table_pdf(title=report.title_zh, subtitle=f"结算月份：{month_zh(report.month)}", headers=REPORT_HEADERS,
-                     rows=rows, money_columns=REPORT_MONEY, totals=totals, signatures=REPORT_SIGNATURES,
-                     notes=[REPORT_NOTE])
+    t = report.totals
+    totals = [TOTAL_LABEL, t.canteens, t.meals, None, t.gross_fen, t.benefit_city_fen, t.benefit_district_fen,
+              t.benefit_canteen_fen, t.benefit_other_fen, t.benefit_fen, t.payable_fen, t.statuses_text]
+    return table_pdf(title=report.title, subtitle=_report_subtitle(report), headers=REPORT_HEADERS,
+                     rows=_report_rows(report), money_columns=REPORT_MONEY, totals=totals,
+                     signatures=REPORT_SIGNATURES, notes=[REPORT_NOTE])

@@ -97,16 +97,33 @@ class DistrictRow:
     def code(self) -> str:
         return self.district.code if self.district else ""
 
+    @property
+    def statuses_text(self) -> str:
+        """The statements' states for print, in workflow order: ``"草稿 1，市级已终审 11"``."""
+        order = [str(status.label) for status in StatementStatus]
+        labels = sorted(self.statuses, key=lambda label: order.index(label) if label in order else len(order))
+        return "，".join(f"{label} {self.statuses[label]}" for label in labels)
+
 
 @dataclass
 class DistrictReport:
-    """What the finance bureau receives: per district and month, from the statements."""
+    """The district subsidy report (HZ-11): what the page shows and the finance bureau downloads,
+    per district and month, from the statements. Money in integer fen."""
 
     month: date
-    scope_name: str
+    scope: Region | None  # the jurisdiction reported on; None: every district
     rows: list[DistrictRow]
     totals: DistrictRow
     generated_at: datetime
+
+    @property
+    def scope_name(self) -> str:
+        return self.scope.full_name if self.scope is not None else "全部辖区"
+
+    @property
+    def title(self) -> str:
+        place = self.scope.full_name if self.scope is not None else ""
+        return f"{place}老年助餐补贴汇总表"
 
 
 _SUMMED = ("canteens", "meals", "gross_fen", "benefit_fen", "benefit_city_fen", "benefit_district_fen",
@@ -177,12 +194,7 @@ def district_report(*, actor, month: date, district: Region | None = None) -> Di
             setattr(totals, name, getattr(totals, name) + getattr(row, name))
         for label, n in row.statuses.items():
             totals.statuses[label] = totals.statuses.get(label, 0) + n
-    if district is not None:
-        scope_name = district.full_name
-    elif getattr(actor, "region", None) is not None:
-        scope_name = actor.region.full_name
-    else:
-        scope_name = "全部辖区"
-    return DistrictReport(month=month, scope_name=scope_name, rows=[rows[k] for k in sorted(rows)], totals=totals,
+    scope = district if district is not None else getattr(actor, "region", None)
+    return DistrictReport(month=month, scope=scope, rows=[rows[k] for k in sorted(rows)], totals=totals,
                           generated_at=clock.now())
 

@@ -12,7 +12,7 @@ from zhucan.accounts.permissions import has_perm
 from zhucan.core import clock
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
 from zhucan.core.http import add_domain_error, paginate, requires
-from zhucan.settlement import selectors, services
+from zhucan.settlement import exports, selectors, services
 from zhucan.settlement.forms import (
     FilterForm,
     GenerateForm,
@@ -199,8 +199,6 @@ def statement_export(request, pk: int, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise NotFound("文件格式", "format")
     st = selectors.statement_get(actor=request.user, statement_id=pk, action="export")
-    from zhucan.settlement import exports  # written alongside; imported when used
-
     if fmt == "xlsx":
         return _file(exports.statement_xlsx(st), XLSX, f"statement-{st.canteen_id}-{st.month:%Y-%m}.xlsx")
     return _file(exports.statement_pdf(st), "application/pdf", f"statement-{st.canteen_id}-{st.month:%Y-%m}.pdf")
@@ -211,8 +209,6 @@ def report_export(request, fmt: str):
     _form, report = _report_from(request)
     if report is None or fmt not in ("xlsx", "pdf"):
         raise NotFound("报表", "report")
-    from zhucan.settlement import exports
-
     name = f"district-report-{report.month:%Y-%m}"
     if fmt == "xlsx":
         return _file(exports.district_report_xlsx(report), XLSX, f"{name}.xlsx")
