@@ -164,26 +164,30 @@ def test_api_face_ticket_of_another_elder_does_not_confirm_a_card_code(api, worl
     assert not Meal.objects.exists()
 
 
-def test_api_face_ticket_expires_and_stays_at_its_canteen(api, world, menu, photos, enrolled, frozen_clock,
-                                                         monkeypatch):
+def test_api_face_ticket_expires_and_stays_at_its_canteen(api, world, menu, photos, enrolled, frozen_clock):
+    from datetime import timedelta
+
     from django.core import signing
 
-    from zhucan.identity import counter
+    from zhucan.core import clock
 
     enable(world)
     ticket = api.post("/api/v1/faces/identify", {"image_b64": _b64(photos["astronaut"])}).json()["face_ticket"]
-    forged = signing.dumps({"e": world.elder.pk, "c": world.other_canteen.pk, "m": "face", "k": ""},
-                           salt="zhucan.identity.face_ticket", compress=True)
+    forged = signing.dumps({"e": world.elder.pk, "c": world.other_canteen.pk, "m": "face", "k": "",
+                            "t": int(clock.now().timestamp())}, salt="zhucan.identity.face_ticket", compress=True)
     r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": forged}, "items": _items(menu)})
     assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID"
     assert "不属于本助餐点" in r.json()["message"]
     tampered = ticket[:-4] + ("AAAA" if not ticket.endswith("AAAA") else "BBBB")
     r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": tampered}, "items": _items(menu)})
     assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID"
-    real_loads = signing.loads
-    monkeypatch.setattr(counter.signing, "loads", lambda *a, **kw: real_loads(*a, **{**kw, "max_age": -1}))
+    issued = clock.now()
+    frozen_clock(issued + timedelta(seconds=120))  # valid for two minutes by the platform's clock
     r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": ticket}, "items": _items(menu)})
-    assert r.status_code == 400 and "过期" in r.json()["message"]
+    assert r.status_code == 200, r.content
+    frozen_clock(issued + timedelta(seconds=121))
+    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": ticket}, "items": _items(menu)})
+    assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID" and "过期" in r.json()["message"]
 
 
 def test_api_face_calls_take_a_photo_sized_body_but_not_more(api, settings, world, photos, enrolled):
