@@ -14,7 +14,7 @@ from tests.checkout.conftest import at
 from tests.checkout.test_cashier_views import Till, message
 from tests.conftest import _system_user, login, make_elder
 from zhucan.core.errors import DomainError
-from zhucan.identity import identification, services
+from zhucan.identity import services
 from zhucan.identity.models import QrUse
 
 CARD = "330100123456789012"
@@ -59,6 +59,8 @@ def test_the_cashier_page_does_not_use_up_the_code_of_an_elder_of_another_city(t
 
 
 def test_a_new_channel_identifies_by_every_method_through_the_door(world, lunch, staff):
+    from zhucan.identity import identification
+
     canteen = world.canteen
     services.card_bind(actor=staff, elder_id=world.elder.pk, number=CARD)
     services.elder_pin_set(actor=staff, elder_id=world.elder.pk, pin="2468")
