@@ -3,7 +3,7 @@
 -- tables and indexes; values drawn at random. Keep in step with the code path:
 --   auth (api/auth.py): one statement reading terminal + canteen + region by key and recording the
 --     nonce (PostgreSQL path once the process knows the terminal's secret)
---   identify (api/selectors.py): one statement: elder by card within the city, household district,
+--   identify (identity/lookup.py): one statement: elder by card within the city, household district,
 --     tags as JSON; for the quote also the day's usage row (read, not locked)
 --   commit: idempotency probe (id, digest), then one transaction: usage + chain upsert-lock (one statement), one CTE
 --   writing meal + items + benefit line + tender + usage + chain head (checkout/fastpath.py)

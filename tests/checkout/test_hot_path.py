@@ -120,7 +120,7 @@ def test_first_request_of_a_process_reads_the_terminal_then_records_the_nonce(ap
         assert api.post("/api/v1/meals/quote", {"elder": {"card_number": CARD}, "items": items}).status_code == 200
     kinds = [kind(q["sql"]) for q in ctx.captured_queries]
     assert kinds[:2] == ["terminal", "nonce"]
-    assert kinds[-1] == "elder+tags+usage"  # before it: last_seen_at, and the canteen context (cold)
+    assert kinds.count("elder+tags+usage") == 1  # besides: last_seen_at, and the canteen context (cold)
 
 
 def test_postgres_binds_server_side_and_prepares_the_hot_statements(db):

@@ -164,42 +164,29 @@ def test_api_face_ticket_of_another_elder_does_not_confirm_a_card_code(api, worl
     assert not Meal.objects.exists()
 
 
-def _stamped(ticket: str, *, seconds_ago: int) -> str:
-    """The same ticket as if it had been issued `seconds_ago` (Django's signer reads time.time())."""
-    import time
-
-    from django.core import signing
-
-    from zhucan.identity import counter
-
-    class Then(signing.TimestampSigner):
-        def timestamp(self):
-            return signing.b62_encode(int(time.time()) - seconds_ago)
-
-    payload = signing.loads(ticket, salt=counter._TICKET_SALT)
-    return Then(salt=counter._TICKET_SALT).sign_object(payload, compress=True)
-
-
 def test_api_face_ticket_expires_and_stays_at_its_canteen(api, world, menu, photos, enrolled, frozen_clock):
+    from datetime import timedelta
+
     from django.core import signing
 
-    from zhucan.identity import counter
+    from zhucan.core import clock
 
     enable(world)
     ticket = api.post("/api/v1/faces/identify", {"image_b64": _b64(photos["astronaut"])}).json()["face_ticket"]
-    forged = signing.dumps({"e": world.elder.pk, "c": world.other_canteen.pk, "m": "face", "k": ""},
-                           salt="zhucan.identity.face_ticket", compress=True)
+    forged = signing.dumps({"e": world.elder.pk, "c": world.other_canteen.pk, "m": "face", "k": "",
+                            "t": int(clock.now().timestamp())}, salt="zhucan.identity.face_ticket", compress=True)
     r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": forged}, "items": _items(menu)})
     assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID"
     assert "不属于本助餐点" in r.json()["message"]
     tampered = ticket[:-4] + ("AAAA" if not ticket.endswith("AAAA") else "BBBB")
     r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": tampered}, "items": _items(menu)})
     assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID"
-    fresh = _stamped(ticket, seconds_ago=counter.FACE_TICKET_SECONDS - 10)
-    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": fresh}, "items": _items(menu)})
+    issued = clock.now()
+    frozen_clock(issued + timedelta(seconds=120))  # valid for two minutes by the platform's clock
+    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": ticket}, "items": _items(menu)})
     assert r.status_code == 200, r.content
-    stale = _stamped(ticket, seconds_ago=counter.FACE_TICKET_SECONDS + 5)
-    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": stale}, "items": _items(menu)})
+    frozen_clock(issued + timedelta(seconds=121))
+    r = api.post("/api/v1/meals/quote", {"elder": {"face_ticket": ticket}, "items": _items(menu)})
     assert r.status_code == 400 and r.json()["code"] == "FACE_TICKET_INVALID" and "过期" in r.json()["message"]
 
 

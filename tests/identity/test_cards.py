@@ -12,6 +12,7 @@ from zhucan.core import crypto
 from zhucan.core.errors import DomainError
 from zhucan.core.models import AuditLog
 from zhucan.elders.models import Elder
+from zhucan.identity.identification import identify
 from zhucan.identity.models import CardStatus, CitizenCard
 from zhucan.identity.services import (
     card_bind,
@@ -20,7 +21,6 @@ from zhucan.identity.services import (
     card_replace,
     card_report_lost,
     identify_by_card,
-    identify_by_id_number,
 )
 
 CARD = "330100123456789012"
@@ -154,15 +154,18 @@ def test_another_district_cannot_report_lost_or_replace(world, staff):
 
 
 def test_identify_by_id_number(world):
-    assert identify_by_id_number(number=world.elder.plain_id_number, canteen=world.canteen) == world.elder
-    assert identify_by_id_number(number=world.elder.plain_id_number.lower(), canteen=world.canteen) == world.elder
-    assert code_of(identify_by_id_number, number="110101194503150000", canteen=world.canteen).startswith("ID_")
+    def by_id(*, number, canteen):
+        return identify(id_number=number, canteen=canteen).elder
+
+    assert by_id(number=world.elder.plain_id_number, canteen=world.canteen) == world.elder
+    assert by_id(number=world.elder.plain_id_number.lower(), canteen=world.canteen) == world.elder
+    assert code_of(by_id, number="110101194503150000", canteen=world.canteen).startswith("ID_")
     from datetime import date
 
     from zhucan.core.idnumber import make_id_number
 
     unknown = make_id_number("330106", date(1950, 1, 1), 499, "M")
-    assert code_of(identify_by_id_number, number=unknown, canteen=world.canteen) == "ELDER_NOT_FOUND"
+    assert code_of(by_id, number=unknown, canteen=world.canteen) == "ELDER_NOT_FOUND"
 
 
 def test_backfill_from_plain_column(world):

@@ -87,7 +87,7 @@ def test_card_code_with_pin_needs_the_pin_before_any_sale(till, world, menu, sta
     assert 'data-factor="pin"' in html and "请老人输入密码" in html
     assert 'value="commit" class="confirm" disabled' in html  # no quote, no Enter-to-sell
     till.post("commit")  # Enter before the PIN: refused, nothing written
-    assert "二次核验" in message(till.html) and not Meal.objects.exists()
+    assert message(till.html) == "打印版长者卡码须二次核验：请老人输入密码" and not Meal.objects.exists()
     till.post("factor_pin", pin="1111")
     assert message(till.html) == "密码错误" and 'data-factor="pin"' in till.html  # may try again
     till.post("factor_pin", pin="2468")
@@ -196,7 +196,8 @@ def test_api_card_code_needs_its_pin(api, world, menu, api_code):
     _factor(world, "pin")
     bare = api.post("/api/v1/meals/quote", _body(menu, {"qr_token": api_code}))
     assert bare.status_code == 409 and bare.json()["code"] == "QR_SECOND_FACTOR_REQUIRED"
-    assert "pin" in bare.json()["message"]
+    assert bare.json()["message"] == "打印版长者卡码须二次核验：请同时提供密码（pin）"
+    assert bare.json()["details"] == {"factor": "pin", "accepted": ["pin"]}
     wrong = api.post("/api/v1/meals/commit", _body(menu, {"qr_token": api_code, "pin": "1111"}), key="w1")
     assert wrong.status_code == 403 and wrong.json()["code"] == "PIN_WRONG"
     assert not Meal.objects.exists()

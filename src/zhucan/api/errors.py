@@ -1,7 +1,8 @@
 """The API's own stable error codes and the handlers that give every failure one JSON shape:
 ``{"code": ..., "message": <Chinese>, "message_en": ..., "field": ...}``.
 
-Domain codes (ELDER_NOT_ELIGIBLE, DISH_NOT_ON_MENU, …) come from the services' DomainError as is.
+Domain codes (ELDER_NOT_ELIGIBLE, DISH_NOT_ON_MENU, …) come from the services' DomainError as is;
+identification's (CARD_UNKNOWN, QR_*, …) from the identity app (`zhucan.identity.errors`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from zhucan.core.errors import DomainError, coded_error
 logger = logging.getLogger(__name__)
 
 API_ERRORS: dict[str, tuple[int, str, str]] = {
-    "QR_SECOND_FACTOR_REQUIRED": (409, "打印版长者卡码须二次核验：请同时提供{factors}",
-                                  "a printed elder card code needs its second factor in the same request"),
     "SIGNATURE_MISSING": (401, "请求未签名：缺少 {header} 请求头", "unsigned request: the {header} header is missing"),
     "SIGNATURE_INVALID": (401, "签名校验失败，请核对密钥和签名串", "the signature does not match"),
     "TIMESTAMP_STALE": (401, "请求时间戳与服务器时间相差超过 {window} 秒，请校准终端时钟",

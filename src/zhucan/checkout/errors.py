@@ -1,12 +1,12 @@
-"""Stable error codes of checkout (the API's `code`; clients switch on them)."""
+"""Stable error codes of checkout (the API's `code`; clients switch on them). Who the elder is, and
+every refusal of that (CARD_UNKNOWN, ELDER_NOT_FOUND, QR_*, …), is the identity app's:
+`zhucan.identity.errors`."""
 
 from __future__ import annotations
 
 from zhucan.core.errors import DomainError, coded_error
 
 _MESSAGES: dict[str, tuple[int, str, str]] = {
-    "ELDER_NOT_FOUND": (404, "未找到该老人，请核对卡号或身份证号", "no elder matches"),
-    "CARD_UNKNOWN": (404, "该卡未登记或已挂失，请改用身份证或长者码", "unknown or reported card"),
     "ELDER_NOT_ELIGIBLE": (422, "该老人不符合助餐优惠条件：{reason}", "the elder is not eligible: {reason}"),
     "EMPTY_ORDER": (400, "请先点餐", "the order has no items"),
     "BAD_QUANTITY": (400, "菜品数量须为1到99之间的整数", "quantity must be an integer from 1 to 99"),

@@ -170,7 +170,7 @@ _USAGE_SQL = "SELECT usage FROM checkout_elderdayusage WHERE elder_id = %s AND l
 
 def _usage_of(elder: Elder, day) -> DayUsage:
     """The day's usage, read (not locked). The API's identify step may have read it already in its
-    statement (`elder.usage_read`, see api.selectors.elder_identify)."""
+    statement (`elder.usage_read`, see zhucan.identity.lookup)."""
     read = getattr(elder, "usage_read", None)
     if read is not None and read[0] == day:
         usage = read[1]

@@ -31,7 +31,7 @@ from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.core.http import client_ip, requires
 from zhucan.elders.models import Elder
-from zhucan.identity import counter
+from zhucan.identity import identification
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +63,11 @@ class Customer:
         return signing.dumps({"e": self.elder.pk if self.elder else None, "b": self.identified_by,
                               "p": self.pending, "k": self.code_id}, salt=_SALT)
 
-    def presented(self) -> counter.Presented:
-        return counter.Presented(self.elder, self.identified_by, pending=self.pending, code_id=self.code_id)
+    def presented(self) -> identification.Identified:
+        return identification.Identified(self.elder, self.identified_by, pending=self.pending, code_id=self.code_id)
 
     @classmethod
-    def of(cls, presented: counter.Presented) -> Customer:
+    def of(cls, presented: identification.Identified) -> Customer:
         return cls(presented.elder, presented.method, presented.pending, presented.code_id)
 
 
@@ -203,11 +203,11 @@ def _handle(request, canteen, state: PosState, ctx: dict, op: str) -> None:
         elif verb in ("identify", "scan", "face"):
             state.customer = None  # a failed scan must never leave the previous elder in place
             if verb == "identify":
-                presented = counter.identify_wedge(value=request.POST.get("ident", ""), canteen=canteen)
+                presented = identification.identify_typed(value=request.POST.get("ident", ""), canteen=canteen)
             elif verb == "scan":
-                presented = counter.identify_code_image(image_bytes=_image(request), canteen=canteen)
+                presented = identification.identify_code_image(image_bytes=_image(request), canteen=canteen)
             else:
-                presented = counter.identify_face(canteen=canteen, image_bytes=_image(request))
+                presented, _match = identification.identify_face(canteen=canteen, image_bytes=_image(request))
             state.customer = Customer.of(presented)
             if presented.pending == "photo":
                 _show_photo(request, canteen, state, ctx)
@@ -252,17 +252,17 @@ def _factor(request, canteen, state: PosState, ctx: dict, verb: str) -> None:
                           field="factor")
     presented = customer.presented()
     if verb == "factor_pin":
-        done = counter.confirm_pin(presented, pin=request.POST.get("pin", ""), canteen=canteen)
+        done = identification.confirm_pin(presented, pin=request.POST.get("pin", ""), canteen=canteen)
     elif verb == "factor_face":
-        done = counter.confirm_face(presented, image_bytes=_image(request), canteen=canteen)
+        done = identification.confirm_face(presented, image_bytes=_image(request), canteen=canteen)
     elif verb == "factor_photo_show":
         _show_photo(request, canteen, state, ctx)
         return
     elif verb in ("factor_photo_yes", "factor_photo_no"):
         if verb == "factor_photo_no":
             state.customer = None
-        done = counter.confirm_photo(presented, cashier=request.user, canteen=canteen,
-                                     same_person=verb == "factor_photo_yes")
+        done = identification.confirm_photo(presented, cashier=request.user, canteen=canteen,
+                                            same_person=verb == "factor_photo_yes")
     else:
         return
     state.customer = Customer.of(done)
@@ -289,7 +289,7 @@ def _show_photo(request, canteen, state: PosState, ctx: dict) -> None:
     import base64
 
     try:
-        photo = counter.registered_photo(elder=state.customer.elder, cashier=request.user, canteen=canteen)
+        photo = identification.registered_photo(elder=state.customer.elder, cashier=request.user, canteen=canteen)
     except DomainError:
         state.customer = None
         raise
@@ -304,7 +304,7 @@ def _commit(request, canteen, state: PosState, ctx: dict) -> None:
         raise DomainError(code="CUSTOMER_REQUIRED", message_zh="请先刷卡/扫码识别老人，或选择“非老人顾客”（F2）",
                           message_en="identify the elder or choose a non-elder customer", field="ident")
     if state.customer.pending:
-        raise counter.pending_factor_error(state.customer.pending)
+        raise identification.pending_error(state.customer.presented())
     if not state.idem or state.expected is None:
         raise checkout_error("QUOTE_CHANGED")
     payable = state.expected

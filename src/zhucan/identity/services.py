@@ -1,9 +1,11 @@
-"""Identification by card and by elder QR code (HZ-9: card, code or face at every canteen).
+"""Identification media: cards, elder QR codes, printed card codes and PINs (HZ-9).
 
 Writes (binding cards, issuing and revoking codes, PINs) are services: one transaction, an audit
-row inside it, scoped to the elders the actor may change. Identification (`identify_by_*`) is
-city-wide on purpose (an elder eats at any canteen) and raises DomainError with stable codes from
-`zhucan.identity.errors`; a refused identification records nothing.
+row inside it, scoped to the elders the actor may change. The checks here (`identify_by_card`,
+`identify_by_qr`, `verify_card_code_pin`) are the media's own rules (a lost card, a used or revoked
+code, a locked PIN) under the one door every channel identifies through,
+`zhucan.identity.identification`; they raise DomainError with stable codes from
+`zhucan.identity.errors`, and a refused identification records nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from zhucan.core import clock, crypto
 from zhucan.core.audit import audit_record, snapshot
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
-from zhucan.elders.services import id_number_check, id_number_index
 from zhucan.identity import keys, tokens
 from zhucan.identity.errors import identity_error
 from zhucan.identity.models import (
@@ -215,16 +216,6 @@ def identify_by_card(*, number: str, canteen: Canteen | None = None) -> Elder:
     if elder is not None:
         return elder
     raise identity_error("CARD_UNKNOWN", field="number")
-
-
-def identify_by_id_number(*, number: str, canteen: Canteen | None = None) -> Elder:
-    """The elder with this 18-digit ID number (an ID-card reader), through the elder blind index.
-    A malformed number → its ID_* error; an unregistered one → ELDER_NOT_FOUND."""
-    normalised, _birth, _sex = id_number_check(number)
-    elder = Elder.objects.filter(id_number_index=id_number_index(normalised)).first()
-    if elder is None:
-        raise identity_error("ELDER_NOT_FOUND", field="id_number")
-    return elder
 
 
 def cards_backfill(*, actor=None, dry_run: bool = False, batch_size: int = 1000) -> dict[str, int]:

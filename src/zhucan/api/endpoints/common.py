@@ -12,10 +12,12 @@ from zhucan.api.auth import header
 from zhucan.api.errors import api_error
 from zhucan.api.present import answer_response, meal_answer
 from zhucan.api.schemas import ElderRef
-from zhucan.api.selectors import Identified, elder_identify, remaining_now
+from zhucan.api.selectors import remaining_now
 from zhucan.checkout.errors import checkout_error
 from zhucan.checkout.services import OrderLine, TenderIn
 from zhucan.core.errors import DomainError
+from zhucan.identity import identification
+from zhucan.identity.identification import Identified
 
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,80}$")
 
@@ -28,10 +30,10 @@ def identify(request, ref: ElderRef | None, *, usage_on=None, consume: bool = Fa
     """`consume`: a presented elder QR code is used up (commit and report only)."""
     if ref is None:
         return None
-    return elder_identify(canteen=terminal_of(request).canteen, card_number=ref.card_number,
-                          id_number=ref.id_number, elder_id=ref.elder_id, identified_by=ref.identified_by,
-                          usage_on=usage_on, qr_token=ref.qr_token, consume=consume,
-                          face_ticket=ref.face_ticket, pin=ref.pin)
+    return identification.identify(canteen=terminal_of(request).canteen, card_number=ref.card_number,
+                                   id_number=ref.id_number, elder_id=ref.elder_id, identified_by=ref.identified_by,
+                                   usage_on=usage_on, qr_token=ref.qr_token, consume=consume,
+                                   face_ticket=ref.face_ticket, pin=ref.pin)
 
 
 def identify_for_write(request, ref: ElderRef | None, key: str) -> tuple[Identified | None, object]:
@@ -39,7 +41,6 @@ def identify_for_write(request, ref: ElderRef | None, key: str) -> tuple[Identif
     uses it up inside the commit's transaction. A retry of a committed request (same key) whose
     code is now used still reaches the commit, which answers with the original meal."""
     from zhucan.checkout.models import Meal
-    from zhucan.identity.services import identify_by_qr
 
     canteen = terminal_of(request).canteen
     try:
@@ -50,7 +51,7 @@ def identify_for_write(request, ref: ElderRef | None, key: str) -> tuple[Identif
         raise
     if ref is None or not ref.qr_token:
         return found, None
-    return found, lambda: identify_by_qr(token=ref.qr_token.strip(), canteen=canteen, consume=True)
+    return found, lambda: identification.qr_claim(qr_token=ref.qr_token, canteen=canteen)
 
 
 def idempotency(request, operation: str) -> tuple[str, str]:

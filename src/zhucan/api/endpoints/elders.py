@@ -9,8 +9,9 @@ from zhucan.api.endpoints.common import identify as identify_ref
 from zhucan.api.endpoints.common import terminal_of
 from zhucan.api.present import remaining
 from zhucan.api.schemas import ElderOut, ErrorOut, IdentifyIn, UsageOut
-from zhucan.api.selectors import elder_identify, elder_usage_today, eligibility, mask_name, remaining_now
+from zhucan.api.selectors import elder_usage_today, eligibility, mask_name, remaining_now
 from zhucan.core import clock
+from zhucan.identity import identification
 from zhucan.policy import format_fen
 
 router = Router(tags=["elders"])
@@ -39,7 +40,7 @@ def identify(request, payload: IdentifyIn):
 def usage(request, elder_id: int):
     """Meals and benefit used today (city-wide, HZ-5) and what is left."""
     canteen = terminal_of(request).canteen
-    elder = elder_identify(canteen=canteen, elder_id=elder_id).elder
+    elder = identification.identify(canteen=canteen, elder_id=elder_id).elder
     answer = elder_usage_today(canteen=canteen, elder=elder)
     answer["benefit_used_yuan"] = format_fen(answer["benefit_used_fen"])
     answer["remaining"] = remaining(answer["remaining"])

@@ -12,12 +12,14 @@ import binascii
 from ninja import Router
 from ninja.responses import codes_4xx
 
-from zhucan.api.endpoints.common import identify, terminal_of
+from zhucan.api.endpoints.common import terminal_of
 from zhucan.api.schemas import ErrorOut, FaceEnrolOut, FaceIdentifyIn, FaceOut, FaceVerifyIn
 from zhucan.api.selectors import mask_name
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.identity import counter
+from zhucan.identity import identification
+from zhucan.identity.errors import input_invalid
+from zhucan.identity.face_tickets import FACE_TICKET_SECONDS
 
 router = Router(tags=["faces"])
 
@@ -29,30 +31,23 @@ def _image(payload) -> bytes:
                           message_en="image_b64 is not valid base64", field="image_b64", http_status=400) from exc
 
 
-def _presented(request, ref) -> counter.Presented:
+def _presented(request, ref) -> identification.Identified:
     """The elder of the card, ID number, elder id or code presented with a photo (a face ticket or
-    PIN makes no sense here). A code is checked, not used up: the commit uses it."""
-    from zhucan.identity.services import identify_by_qr
-
+    PIN makes no sense here). A code is checked, not used up: the commit uses it; a printed card
+    code waits for this very check as its second factor."""
     if ref.face_ticket or ref.pin:
-        raise DomainError(code="INPUT_INVALID", message_zh="请只提供卡号、身份证号、档案号或长者码",
-                          message_en="give a card, ID number, elder id or code, not a ticket or PIN",
-                          field="elder", http_status=400)
-    if ref.qr_token:
-        elder, method = identify_by_qr(token=ref.qr_token.strip(), canteen=terminal_of(request).canteen,
-                                       consume=False)
-        found = identify(request, type(ref)(elder_id=elder.pk)).elder  # the canteen's city only
-        return counter.Presented(found, method.name, code_id=method.code_id)
-    found = identify(request, ref)
-    return counter.Presented(found.elder, found.identified_by)
+        raise input_invalid("face_check_ref")
+    return identification.identify(canteen=terminal_of(request).canteen, card_number=ref.card_number,
+                                   id_number=ref.id_number, elder_id=ref.elder_id, qr_token=ref.qr_token,
+                                   identified_by=ref.identified_by, factor_later=True)
 
 
-def _answer(presented: counter.Presented, match, canteen) -> dict:
-    elder = presented.elder
+def _answer(identified: identification.Identified, match, canteen) -> dict:
+    elder = identified.elder
     return {"elder_id": elder.pk, "name": mask_name(elder.name), "age": elder.age_on(clock.local_today()),
-            "id_number_masked": elder.id_number_masked, "identified_by": presented.method,
-            "face_ticket": counter.face_ticket_issue(presented=presented, canteen=canteen),
-            "ticket_expires_in_s": counter.FACE_TICKET_SECONDS, "distance": round(match.distance, 4),
+            "id_number_masked": elder.id_number_masked, "identified_by": identified.method,
+            "face_ticket": identification.face_ticket(identified, canteen=canteen),
+            "ticket_expires_in_s": FACE_TICKET_SECONDS, "distance": round(match.distance, 4),
             "threshold": match.threshold}
 
 
@@ -61,12 +56,9 @@ def face_identify(request, payload: FaceIdentifyIn):
     """Who is this? Among the elders who consented to 1:N identification, where the canteen has it
     switched on. A refusal (FACE_NO_MATCH, FACE_AMBIGUOUS, FACE_IDENTIFY_DISABLED, FACE_NO_FACE…)
     never guesses: ask for the citizen card or the elder code."""
-    from zhucan.face.services import face_identify as identify_1_n
-
     canteen = terminal_of(request).canteen
-    match = identify_1_n(canteen=canteen, image_bytes=_image(payload))
-    presented = counter.Presented(match.elder, counter.FACE)
-    return _answer(presented, match, canteen)
+    identified, match = identification.identify_face(canteen=canteen, image_bytes=_image(payload))
+    return _answer(identified, match, canteen)
 
 
 @router.post("/faces/verify", response={200: FaceOut, codes_4xx: ErrorOut}, summary="人脸核验（1:1）")
@@ -74,12 +66,10 @@ def face_verify(request, payload: FaceVerifyIn):
     """Is the person at the till the elder of the card or code just presented? The answer's ticket
     carries the first method (card, qr, qr_card…); for a printed card code it is the second factor.
     A dynamic elder code is not used up here (the commit uses it)."""
-    from zhucan.face.services import face_verify as verify_1_1
-
     canteen = terminal_of(request).canteen
-    presented = _presented(request, payload.elder)
-    match = verify_1_1(elder=presented.elder, image_bytes=_image(payload))
-    return _answer(presented, match, canteen)
+    identified = _presented(request, payload.elder)
+    match = identification.check_face(identified, image_bytes=_image(payload))
+    return _answer(identified, match, canteen)
 
 
 @router.post("/faces/enrol", response={200: FaceEnrolOut, codes_4xx: ErrorOut}, summary="终端现场录入人脸")
