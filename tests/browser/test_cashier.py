@@ -374,3 +374,39 @@ def test_numbers_typed_by_hand_go_to_the_field_never_to_the_dishes(till_world, b
     expect(rows.first).to_contain_text("按菜品键点餐")
     assert Meal.objects.count() == 0
     context.close()
+
+
+def test_elder_page_shows_the_meal_just_sold_and_what_is_left(till_world, browser, live_server):
+    """A meal sold at the till shows on the elder's page for district staff: local time, canteen,
+    amounts, benefit by funder, how identified, and today's allowance left. Screenshot:
+    /tmp/zhucan-elder-meals.png."""
+    from playwright.sync_api import expect
+
+    from zhucan.checkout.models import Meal
+    from zhucan.core import clock
+
+    w = till_world
+    context, page = _logged_in_page(browser, live_server, w.cashier, w.password)
+    page.goto("/checkout/cashier/")
+    page.keyboard.press("1")
+    expect(page.locator("#pos-state .order tbody tr").first).to_contain_text("营养套餐")
+    page.keyboard.press("*")
+    page.keyboard.type(CARD, delay=150)
+    page.keyboard.press("Enter")
+    expect(page.locator("#pos-state .quote .payable b")).to_have_text("¥10.50")
+    page.keyboard.press("Enter")
+    expect(page.locator("#pos-state .pos-msg.ok")).to_contain_text("已收款 10.50 元")
+    meal = Meal.objects.get()
+    context.close()
+
+    context, page = _logged_in_page(browser, live_server, w.admin, w.password)
+    page.goto(f"/elders/{w.elder.pk}/")
+    section = page.locator("#elder-meals")
+    expect(section).to_contain_text("今日还可优惠 ¥15.50（每日封顶 ¥20.00）")
+    expect(section).to_contain_text("已用时段：午餐")
+    row = section.locator(f'tr[data-receipt="{meal.receipt_no}"]')
+    when = meal.at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    expect(row.locator("td")).to_have_text([when, "北山长者食堂", "午餐", "¥15.00", "¥4.50", "市级 ¥4.50", "¥10.50",
+                                             "市民卡", "已收款"])
+    page.screenshot(path="/tmp/zhucan-elder-meals.png", full_page=True)
+    context.close()
