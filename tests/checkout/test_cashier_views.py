@@ -74,12 +74,23 @@ def till(world, menu, client, frozen_clock, printer_dir):
 def test_page_shows_the_menu_with_shortcut_keys(till, menu):
     html = till.client.get(URL).content.decode()
     assert "收银台" in html and "北山长者食堂" in html
-    assert 'id="pos-ident"' in html and "autofocus" in html
+    assert 'id="pos-ident"' in html
     keys = dict(re.findall(r'value="add:(\d+)" data-key="(\w)"', html))
     assert keys[str(menu["套餐"].pk)] and set(keys.values()) <= set("123456789abc")
     assert str(menu["停售菜"].pk) not in keys  # inactive dishes are not sold
     assert str(menu["other:套餐"].pk) not in keys  # another canteen's menu
     assert "¥15.00" in html
+
+
+def test_page_says_how_to_type_a_number_by_hand(till):
+    """The field does not grab the focus (keys are dish keys until the cashier clicks into it or
+    presses *), and the help under it says so in Chinese."""
+    html = till.client.get(URL).content.decode()
+    field = re.search(r'<input id="pos-ident"[^>]*>', html).group(0)
+    assert "autofocus" not in field and 'aria-describedby="pos-ident-help' in field
+    help_text = re.sub(r"<[^>]+>", "", re.search(r'<p id="pos-ident-help".*?</p>', html, re.S).group(0))
+    assert "手输卡号或身份证号：先点此框或按 *" in help_text
+    assert "按键只进此框，不会加菜" in help_text
 
 
 def test_card_lookup_quotes_with_explanation_and_payable(till, menu):
