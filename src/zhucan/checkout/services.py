@@ -40,6 +40,7 @@ from zhucan.checkout.models import (
 )
 from zhucan.core import clock, rows
 from zhucan.core.hotcursor import hot_cursor
+from zhucan.core.money import fen_to_yuan
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, ElderFacts, PolicyError, Quote, evaluate
 from zhucan.settlement.locks import is_locked, open_settle_month
@@ -277,13 +278,9 @@ def _tenders(tenders: list[TenderIn] | None, payable_fen: int) -> list[TenderIn]
             raise checkout_error("INPUT_INVALID", field="tenders", detail="tender")
     total = sum(t.amount_fen for t in tenders)
     if total != payable_fen:
-        raise checkout_error("TENDER_MISMATCH", field="tenders", tendered=_yuan(total), payable=_yuan(payable_fen))
+        raise checkout_error("TENDER_MISMATCH", field="tenders", tendered=fen_to_yuan(total),
+                             payable=fen_to_yuan(payable_fen))
     return tenders
-
-
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, reverses: Meal | None,

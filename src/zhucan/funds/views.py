@@ -15,14 +15,11 @@ from zhucan.canteens.models import Canteen
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.core.http import add_domain_error, client_ip, paginate, requires
+from zhucan.core.money import fen_to_decimal as _yuan
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.funds import selectors, services
 from zhucan.funds.forms import DecisionForm, EvaluationForm, PaymentForm, SubsidyApplyForm, YearForm
 from zhucan.funds.models import RewardStatus, SubsidyStatus
-
-
-def _yuan(fen: int) -> float:
-    return round(fen / 100, 2)
 
 
 def _table_pdf():

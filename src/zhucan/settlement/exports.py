@@ -21,7 +21,6 @@ import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -31,7 +30,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from zhucan.core import clock
+from zhucan.core import clock, money
 from zhucan.core.pdf import render_pdf
 
 MONEY_FORMAT = "#,##0.00"
@@ -71,20 +70,8 @@ class DistrictReport:
 
 # --- money at the edge ---------------------------------------------------------------------------
 
-def fen_to_yuan(fen: int) -> Decimal:
-    """Exact yuan from integer fen (``1250`` → ``Decimal("12.50")``)."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError(f"money must be integer fen, got {fen!r}")
-    return Decimal(fen).scaleb(-2)
-
-
-def yuan_text(fen: int) -> str:
-    """Yuan for print, grouped: ``123456789`` → ``"1,234,567.89"``."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError(f"money must be integer fen, got {fen!r}")
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+fen_to_yuan = money.fen_to_decimal  # exact yuan for a cell: 1250 → Decimal("12.50")
+yuan_text = money.fen_to_grouped  # yuan for print, grouped: 123456789 → "1,234,567.89"
 
 
 def month_zh(month: date) -> str:
