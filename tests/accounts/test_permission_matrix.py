@@ -748,13 +748,13 @@ def test_table_covers_every_console_url():
                "elders:reveal_id", "elders:check_id", "canteens:list", "canteens:detail", "canteens:create",
                "canteens:edit", "canteens:export", "canteens:periods", "canteens:dish_create", "canteens:dish_edit",
                "accounts:user_list", "accounts:user_create", "accounts:user_edit", "accounts:user_export",
-               "regions:tree", "core:audit_list", "core:home"}
+               "regions:tree", "console:audit_list", "console:home"}
     # Outside this matrix: login/logout (tested in test_scoping), the elder import (its own tests).
     elsewhere = {"accounts:login", "accounts:logout", "elders:import", "elders:import_confirm",
                  "elders:import_template"}
     names = set()
     resolver = get_resolver()
-    for ns in ("core", "accounts", "elders", "canteens", "regions"):
+    for ns in ("console", "accounts", "elders", "canteens", "regions"):
         names |= {f"{ns}:{n}" for n in resolver.namespace_dict[ns][1].reverse_dict if isinstance(n, str)}
     assert names - elsewhere == covered
 

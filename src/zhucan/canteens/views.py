@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens import selectors, services
@@ -13,7 +14,7 @@ from zhucan.canteens.forms import CanteenForm, DishForm, PeriodsForm
 from zhucan.canteens.models import CanteenStatus, CanteenType, Dish
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import add_domain_error, client_ip, paginate, requires
+from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.money import fen_to_yuan
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.regions.models import Level

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from zhucan.accounts.gate import requires
 from zhucan.checkout import selectors
 from zhucan.checkout.receipts_render import fen_to_yuan, mask_name
 from zhucan.core import clock
-from zhucan.core.http import requires
 
 POLL_SECONDS = 2
 PERIOD_ZH = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}

@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import add_domain_error, client_ip, paginate, requires
+from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.money import fen_to_decimal as _yuan
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.funds import selectors, services

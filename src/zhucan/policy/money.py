@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from zhucan.core import money
+import zhucan.core.money as money
 
 from .errors import InputError
 
