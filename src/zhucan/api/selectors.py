@@ -13,7 +13,6 @@ from zhucan.api.errors import api_error
 from zhucan.canteens.models import Canteen
 from zhucan.checkout.context import canteen_context
 from zhucan.checkout.errors import REASON_ZH, checkout_error
-from zhucan.checkout.facts import canteen_facts, elder_facts, policy_for_canteen
 from zhucan.checkout.models import ElderDayUsage, IdentifiedBy
 from zhucan.checkout.services import remaining_allowance
 from zhucan.core import clock, rows
@@ -23,6 +22,7 @@ from zhucan.elders.models import Elder, Tag
 from zhucan.elders.services import id_number_check, id_number_index
 from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
 from zhucan.regions.models import Region
+from zhucan.rules.facts import canteen_facts, elder_facts, policy_for_canteen
 
 # A nominal price for the eligibility hint: only "would a meal now get a benefit" matters.
 _PROBE_FEN = 1000

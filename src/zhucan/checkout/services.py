@@ -24,7 +24,6 @@ from zhucan.canteens.models import Canteen, CanteenStatus
 from zhucan.checkout import fastpath, ledger
 from zhucan.checkout.context import canteen_context
 from zhucan.checkout.errors import INELIGIBLE_REASONS, REASON_ZH, checkout_error
-from zhucan.checkout.facts import elder_facts
 from zhucan.checkout.locks import is_locked, open_settle_month
 from zhucan.checkout.models import (
     BenefitLine,
@@ -44,6 +43,7 @@ from zhucan.core.hotcursor import hot_cursor
 from zhucan.core.money import fen_to_yuan
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, ElderFacts, PolicyError, Quote, evaluate
+from zhucan.rules.facts import elder_facts
 
 MAX_QUANTITY = 99
 NON_ELDER_EXPLANATION = ("非老人顾客，按原价", "not an elder: full price")

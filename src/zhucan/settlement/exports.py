@@ -289,9 +289,9 @@ def _statement_title(statement) -> str:
 
 def _rule_names(statement) -> dict[str, str]:
     """Rule id → Chinese name from the canteen's city policy; ids alone if it can't be loaded."""
-    from zhucan.checkout.facts import policy_for_canteen
     from zhucan.core.errors import DomainError
     from zhucan.policy import PolicyError
+    from zhucan.rules.facts import policy_for_canteen
 
     names: dict[str, str] = {}
     try:
