@@ -1,4 +1,4 @@
-"""Bulk import of elders (issue 2, item 6): preview report is exact, all-or-none, idempotent, scoped."""
+"""Bulk import of elders: preview report is exact, all-or-none, idempotent, scoped."""
 
 from __future__ import annotations
 

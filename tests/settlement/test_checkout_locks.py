@@ -1,5 +1,5 @@
 """Checkout respects finalised months: a void is refused, a refund or a late report settles in the
-next open month (issue 6: corrections land as adjustments, never as edits)."""
+next open month: corrections land as adjustments, never as edits of a paid statement."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Receipt layout as plain text (issue 4 item 6): pure, no Django, no printer.
+"""Receipt layout as plain text: pure, no Django, no printer.
 
 Amounts are integer fen and are formatted exactly (1234 → "12.34", -450 → "-4.50"). Columns are
 counted as a Chinese thermal printer prints them: an ASCII character takes one column, every other

@@ -480,7 +480,7 @@ def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_ke
             if Meal.objects.filter(reverses=original).exists():
                 raise checkout_error("MEAL_ALREADY_REVERSED")
             # A finalised month never changes: a void is refused, a refund settles in the next open
-            # month (issue 6: late corrections land as adjustments, never as edits).
+            # month, so a statement the city has paid stays true to the fen.
             if kind == MealKind.VOID and is_locked(canteen.pk, original.settle_month):
                 raise checkout_error("MEAL_IN_FINALISED_MONTH")
             settle_month = open_settle_month(canteen.pk, clock.local_date(at))

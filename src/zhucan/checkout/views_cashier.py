@@ -1,4 +1,4 @@
-"""The cashier page (收银台, issue 4 item 5): dish keys → identify (card reader / scanner wedge) →
+"""The cashier page (收银台): dish keys → identify (card reader / scanner wedge) →
 quote in large type → Enter to commit → receipt printed after the transaction → next customer.
 
 The page state (order lines, the identified customer, tender, the quote's idempotency key) travels

@@ -1,4 +1,4 @@
-"""The live meal feed (实时就餐, issue 4 item 7): today's counts by period and the latest meals, for
+"""The live meal feed (实时就餐): today's counts by period and the latest meals, for
 the city, a district or a canteen, scoped by role. The page polls every 2 s (HTMX) with an
 "after id" cursor, so each poll sends only rows the page has not seen (204 when there are none)."""
 

@@ -24,7 +24,7 @@ from zhucan.funds.models import RewardStatus, SubsidyStatus
 
 
 def _table_pdf():
-    """The exports engineer's PDF helper, if it is there (settlement/exports.py `table_pdf`)."""
+    """settlement's PDF table writer, looked up on use: the pages offer PDF only where it imports."""
     try:
         from zhucan.settlement.exports import table_pdf
     except ImportError:

@@ -320,7 +320,7 @@ def _save(statement: Statement, *, actor, action: str, before: dict, note: str =
 
 @transaction.atomic
 def statement_confirm(*, actor, statement_id: int) -> Statement:
-    """The canteen manager confirms the draft's figures (issue 6 workflow); the lines by rule and
+    """The canteen manager confirms the draft's figures; the lines by rule and
     funder are written now, as the canteen saw them."""
     st = _locked_statement(actor, statement_id, "confirm", _ACTION_LABELS["confirm"])
     _require(st, "confirm", S.DRAFT)
