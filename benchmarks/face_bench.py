@@ -1,4 +1,4 @@
-"""Face benchmark (issue 5): embedding time per photo, 1:1 verify time, and 1:N search.
+"""Face benchmark: embedding time per photo, 1:1 verify time, and 1:N search.
 
 1:N search is measured at each --sizes with synthetic embeddings drawn from the model's own
 distribution, not uniform random vectors: real dlib embeddings (astronaut, grace_hopper, the 90
@@ -16,7 +16,7 @@ IndexHNSWFlat up to --hnsw-max-n. Per row: build time, size, p50/p99, recall@1 a
 often the runner-up is exact's runner-up, and how often face_identify's decision (threshold 0.45,
 margin 0.08: accept / ambiguous / no match) is the one exact search gives — "wrong accepts" counts
 queries where the approximate index would accept an elder that exact search would not. The table
-at the end marks the rows that meet issue 5's target (p99 ≤ 10 ms, recall@1 ≥ 0.99) with the
+at the end marks the rows that meet the target (p99 ≤ 10 ms, recall@1 ≥ 0.99) with the
 runner-up right ≥ 99 % and no wrong accept, and names the cheapest IVF configuration that does.
 
     .venv/bin/python benchmarks/face_bench.py --sizes 200000 --ef-construction 40 [--json out.json]
@@ -357,7 +357,7 @@ def bench_size(n: int, seeds: np.ndarray, args) -> dict:
 
 
 def meets(row: dict) -> bool:
-    """Issue 5's target, plus what the ambiguity refusal needs: the true runner-up, no wrong accept."""
+    """The target, plus what the ambiguity refusal needs: the true runner-up, no wrong accept."""
     return (row["p99_ms"] <= 10.0 and row["recall@1"] >= 0.99 and row["runner_up_agrees"] >= 0.99
             and row["wrong_accepts"] == 0)
 

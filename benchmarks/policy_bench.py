@@ -1,4 +1,4 @@
-"""Policy engine benchmark (issue 3, item 8).
+"""Policy engine benchmark.
 
 Prints:
 1. quotes per second on one core for a realistic mix — Hangzhou (with and without the 西湖区

@@ -6,7 +6,7 @@ from zhucan.api.main import api
 urlpatterns = [
     # First: the terminals' calls at lunch rush resolve without trying every console pattern.
     path("api/v1/", api.urls),
-    path("", include("zhucan.core.urls")),
+    path("", include("zhucan.console.urls")),
     path("accounts/", include("zhucan.accounts.urls")),
     path("elders/", include("zhucan.elders.urls")),
     path("canteens/", include("zhucan.canteens.urls")),

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "zhucan.identity",
     "zhucan.face",
     "zhucan.elderphone",
+    "zhucan.console",
+    "zhucan.demo",
 ]
 
 MIDDLEWARE = [
@@ -106,7 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "zhucan.core.context_processors.console",
+                "zhucan.console.context_processors.console",
             ],
         },
     },
@@ -147,7 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login throttling (accounts.throttle): failures per username and per client address.

@@ -1,7 +1,7 @@
-"""The permission matrix (issue 2, Tests): every console URL × every role × own vs other jurisdiction.
+"""The permission matrix: every console URL × every role × own vs other jurisdiction.
 
 The EXPECTED table below is the specification, derived from `zhucan.accounts.permissions` and from
-issue 2 item 4 ("a district administrator never sees another district's elders; 'not found' and
+the scoping rule ("a district administrator never sees another district's elders; 'not found' and
 'not yours' answer alike"). Each cell is `own/other` (or one value for both sides):
 
   own    the actor is `world.users[role]` (西湖区 side, canteen 北山长者食堂; city = 杭州市);
@@ -70,7 +70,7 @@ audit_list        ok/hidden    ok/hidden       403                403           
 home              ok           ok              ok                 ok               ok         ok
 """
 
-# Identification media (issue 5): the elder's card, printed card code, PIN and face data are changed
+# Identification media: the elder's card, printed card code, PIN and face data are changed
 # by whoever may change the elder (elder/change, in jurisdiction); a canteen's card-code factor by
 # whoever may change the canteen; 1:N face identification by district or city administrators.
 MEDIA_TABLE = """
@@ -247,7 +247,7 @@ def _effect_user_edit(w, actor, response):
     assert target.display_name == "北山街道 王芳"
 
 
-# --- identification media (issue 5) ---------------------------------------------------------------
+# --- identification media ---------------------------------------------------------------
 
 MEDIA_CARD = "330100123456789012"
 MEDIA_NEW_CARD = "330100999988887777"
@@ -519,7 +519,7 @@ VIEWS: dict[str, View] = {
 VIEWS.update(MEDIA_VIEWS)
 
 
-# --- elder phone page accounts (issue 5 item 5) --------------------------------------------------------
+# --- elder phone page accounts --------------------------------------------------------
 
 PHONE_BOUND = "13900001111"  # a family phone bound to world.elder before the request (phone_revoke)
 PHONE_NEW = "13900002222"
@@ -748,13 +748,13 @@ def test_table_covers_every_console_url():
                "elders:reveal_id", "elders:check_id", "canteens:list", "canteens:detail", "canteens:create",
                "canteens:edit", "canteens:export", "canteens:periods", "canteens:dish_create", "canteens:dish_edit",
                "accounts:user_list", "accounts:user_create", "accounts:user_edit", "accounts:user_export",
-               "regions:tree", "core:audit_list", "core:home"}
+               "regions:tree", "console:audit_list", "console:home"}
     # Outside this matrix: login/logout (tested in test_scoping), the elder import (its own tests).
     elsewhere = {"accounts:login", "accounts:logout", "elders:import", "elders:import_confirm",
                  "elders:import_template"}
     names = set()
     resolver = get_resolver()
-    for ns in ("core", "accounts", "elders", "canteens", "regions"):
+    for ns in ("console", "accounts", "elders", "canteens", "regions"):
         names |= {f"{ns}:{n}" for n in resolver.namespace_dict[ns][1].reverse_dict if isinstance(n, str)}
     assert names - elsewhere == covered
 

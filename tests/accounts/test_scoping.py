@@ -1,6 +1,6 @@
 """Scoping at the selector and service level, role grants, login throttling, password hashing.
 
-Issue 2 item 4: one scoping mechanism decides what every query returns; a district administrator
+One scoping mechanism decides what every query returns; a district administrator
 never sees another district's elders; passwords hashed with Argon2; login throttled and locked.
 """
 

@@ -16,6 +16,7 @@ from zhucan.api import signing
 from zhucan.api.errors import API_ERRORS
 from zhucan.checkout.errors import _MESSAGES as CHECKOUT_ERRORS
 from zhucan.identity.errors import API_CODES as IDENTITY_ERRORS
+from zhucan.rules.errors import _MESSAGES as RULES_ERRORS
 
 from .conftest import CARD
 
@@ -38,7 +39,7 @@ def test_example_signs_like_the_platform():
 
 def test_guide_documents_every_error_code():
     guide = (ROOT / "docs" / "integration.md").read_text(encoding="utf-8")
-    for code in [*API_ERRORS, *CHECKOUT_ERRORS, *IDENTITY_ERRORS]:
+    for code in [*API_ERRORS, *CHECKOUT_ERRORS, *IDENTITY_ERRORS, *RULES_ERRORS]:
         assert f"`{code}`" in guide, code
     assert "METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nSHA256_HEX(BODY)" in guide
 

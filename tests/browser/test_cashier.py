@@ -1,4 +1,4 @@
-"""Issue 4, Done when: card checkout end to end in real headless Chromium — a cashier presses dish
+"""Card checkout end to end in real headless Chromium — a cashier presses dish
 keys, a card reader types the card number + Enter, the quote shows in large type, Enter confirms, the
 receipt number appears and the receipt file is written, and a district administrator's live feed
 (another browser context) shows the meal within a few seconds. Time flows here (the live server is

@@ -1,4 +1,4 @@
-"""Issue 2, Tests: a district administrator logs in, finds an elder by masked ID, creates an elder
+"""A district administrator logs in, finds an elder by masked ID, creates an elder
 with a bad ID number and sees the Chinese error, fixes it and saves — in real headless Chromium."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 5 item 5, in real headless Chromium at a phone viewport (390×844, 2× pixels, touch): an
+"""The elder phone page in real headless Chromium at a phone viewport (390×844, 2× pixels, touch): an
 elder sets a password with the SMS code, sees the live 长者码, and the code read back from the
 screenshot by zxing-cpp identifies the elder. Large type, no horizontal overflow, big touch
 targets, no request leaves the platform, the screenshot is not blank; the code refreshes on a tap

@@ -1,4 +1,4 @@
-"""The cashier page (收银台) and the live feed (实时就餐), issue 4 items 5 and 7, through Django's test
+"""The cashier page (收银台) and the live feed (实时就餐), through Django's test
 client. The page's state travels in the form, so `Till` posts what the last answer rendered, as the
 browser does."""
 

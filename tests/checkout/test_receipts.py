@@ -1,4 +1,4 @@
-"""Receipts (issue 4 item 6): GB18030 text in Chinese mode, exact amounts, 58/80 mm layout, printer
+"""Receipts: GB18030 text in Chinese mode, exact amounts, 58/80 mm layout, printer
 targets, and a receipt from a really committed meal. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phone accounts, bindings, SMS codes and the phone-page login (issue 5 item 5)."""
+"""Phone accounts, bindings, SMS codes and the phone-page login."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Console pages for face data (issue 5 item 3): separate consent per use with the notice text,
+"""Console pages for face data: separate consent per use with the notice text,
 enrolment by a staff upload, deletion, and the canteen's 1:N switch.
 
 Every write is a POST with CSRF through a face service; a refusal shows the service's Chinese

@@ -1,4 +1,4 @@
-"""Face at the till (issue 5 item 4): the cashier page takes a camera frame or photo for 1:N
+"""Face at the till: the cashier page takes a camera frame or photo for 1:N
 identification and for the 1:1 second factor of a printed card code; API v1 answers a face ticket
 that the following quote/commit presents. Refusals never fall through to another elder and write
 nothing; the meal records "face" (1:N) or the first method (1:1)."""

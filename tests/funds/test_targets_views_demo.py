@@ -123,3 +123,14 @@ def test_pdf_exports(lc, client):
     for url in ("/funds/subsidies/export.pdf", "/funds/rewards/export.pdf?year=2023"):
         response = client.get(url)
         assert response.status_code == 200 and response.content.startswith(b"%PDF"), url
+
+
+def test_money_in_the_exports_is_exact_yuan_with_two_decimals(lc, client):
+    login(client, lc.lc_users["city_admin"])
+    services.subsidy_apply(actor=lc.lc_users["district_admin"], canteen_id=lc.upgrade.pk, evidence_note="验收")
+    ws = load_workbook(BytesIO(client.get("/funds/subsidies/export.xlsx").content)).active
+    headers = [c.value for c in ws[1]]
+    money = [ws.cell(2, headers.index(h) + 1) for h in ("市级补贴（元）", "区级补贴（元）", "合计（元）")]
+    s = ConstructionSubsidy.objects.get(canteen=lc.upgrade)
+    assert [c.value * 100 for c in money] == [s.city_fen, s.district_fen, s.total_fen]
+    assert [c.number_format for c in money] == ["0.00"] * 3

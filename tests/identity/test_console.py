@@ -1,4 +1,4 @@
-"""Console pages for identification media (issue 5): the citizen card, the printed card code and
+"""Console pages for identification media: the citizen card, the printed card code and
 its PIN on the elder page, the card-code second factor on the canteen page.
 
 Every write goes through a POST with CSRF and an identity service; a refusal shows the service's

@@ -1,4 +1,4 @@
-"""Cards and printed card codes at the till (issue 5 items 1, 2 and 4): the cashier page and API v1
+"""Cards and printed card codes at the till: the cashier page and API v1
 find the card through CitizenCard's blind index, refuse lost and replaced cards with their own
 message, and sell on a printed card code only after the canteen's second factor (PIN or the
 registered photo here; face in tests/face/test_till.py). The meal records the method."""
@@ -235,7 +235,7 @@ def test_api_card_lookup_by_blind_index_and_lost_card(api, world, menu, staff):
 
 
 
-# --- 人次 by method, visible to the district (issue 5 item 4) -------------------------------------
+# --- 人次 by method, visible to the district -------------------------------------
 
 def test_district_sees_head_counts_by_method(till, world, menu, staff, card_code, client, frozen_clock):
     from datetime import date

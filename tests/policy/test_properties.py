@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) of the engine's invariants (issue 3, item 7)."""
+"""Property tests (hypothesis) of the engine's invariants."""
 
 from datetime import date, datetime, timedelta
 

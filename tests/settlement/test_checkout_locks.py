@@ -1,5 +1,5 @@
 """Checkout respects finalised months: a void is refused, a refund or a late report settles in the
-next open month (issue 6: corrections land as adjustments, never as edits)."""
+next open month: corrections land as adjustments, never as edits of a paid statement."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from tests.checkout.conftest import at
 from zhucan.checkout import services as S
+from zhucan.checkout.locks import month_lock
 from zhucan.checkout.models import Meal
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
@@ -21,8 +22,10 @@ def _june_meal(world, menu):
 
 
 def _finalise_june(world):
+    """What the city's finalising writes for the ledger (test_workflow drives the whole workflow)."""
     Statement.objects.create(canteen=world.canteen, month=date(2025, 6, 1), status=StatementStatus.FINALISED,
                              generated_at=clock.now())
+    month_lock(canteen_id=world.canteen.pk, month=date(2025, 6, 1))
 
 
 def test_void_in_a_finalised_month_is_refused(world, menu):

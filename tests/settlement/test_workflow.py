@@ -8,11 +8,11 @@ import pytest
 from tests.checkout.conftest import at
 from tests.settlement.conftest import JUNE
 from zhucan.checkout import services as C
-from zhucan.checkout.models import Meal, ReportMismatch
+from zhucan.checkout.locks import is_locked, open_settle_month
+from zhucan.checkout.models import LockedMonth, Meal, ReportMismatch
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
 from zhucan.core.models import AuditLog
 from zhucan.settlement import services as S
-from zhucan.settlement.locks import is_locked, open_settle_month
 from zhucan.settlement.models import Statement, StatementLine
 
 
@@ -24,7 +24,8 @@ def june(world, ledger):
 
 def state():
     return (list(Statement.objects.order_by("pk").values()), list(StatementLine.objects.order_by("pk").values()),
-            AuditLog.objects.count(), list(ReportMismatch.objects.order_by("pk").values()))
+            AuditLog.objects.count(), list(ReportMismatch.objects.order_by("pk").values()),
+            list(LockedMonth.objects.order_by("pk").values()))
 
 
 def refused(code, fn, **kw):

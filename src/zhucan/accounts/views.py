@@ -11,12 +11,13 @@ from django.views.decorators.http import require_POST
 
 from zhucan.accounts import services, throttle
 from zhucan.accounts.forms import LoginForm, UserForm
+from zhucan.accounts.gate import requires
 from zhucan.accounts.models import User
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped, restrict
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import add_domain_error, client_ip, paginate, requires
+from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 
 

@@ -17,7 +17,7 @@ from ninja.responses import NinjaJSONEncoder
 from zhucan.checkout.models import Meal, ReportMismatch
 from zhucan.checkout.services import MealQuote
 from zhucan.core import clock
-from zhucan.policy import format_fen as yuan
+from zhucan.core.money import fen_to_yuan as yuan
 
 # How every JSON answer of the API is written (the API's renderer uses it too): Chinese as is.
 JSON_DUMPS_PARAMS = {"ensure_ascii": False}

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from zhucan.canteens.models import Canteen
 from zhucan.checkout.errors import REASON_ZH
-from zhucan.checkout.facts import canteen_facts, elder_facts, policy_for_canteen
 from zhucan.checkout.models import ElderDayUsage
 from zhucan.checkout.services import remaining_allowance
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, PolicyError, Quote, evaluate
+from zhucan.rules.facts import canteen_facts, elder_facts, policy_for_canteen
 
 # A nominal price for the eligibility hint: only "would a meal now get a benefit" matters.
 _PROBE_FEN = 1000

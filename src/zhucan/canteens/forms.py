@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zhucan.canteens.models import Canteen, PeriodName
+from zhucan.core.money import MoneyError, parse_yuan
 from zhucan.elders.forms import RegionChoice
 from zhucan.regions.models import Level
 from zhucan.regions.selectors import region_choices
@@ -38,15 +38,7 @@ class CanteenForm(forms.ModelForm):
         pass
 
 
-def parse_yuan(text: str) -> int:
-    """'12.5' → 1250 fen; at most two decimals, never negative. Raises ValueError."""
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError) as exc:
-        raise ValueError("not a number") from exc
-    if value < 0 or value.as_tuple().exponent < -2 or value > Decimal("100000"):
-        raise ValueError("out of range")
-    return int(value * 100)
+MAX_DISH_PRICE_FEN = 10_000_000  # 100,000 yuan: anything above is a typing slip
 
 
 class DishForm(forms.Form):
@@ -58,9 +50,9 @@ class DishForm(forms.Form):
 
     def clean_price(self) -> int:
         try:
-            return parse_yuan(self.cleaned_data["price"])
-        except ValueError as exc:
-            raise forms.ValidationError(_("请输入不为负、最多两位小数的金额，如 12.50")) from exc
+            return parse_yuan(self.cleaned_data["price"], max_fen=MAX_DISH_PRICE_FEN)
+        except MoneyError as exc:
+            raise forms.ValidationError(gettext(exc.message_zh)) from exc
 
 
 class PeriodsForm(forms.Form):

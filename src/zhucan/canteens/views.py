@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens import selectors, services
@@ -13,7 +14,8 @@ from zhucan.canteens.forms import CanteenForm, DishForm, PeriodsForm
 from zhucan.canteens.models import CanteenStatus, CanteenType, Dish
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import add_domain_error, client_ip, paginate, requires
+from zhucan.core.http import add_domain_error, client_ip, paginate
+from zhucan.core.money import fen_to_yuan
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.regions.models import Level
 from zhucan.regions.selectors import region_choices
@@ -120,7 +122,7 @@ def dish_edit(request, canteen_id: int, dish_id: int | None = None):
     if dish_id is not None:
         dish = get_scoped(Dish.objects.all(), request.user, "change", pk=dish_id, canteen=canteen,
                           what_zh="菜品", what_en="dish")
-        initial = {"name": dish.name, "category": dish.category, "price": f"{dish.price_fen / 100:.2f}",
+        initial = {"name": dish.name, "category": dish.category, "price": fen_to_yuan(dish.price_fen),
                    "active": dish.active, "sort_order": dish.sort_order}
     form = DishForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -11,9 +11,9 @@ from datetime import time
 from threading import Lock
 
 from zhucan.canteens.models import Canteen
-from zhucan.checkout.facts import canteen_facts, policy_for_canteen
 from zhucan.policy import CanteenFacts, Policy
 from zhucan.regions.models import Level
+from zhucan.rules.facts import canteen_facts, policy_for_canteen
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "MEAL_NOT_REVERSIBLE": (422, "撤销或退款记录本身不能再撤销", "a reversal cannot be reversed"),
     "MEAL_IN_FINALISED_MONTH": (409, "该笔消费所在月份已终审结算，不能撤销；请办理退款（计入下一结算月）",
                                 "the meal's month is finalised: refund it instead (it settles next month)"),
-    "POLICY_UNAVAILABLE": (503, "本市优惠政策未配置或无法加载", "the city's policy is not configured"),
     "INPUT_INVALID": (400, "输入有误：{detail}", "invalid input: {detail}"),
 }
 

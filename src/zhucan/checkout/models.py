@@ -214,3 +214,23 @@ class ReportMismatch(models.Model):
 
     def __str__(self) -> str:
         return f"mismatch {self.meal_id}"
+
+
+class LockedMonth(models.Model):
+    """A canteen-month closed to the ledger: the city finalised its statement (HZ-10), so no record
+    may settle in it any more. The ledger owns this fact because the ledger enforces it (a void of a
+    meal in a closed month is refused; a late record settles in the next open month); settlement
+    writes it when it finalises, in the same transaction."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()  # the first day of the month
+    locked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["canteen", "month"], name="checkout_locked_month_once"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="checkout_locked_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id}@{self.month:%Y-%m}"

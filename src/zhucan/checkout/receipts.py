@@ -1,4 +1,4 @@
-"""Receipts (issue 4 item 6): a committed meal → `ReceiptData` → text lines / ESC/POS bytes → printer.
+"""Receipts: a committed meal → `ReceiptData` → text lines / ESC/POS bytes → printer.
 
     result = services.meal_commit(...)
     data = receipt_from_meal(result.meal, remaining=result.remaining)

@@ -1,4 +1,4 @@
-"""Sending a receipt to an ESC/POS printer with python-escpos 3.1 (issue 4 item 6).
+"""Sending a receipt to an ESC/POS printer with python-escpos 3.1.
 
 The printer is put in Chinese mode (`FS &`, bytes 1C 26) and every text line is sent as GB18030
 bytes by us (`_raw`): the library's own text path goes through single-byte code pages, where lines

@@ -1,4 +1,4 @@
-"""Receipt layout as plain text (issue 4 item 6): pure, no Django, no printer.
+"""Receipt layout as plain text: pure, no Django, no printer.
 
 Amounts are integer fen and are formatted exactly (1234 → "12.34", -450 → "-4.50"). Columns are
 counted as a Chinese thermal printer prints them: an ASCII character takes one column, every other
@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from zhucan.core.money import fen_to_yuan
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 WIDTH_58MM = 32
@@ -44,14 +46,6 @@ class ReceiptData:
     remaining: list[dict] = field(default_factory=list)  # {"name_zh", "remaining_fen"?, "remaining_meals"?}
     explanation_zh: str = ""
     footer: str = DEFAULT_FOOTER
-
-
-def fen_to_yuan(fen: int) -> str:
-    """1234 → "12.34", 5 → "0.05", -450 → "-4.50"; integers only (never a float)."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError(f"amount must be integer fen, got {type(fen).__name__}")
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def mask_name(name: str) -> str:

@@ -1,5 +1,5 @@
-"""Reads of the checkout app: the cashier's last sale and the live meal feed (issue 4, items 5 and
-7). Feed reads are scoped through `restrict` (a district sees its district, a canteen its own
+"""Reads of the checkout app: the cashier's last sale and the live meal feed.
+Feed reads are scoped through `restrict` (a district sees its district, a canteen its own
 meals). Identification at the till is zhucan.identity.identification (city-wide on purpose, HZ-5)."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from zhucan.canteens.models import Canteen, CanteenStatus
 from zhucan.checkout import fastpath, ledger
 from zhucan.checkout.context import canteen_context
 from zhucan.checkout.errors import INELIGIBLE_REASONS, REASON_ZH, checkout_error
-from zhucan.checkout.facts import elder_facts
+from zhucan.checkout.locks import is_locked, open_settle_month
 from zhucan.checkout.models import (
     BenefitLine,
     CanteenChain,
@@ -40,9 +40,10 @@ from zhucan.checkout.models import (
 )
 from zhucan.core import clock, rows
 from zhucan.core.hotcursor import hot_cursor
+from zhucan.core.money import fen_to_yuan
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, ElderFacts, PolicyError, Quote, evaluate
-from zhucan.settlement.locks import is_locked, open_settle_month
+from zhucan.rules.facts import elder_facts
 
 MAX_QUANTITY = 99
 NON_ELDER_EXPLANATION = ("非老人顾客，按原价", "not an elder: full price")
@@ -277,13 +278,9 @@ def _tenders(tenders: list[TenderIn] | None, payable_fen: int) -> list[TenderIn]
             raise checkout_error("INPUT_INVALID", field="tenders", detail="tender")
     total = sum(t.amount_fen for t in tenders)
     if total != payable_fen:
-        raise checkout_error("TENDER_MISMATCH", field="tenders", tendered=_yuan(total), payable=_yuan(payable_fen))
+        raise checkout_error("TENDER_MISMATCH", field="tenders", tendered=fen_to_yuan(total),
+                             payable=fen_to_yuan(payable_fen))
     return tenders
-
-
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, reverses: Meal | None,
@@ -483,7 +480,7 @@ def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_ke
             if Meal.objects.filter(reverses=original).exists():
                 raise checkout_error("MEAL_ALREADY_REVERSED")
             # A finalised month never changes: a void is refused, a refund settles in the next open
-            # month (issue 6: late corrections land as adjustments, never as edits).
+            # month, so a statement the city has paid stays true to the fen.
             if kind == MealKind.VOID and is_locked(canteen.pk, original.settle_month):
                 raise checkout_error("MEAL_IN_FINALISED_MONTH")
             settle_month = open_settle_month(canteen.pk, clock.local_date(at))

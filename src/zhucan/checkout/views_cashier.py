@@ -1,4 +1,4 @@
-"""The cashier page (收银台, issue 4 item 5): dish keys → identify (card reader / scanner wedge) →
+"""The cashier page (收银台): dish keys → identify (card reader / scanner wedge) →
 quote in large type → Enter to commit → receipt printed after the transaction → next customer.
 
 The page state (order lines, the identified customer, tender, the quote's idempotency key) travels
@@ -21,6 +21,7 @@ from django.core import signing
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.canteens.models import Dish
 from zhucan.checkout import receipts, services
@@ -29,7 +30,7 @@ from zhucan.checkout.models import IdentifiedBy, MealKind, TenderKind
 from zhucan.checkout.selectors import last_sale_of_cashier
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import client_ip, requires
+from zhucan.core.http import client_ip
 from zhucan.elders.models import Elder
 from zhucan.identity import identification
 

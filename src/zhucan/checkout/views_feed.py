@@ -1,4 +1,4 @@
-"""The live meal feed (实时就餐, issue 4 item 7): today's counts by period and the latest meals, for
+"""The live meal feed (实时就餐): today's counts by period and the latest meals, for
 the city, a district or a canteen, scoped by role. The page polls every 2 s (HTMX) with an
 "after id" cursor, so each poll sends only rows the page has not seen (204 when there are none)."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from zhucan.accounts.gate import requires
 from zhucan.checkout import selectors
 from zhucan.checkout.receipts_render import fen_to_yuan, mask_name
 from zhucan.core import clock
-from zhucan.core.http import requires
 
 POLL_SECONDS = 2
 PERIOD_ZH = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}

@@ -1,15 +1,10 @@
-"""Small helpers the console views share: the permission gate, pagination, client address, and
-turning a DomainError into a form error."""
+"""Small helpers the console views share: pagination, client address, and turning a DomainError
+into a form error or a message. The permission gate is `zhucan.accounts.gate.requires`."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
 
-from zhucan.accounts.permissions import has_perm
 from zhucan.core.errors import DomainError, NotFound
 
 PAGE_SIZE = 50
@@ -17,25 +12,6 @@ PAGE_SIZE = 50
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
-
-
-def requires(resource: str, action: str):
-    """Login, then the role check; a refused role sees a Chinese 403 page and nothing changes."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if not has_perm(request.user, resource, action):
-                return render(request, "console/denied.html", status=403)
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as exc:
-                return render(request, "console/not_found.html", {"error": exc}, status=404)
-
-        return wrapper
-
-    return decorator
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):

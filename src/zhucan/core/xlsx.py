@@ -1,8 +1,10 @@
-"""Writing a list to .xlsx: Chinese headers, frozen header row, sensible column widths."""
+"""Writing a list to .xlsx: Chinese headers, frozen header row, sensible column widths. Money is
+passed as two-place Decimal yuan (never a float) and shown with two decimals."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from io import BytesIO
 
 from django.http import HttpResponse
@@ -22,6 +24,9 @@ def xlsx_bytes(*, sheet: str, headers: Sequence[str], rows: Iterable[Sequence]) 
     for row in rows:
         values = list(row)
         ws.append(values)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, Decimal):  # money (core.money.fen_to_decimal): shown as 12.50
+                cell.number_format = "0.00"
         for i, v in enumerate(values):
             widths[i] = min(40, max(widths[i], len(str(v or "")) + 2))
     for i, width in enumerate(widths, start=1):

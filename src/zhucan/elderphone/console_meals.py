@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import PeriodName
-from zhucan.checkout.facts import policy_for_city
+from zhucan.rules.facts import policy_for_city
 from zhucan.checkout.models import Meal, MealKind
 from zhucan.core import clock
 from zhucan.core.errors import DomainError

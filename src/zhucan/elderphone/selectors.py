@@ -10,7 +10,6 @@ from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import PeriodName
 from zhucan.checkout.errors import REASON_ZH
-from zhucan.checkout.facts import elder_facts, policy_for_city
 from zhucan.checkout.models import ElderDayUsage, Meal, MealKind
 from zhucan.checkout.services import remaining_allowance
 from zhucan.core import clock
@@ -20,6 +19,7 @@ from zhucan.elders.models import Elder
 from zhucan.policy import CanteenFacts, DayUsage, PolicyError, evaluate
 from zhucan.policy.engine import BENEFIT_ROUNDS_TO_ZERO, LIMIT_REASONS, NOTHING_PAYABLE
 from zhucan.regions.models import Level
+from zhucan.rules.facts import elder_facts, policy_for_city
 
 RECENT_DAYS = 30
 RECENT_MAX = 60

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from zhucan.accounts.gate import requires
 from zhucan.core.errors import DomainError
-from zhucan.core.http import client_ip, requires
+from zhucan.core.http import client_ip
 from zhucan.elderphone import services
 from zhucan.elderphone.forms import BindForm
 from zhucan.elderphone.phones import phone_mask

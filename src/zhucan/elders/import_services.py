@@ -1,4 +1,4 @@
-"""Import services (issue 2, item 6): preview, report, confirm (all or none), cancel, and the
+"""Import services: preview, report, confirm (all or none), cancel, and the
 template download. The parsed rows wait in an `ImportBatch`, encrypted (they hold ID numbers).
 Reading and validating the sheet is `importing.py`."""
 
@@ -47,7 +47,7 @@ def _require_import(actor) -> None:
 
 def elder_import_preview(*, actor, filename: str, content: bytes) -> tuple[ImportBatch, ImportReport]:
     """Parse and check an uploaded file; nothing reaches the registry. The rows wait, encrypted, in
-    an `ImportBatch` for the user to confirm or cancel (issue 2 item 6)."""
+    an `ImportBatch` for the user to confirm or cancel."""
     _require_import(actor)
     sheet = read_sheet(filename=filename, content=content)
     report = validate_rows(actor=actor, sheet=sheet)

@@ -1,4 +1,4 @@
-"""Bulk import of elders from the .xlsx / .csv sheets districts already keep (issue 2, item 6).
+"""Bulk import of elders from the .xlsx / .csv sheets districts already keep.
 
 Three steps, each a keyword-only function:
 

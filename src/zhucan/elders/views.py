@@ -9,10 +9,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import add_domain_error, client_ip, paginate, requires
+from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.models import AuditLog
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.elders import selectors, services

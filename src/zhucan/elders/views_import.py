@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from zhucan.accounts.gate import requires
 from zhucan.core.errors import DomainError, NotFound
-from zhucan.core.http import client_ip, requires
+from zhucan.core.http import client_ip
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.elders import import_services, importing
 from zhucan.elders.models import ImportBatch, ImportStatus

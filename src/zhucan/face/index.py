@@ -5,7 +5,7 @@ enrolment, an active 1:N consent and an active record. Below ZHUCAN_FACE_IVF_MIN
 (100,000) a partition is an exact float32 search (always right; ~4 ms at 200,000 rows, ~60 ms at
 2,000,000); from it on, a faiss IndexIVFFlat (p50 0.9 ms, p99 1.1 ms at 2,000,000; in the
 benchmark it returned exact search's nearest elder every time and its runner-up 99.2 % of the
-time, with the same accept / ambiguous decision — see docs/performance.md "## Face (issue 5)").
+time, with the same accept / ambiguous decision — see docs/performance.md "## Face").
 Either way face.services.face_identify re-checks the winner against the database.
 
 Generations: each partition carries the district's FaceIndexGeneration number. A search reads the

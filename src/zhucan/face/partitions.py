@@ -1,6 +1,6 @@
 """One district's 1:N search structure: exact below a size, faiss IVF above it. No Django models.
 
-Why two kinds (figures in docs/performance.md "## Face (issue 5)"): exact float32 search is always
+Why two kinds (figures in docs/performance.md "## Face"): exact float32 search is always
 right and costs ~4 ms at 200,000 rows but ~60 ms at 2,000,000 (idle machine), while faiss
 IndexIVFFlat (4·√n lists, 64 probed) searches 2,000,000 in p50 0.9 ms / p99 1.1 ms with exact
 search's nearest elder in 1,000 of 1,000 queries and its runner-up in 992 (IVFFlat stores the

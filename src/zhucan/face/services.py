@@ -221,7 +221,7 @@ def _store(elder: Elder, face, image_bytes: bytes, *, source: str, actor, termin
 
 def face_enrol_at_terminal(*, elder_id: int, image_bytes: bytes, terminal=None, cashier=None,
                            ip: str | None = None) -> FaceEnrolment:
-    """Enrolment with a canteen terminal's camera (issue 5 item 3) — a vendor's terminal through API
+    """Enrolment with a canteen terminal's camera — a vendor's terminal through API
     v1 (`terminal`) or the platform's cashier page (`cashier`, the canteen's staff user) — for an
     elder just identified there by card, ID card or code. The separate consent must already have been recorded
     by subdistrict staff (a terminal never records consent), and only a first enrolment is taken

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhucan.accounts.gate import requires
 from zhucan.canteens.selectors import canteen_get
 from zhucan.core.errors import DomainError, NotFound
-from zhucan.core.http import client_ip, requires, run_service
+from zhucan.core.http import client_ip, run_service
 from zhucan.elders.selectors import elder_get
 from zhucan.face import embedding, errors, services
 from zhucan.face.models import ConsentScope, EnrolmentSource, IdentifyScope

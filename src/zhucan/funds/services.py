@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped, restrict
 from zhucan.canteens.models import Canteen, CanteenStatus
-from zhucan.checkout.facts import policy_for_city
 from zhucan.core import clock
 from zhucan.core.audit import audit_record, snapshot
 from zhucan.core.errors import PermissionDenied
@@ -35,6 +34,7 @@ from zhucan.funds.models import (
 from zhucan.funds.selectors import meal_counts
 from zhucan.policy import FundLine, NoVersionInForce, Policy, Version
 from zhucan.regions.models import Level, Region
+from zhucan.rules.facts import policy_for_city
 
 SUBSIDY_AUDITED = ["status", "canteen_type", "city_fen", "district_fen", "policy_version", "review_reason",
                    "approval_reason", "payment_reference"]

@@ -9,24 +9,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
-from zhucan.core.http import add_domain_error, client_ip, paginate, requires
+from zhucan.core.http import add_domain_error, client_ip, paginate
+from zhucan.core.money import fen_to_decimal as _yuan
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.funds import selectors, services
 from zhucan.funds.forms import DecisionForm, EvaluationForm, PaymentForm, SubsidyApplyForm, YearForm
 from zhucan.funds.models import RewardStatus, SubsidyStatus
 
 
-def _yuan(fen: int) -> float:
-    return round(fen / 100, 2)
-
-
 def _table_pdf():
-    """The exports engineer's PDF helper, if it is there (settlement/exports.py `table_pdf`)."""
+    """settlement's PDF table writer, looked up on use: the pages offer PDF only where it imports."""
     try:
         from zhucan.settlement.exports import table_pdf
     except ImportError:

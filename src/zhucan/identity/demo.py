@@ -1,4 +1,4 @@
-"""Demo identification media (issue 5), seeded idempotently through the services.
+"""Demo identification media, seeded idempotently through the services.
 
 Call after the demo's regions, canteens, users and elders exist (zhucan.demo.seed.seed_all):
 `seed_demo_identity()`. It

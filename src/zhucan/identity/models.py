@@ -162,7 +162,7 @@ class SecondFactor(models.TextChoices):
 
 
 class CanteenIdentitySettings(models.Model):
-    """How a canteen confirms a printed card code (the canteen's choice, issue 5 item 2)."""
+    """How a canteen confirms a printed card code (the canteen's choice)."""
 
     canteen = models.OneToOneField("canteens.Canteen", on_delete=models.CASCADE, related_name="identity_settings")
     card_code_factor = models.CharField(_("卡码二次核验方式"), max_length=8, choices=SecondFactor.choices,

@@ -1,4 +1,5 @@
-"""Money at the edges: yuan strings <-> integer fen, and half-up rounding of rates.
+"""Money at the edges of the engine: yuan strings <-> integer fen (the platform's rules, from
+:mod:`zhucan.core.money`), and half-up rounding of rates.
 
 The engine never uses floats for money. Yuan strings have at most two decimals; rates (a discount
 of ``"0.20"``) are kept as integer parts per ten thousand (basis points) so a percentage benefit is
@@ -10,9 +11,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+import zhucan.core.money as money
+
 from .errors import InputError
 
-_YUAN_RE = re.compile(r"^\s*(\d+)(?:\.(\d{1,2}))?\s*$")
 _RATE_RE = re.compile(r"^\s*(\d+)(?:\.(\d{1,4}))?\s*$")
 
 BP_ONE = 10_000
@@ -21,43 +23,23 @@ BP_ONE = 10_000
 def parse_yuan(value: object, field: str = "amount") -> int:
     """Parse a yuan amount (``"12.50"``, ``12``, ``Decimal('3.1')``) into integer fen.
 
-    Negative amounts, more than two decimals, floats that are not exact cents and anything that is
-    not a number raise :class:`InputError` naming ``field``.
+    The rules are the platform's (:func:`zhucan.core.money.parse_yuan`); policy files and meal tables
+    may also hold floats, taken only when exact to the fen. A refusal is an :class:`InputError`
+    naming ``field``.
     """
-    if isinstance(value, bool):
-        raise InputError(field, f"expected a yuan amount, got {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise InputError(field, f"negative amount {value}")
-        return value * 100
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-    elif isinstance(value, float):
+    if isinstance(value, float):
         # Floats only arrive from spreadsheet-like inputs; accept them only if exact to the fen.
         dec = Decimal(repr(value))
-        if dec != dec.quantize(Decimal("0.01")):
+        if dec.is_finite() and dec != dec.quantize(Decimal("0.01")):
             raise InputError(field, f"amount {value!r} has more than two decimals")
-        text = format(dec.quantize(Decimal("0.01")), "f")
-    elif isinstance(value, str):
-        text = value
-    else:
-        raise InputError(field, f"expected a yuan amount as a string like \"12.50\", got {value!r}")
-    if text.strip().startswith("-"):
-        raise InputError(field, f"negative amount {text.strip()!r}")
-    m = _YUAN_RE.match(text)
-    if not m:
-        if re.match(r"^\s*\d+\.\d{3,}\s*$", text):
-            raise InputError(field, f"amount {text.strip()!r} has more than two decimals")
-        raise InputError(field, f"not a yuan amount: {text!r}")
-    whole, frac = m.group(1), (m.group(2) or "")
-    return int(whole) * 100 + int(frac.ljust(2, "0"))
+        value = dec
+    try:
+        return money.parse_yuan(value)
+    except money.MoneyError as exc:
+        raise InputError(field, f"{exc.message_en}: {value!r}") from None
 
 
-def format_fen(fen: int) -> str:
-    """Format integer fen as a yuan string with two decimals (``1234`` -> ``"12.34"``)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+format_fen = money.fen_to_yuan
 
 
 def parse_rate(value: object, field: str = "rate") -> int:

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from zhucan.core.http import requires
+from zhucan.accounts.gate import requires
 from zhucan.regions.selectors import region_list
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection, Sequence
 from datetime import date
-from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -26,7 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from zhucan.core import clock
+from zhucan.core import clock, money
 from zhucan.core.pdf import render_pdf
 from zhucan.settlement.selectors import DistrictReport
 
@@ -46,20 +45,8 @@ FUNDER_ZH = dict(FUNDERS)
 
 # --- money at the edge ---------------------------------------------------------------------------
 
-def fen_to_yuan(fen: int) -> Decimal:
-    """Exact yuan from integer fen (``1250`` → ``Decimal("12.50")``)."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError(f"money must be integer fen, got {fen!r}")
-    return Decimal(fen).scaleb(-2)
-
-
-def yuan_text(fen: int) -> str:
-    """Yuan for print, grouped: ``123456789`` → ``"1,234,567.89"``."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError(f"money must be integer fen, got {fen!r}")
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+fen_to_yuan = money.fen_to_decimal  # exact yuan for a cell: 1250 → Decimal("12.50")
+yuan_text = money.fen_to_grouped  # yuan for print, grouped: 123456789 → "1,234,567.89"
 
 
 def month_zh(month: date) -> str:
@@ -277,9 +264,9 @@ def _statement_title(statement) -> str:
 
 def _rule_names(statement) -> dict[str, str]:
     """Rule id → Chinese name from the canteen's city policy; ids alone if it can't be loaded."""
-    from zhucan.checkout.facts import policy_for_canteen
     from zhucan.core.errors import DomainError
     from zhucan.policy import PolicyError
+    from zhucan.rules.facts import policy_for_canteen
 
     names: dict[str, str] = {}
     try:

@@ -34,13 +34,13 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import Canteen, CanteenStatus
+from zhucan.checkout.locks import month_lock, month_start, next_month
 from zhucan.checkout.models import BenefitLine, MealKind, MismatchStatus, ReportMismatch
 from zhucan.core import clock
 from zhucan.core.audit import audit_record, snapshot
 from zhucan.core.errors import NotFound, PermissionDenied
 from zhucan.regions.models import Region
 from zhucan.settlement.errors import STATUS_EN, settlement_error
-from zhucan.settlement.locks import month_start, next_month
 from zhucan.settlement.models import Statement, StatementLine, StatementStatus
 
 S = StatementStatus
@@ -320,7 +320,7 @@ def _save(statement: Statement, *, actor, action: str, before: dict, note: str =
 
 @transaction.atomic
 def statement_confirm(*, actor, statement_id: int) -> Statement:
-    """The canteen manager confirms the draft's figures (issue 6 workflow); the lines by rule and
+    """The canteen manager confirms the draft's figures; the lines by rule and
     funder are written now, as the canteen saw them."""
     st = _locked_statement(actor, statement_id, "confirm", _ACTION_LABELS["confirm"])
     _require(st, "confirm", S.DRAFT)
@@ -411,7 +411,8 @@ def statement_check(statement: Statement) -> tuple[list[str], list[tuple[str, st
 def statement_finalise(*, actor, statement_id: int) -> Statement:
     """The city finalises an approved statement (HZ-10): refused while a report-mode mismatch of the
     canteen-month is open (OPEN_MISMATCHES) or when the statement differs from the ledger
-    (STATEMENT_LEDGER_MISMATCH). From now on the canteen-month is locked (settlement.locks)."""
+    (STATEMENT_LEDGER_MISMATCH). From now on the canteen-month is closed to the ledger
+    (`checkout.locks`): a void in it is refused, a late record settles in the next open month."""
     st = _locked_statement(actor, statement_id, "finalise", _ACTION_LABELS["finalise"])
     _require(st, "finalise", S.APPROVED)
     open_count = ReportMismatch.objects.filter(meal__canteen_id=st.canteen_id, meal__settle_month=st.month,
@@ -424,6 +425,7 @@ def statement_finalise(*, actor, statement_id: int) -> Statement:
     before = snapshot(st, _AUDIT_FIELDS)
     _write_lines(st, lines)
     st.status, st.finalised_by, st.finalised_at = S.FINALISED, actor, clock.now()
+    month_lock(canteen_id=st.canteen_id, month=st.month)
     return _save(st, actor=actor, action="finalise", before=before)
 
 

@@ -8,10 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
+from zhucan.checkout.locks import month_start
 from zhucan.core import clock
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
-from zhucan.core.http import add_domain_error, paginate, requires
+from zhucan.core.http import add_domain_error, paginate
 from zhucan.settlement import exports, selectors, services
 from zhucan.settlement.forms import (
     FilterForm,
@@ -22,7 +24,6 @@ from zhucan.settlement.forms import (
     ReportForm,
     ResolveForm,
 )
-from zhucan.settlement.locks import month_start
 from zhucan.settlement.models import StatementStatus as S
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

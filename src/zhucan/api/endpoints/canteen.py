@@ -8,7 +8,7 @@ from ninja.responses import codes_4xx
 from zhucan.api.endpoints.common import terminal_of
 from zhucan.api.schemas import ErrorOut, MenuOut
 from zhucan.api.selectors import canteen_menu
-from zhucan.policy import format_fen
+from zhucan.core.money import fen_to_yuan as format_fen
 
 router = Router(tags=["canteen"])
 

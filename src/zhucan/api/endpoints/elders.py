@@ -11,8 +11,8 @@ from zhucan.api.present import remaining
 from zhucan.api.schemas import ElderOut, ErrorOut, IdentifyIn, UsageOut
 from zhucan.api.selectors import elder_usage_today, eligibility, mask_name, remaining_now
 from zhucan.core import clock
+from zhucan.core.money import fen_to_yuan as format_fen
 from zhucan.identity import identification
-from zhucan.policy import format_fen
 
 router = Router(tags=["elders"])
 

@@ -1,5 +1,7 @@
 from django import template
 
+from zhucan.core.money import fen_to_yuan
+
 register = template.Library()
 
 
@@ -8,7 +10,4 @@ def yuan(fen) -> str:
     """Integer fen → '12.50' (money is shown in yuan with two decimals, computed exactly)."""
     if fen is None or fen == "":
         return ""
-    fen = int(fen)
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+    return fen_to_yuan(int(fen))

@@ -7,14 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from zhucan.core.errors import DomainError
+from zhucan.core.money import fen_to_grouped as _yuan
 from zhucan.regions.models import Level, Region
 from zhucan.settlement.forms import parse_month
 from zhucan.settlement.selectors import DistrictRow
 from zhucan.settlement.services import statement_generate
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen / 100:,.2f}"
 
 
 class Command(BaseCommand):

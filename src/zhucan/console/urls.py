@@ -1,8 +1,8 @@
 from django.urls import path
 
-from zhucan.core import views
+from zhucan.console import views
 
-app_name = "core"
+app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_list, name="audit_list"),

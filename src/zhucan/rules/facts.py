@@ -1,4 +1,4 @@
-"""From registry rows to the policy engine's inputs (ElderFacts, CanteenFacts) and the city's
+"""From registry rows to the policy engine's inputs (ElderFacts, CanteenFacts), and the city's
 policy. The engine stays pure; this is the only place that knows both worlds."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from functools import lru_cache
 from django.conf import settings
 
 from zhucan.canteens.models import Canteen
-from zhucan.checkout.errors import checkout_error
 from zhucan.elders.models import Elder, Verification
 from zhucan.policy import AnnouncedPeriod, CanteenFacts, ElderFacts, Policy, PolicyError, load_policy
 from zhucan.regions.models import Level
+from zhucan.rules.errors import rules_error
 
 
 @lru_cache(maxsize=32)
@@ -25,13 +25,13 @@ def policy_for_city(policy_id: str) -> Policy:
     try:
         return _load(policy_id, overlays, str(settings.ZHUCAN_POLICY_DIR))
     except PolicyError as exc:
-        raise checkout_error("POLICY_UNAVAILABLE") from exc
+        raise rules_error("POLICY_UNAVAILABLE") from exc
 
 
 def policy_for_canteen(canteen: Canteen) -> Policy:
     city = canteen.region.ancestor(Level.CITY)
     if city is None or not city.policy_id:
-        raise checkout_error("POLICY_UNAVAILABLE")
+        raise rules_error("POLICY_UNAVAILABLE")
     return policy_for_city(city.policy_id)
 
 

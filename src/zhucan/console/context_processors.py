@@ -8,7 +8,7 @@ def console(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    nav = [(_("首页"), "core:home", None)]
+    nav = [(_("首页"), "console:home", None)]
     nav += [
         (_("收银台"), "checkout:cashier", ("meal", "create")),
         (_("实时就餐"), "checkout:live", ("meal", "view")),
@@ -18,7 +18,7 @@ def console(request):
         (_("行政区划"), "regions:tree", ("region", "view")),
         (_("结算"), "settlement:list", ("statement", "view")),
         (_("用户"), "accounts:user_list", ("user", "view")),
-        (_("审计日志"), "core:audit_list", ("audit", "view")),
+        (_("审计日志"), "console:audit_list", ("audit", "view")),
     ]
     items = [{"label": label, "url": reverse(name)} for label, name, perm in nav
              if perm is None or has_perm(user, *perm)]

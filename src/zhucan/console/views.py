@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen
-from zhucan.core.http import paginate, requires
+from zhucan.core.http import paginate
 from zhucan.core.models import AuditLog
 from zhucan.elders.models import Elder, Verification
 
