@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import PeriodName
-from zhucan.rules.facts import policy_for_city
 from zhucan.checkout.models import Meal, MealKind
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.elderphone.selectors import RECENT_DAYS, RECENT_MAX, Allowance, allowance_today
 from zhucan.elders.models import Elder
+from zhucan.rules.facts import policy_for_city
 
 # The meal's columns of the benefit by funder, in the order the section lists them; the names come
 # from the policy the meal was rated under.
