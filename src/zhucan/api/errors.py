@@ -11,6 +11,7 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from zhucan.core import text
 from zhucan.core.errors import DomainError, coded_error
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ _PYDANTIC_ZH = {
 }
 
 
+_UNSTORABLE_TYPES = frozenset({text.CODE.lower(), "string_unicode"})
+
+
 def _field_of(loc) -> str:
     # Ninja's loc is ("body", <param name>, field, index, …) or ("query"/"path", name).
     parts = [str(p) for p in loc]
@@ -89,6 +93,11 @@ def _field_of(loc) -> str:
 
 
 def validation_error(exc: ValidationError) -> DomainError:
+    # Text that cannot be stored has its own code whatever else is wrong with the request. Pydantic
+    # itself refuses a lone surrogate (string_unicode); our validator refuses NUL.
+    unstorable = next((e for e in exc.errors if e.get("type") in _UNSTORABLE_TYPES), None)
+    if unstorable is not None:
+        return text.text_not_storable(field=_field_of(unstorable.get("loc", ())))
     first = exc.errors[0] if exc.errors else {"type": "value_error", "loc": (), "msg": "invalid"}
     field = _field_of(first.get("loc", ()))
     kind = str(first.get("type", "value_error"))

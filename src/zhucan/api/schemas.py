@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic_core import PydanticCustomError
+
+from zhucan.core import text
 
 
 class Schema(BaseModel):
@@ -18,6 +21,17 @@ class Schema(BaseModel):
 Fen = Annotated[StrictInt, Field(ge=0, le=10_000_000, description="金额（分）")]
 
 
+def _storable(value: str) -> str:
+    if not text.is_storable(value):
+        raise PydanticCustomError(text.CODE.lower(), text.MESSAGE_EN)
+    return value
+
+
+# Every string a request carries: text the database cannot store is refused (TEXT_NOT_STORABLE)
+# before any work starts.
+Text = Annotated[StrictStr, AfterValidator(_storable)]
+
+
 class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -26,17 +40,17 @@ class ElderRef(In):
     """Exactly one of card_number, id_number, elder_id, qr_token, face_ticket; a printed card code
     (qr_token) also takes its second factor: pin or face_ticket."""
 
-    card_number: StrictStr | None = Field(None, max_length=32, description="市民卡/社保卡卡号")
-    qr_token: StrictStr | None = Field(None, max_length=200, description="长者码（扫码所得文本，ZC1. 开头）；"
+    card_number: Text | None = Field(None, max_length=32, description="市民卡/社保卡卡号")
+    qr_token: Text | None = Field(None, max_length=200, description="长者码（扫码所得文本，ZC1. 开头）；"
                                        "结算时核销，一码一用")
-    id_number: StrictStr | None = Field(None, max_length=24, description="18位身份证号")
+    id_number: Text | None = Field(None, max_length=24, description="18位身份证号")
     elder_id: StrictInt | None = Field(None, ge=1, description="老人档案号（识别接口返回的 elder_id）")
     identified_by: Literal["card", "id_number", "elder_id", "qr", "face"] | None = Field(
         None, description="仅与 elder_id 同用：终端此前以何种方式识别了老人（记入台账）")
-    face_ticket: StrictStr | None = Field(None, max_length=400, description="人脸核验凭证（/faces/identify 或 "
+    face_ticket: Text | None = Field(None, max_length=400, description="人脸核验凭证（/faces/identify 或 "
                                           "/faces/verify 返回，本助餐点120秒内有效）；单独使用即以人脸识别，"
                                           "与打印版长者卡码同用即作其二次核验")
-    pin: StrictStr | None = Field(None, min_length=4, max_length=6, pattern=r"^\d{4,6}$",
+    pin: Text | None = Field(None, min_length=4, max_length=6, pattern=r"^\d{4,6}$",
                                   description="老人密码：仅作打印版长者卡码的二次核验")
 
 
@@ -52,7 +66,7 @@ class ItemIn(In):
 class TenderIn(In):
     kind: Literal["cash", "card", "wechat", "alipay", "other"]
     amount_fen: Fen
-    reference: StrictStr = Field("", max_length=64)
+    reference: Text = Field("", max_length=64)
 
 
 class QuoteIn(In):
@@ -68,12 +82,12 @@ class CommitIn(QuoteIn):
 
 class ReverseIn(In):
     canteen_id: StrictInt | None = None
-    receipt_no: StrictStr = Field(..., min_length=1, max_length=32)
-    reason: StrictStr = Field("", max_length=100)
+    receipt_no: Text = Field(..., min_length=1, max_length=32)
+    reason: Text = Field("", max_length=100)
 
 
 class ReportItemIn(In):
-    name: StrictStr = Field(..., min_length=1, max_length=60)
+    name: Text = Field(..., min_length=1, max_length=60)
     quantity: StrictInt
     unit_price_fen: Fen
 
@@ -126,7 +140,7 @@ class ElderOut(Schema):
 
 
 class FaceIdentifyIn(In):
-    image_b64: StrictStr = Field(..., min_length=16, max_length=6_000_000,
+    image_b64: Text = Field(..., min_length=16, max_length=6_000_000,
                                  description="摄像头画面或照片（JPEG/PNG）的 base64 编码")
     canteen_id: StrictInt | None = None
 
