@@ -101,7 +101,11 @@ def _check_canteen(request, terminal: Terminal, data) -> None:
     for value in named:
         if value is None or value == "":
             continue
-        if str(value).strip() != str(terminal.canteen_id):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            same = value == terminal.canteen_id  # JSON's 5.0 is 5
+        else:
+            same = str(value).strip() == str(terminal.canteen_id)
+        if not same:
             raise api_error("CANTEEN_MISMATCH", field="canteen_id")
 
 

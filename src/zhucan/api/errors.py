@@ -31,6 +31,7 @@ API_ERRORS: dict[str, tuple[int, str, str]] = {
     "BODY_TOO_LARGE": (413, "请求内容超过 {limit} 字节上限", "the body exceeds {limit} bytes"),
     "BAD_JSON": (400, "请求内容不是有效的 JSON 对象", "the body is not a valid JSON object"),
     "INPUT_INVALID": (400, "输入有误：{detail}", "invalid input: {detail}"),
+    text.CODE: (400, text.MESSAGE_ZH, text.MESSAGE_EN),  # raised by zhucan.core.text, listed for the guide
     "IDEMPOTENCY_KEY_INVALID": (400, "Idempotency-Key 须为1到80个可见 ASCII 字符",
                                 "the Idempotency-Key must be 1–80 printable ASCII characters"),
     "OCCURRED_AT_INVALID": (400, "上报的用餐时间须在过去 {hours} 小时内", "occurred_at must be within the "
