@@ -110,3 +110,22 @@ def test_server_and_schema_agree_on_strictness(api, doc, world, menu, carded):
             disagreements.append((path, body, f"schema refuses: {by_schema}", f"server: {response.status_code} "
                                   f"{response.json().get('code')}", f"expected refused: {refused}"))
     assert disagreements == []
+
+
+def test_the_guide_lists_the_same_statuses_and_headers(doc):
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "integration.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in guide.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[1].startswith("`/api/v1/"):
+            rows[(cells[0].lower(), cells[1].strip("`"))] = (cells[3], cells[4], cells[5])
+    assert set(rows) == set(operations(doc))
+    for key, op in operations(doc).items():
+        idempotency, success, others = rows[key]
+        assert success.startswith("200"), key
+        assert {"200", *others.split()} == set(op["responses"]), key
+        declared = any(p["name"] == "Idempotency-Key" for p in op["parameters"])
+        assert (idempotency == "required") == declared, key
+    assert "at least 11 minutes" in guide and "`identified_by` is **optional**" in guide
