@@ -79,6 +79,11 @@ def test_unstorable_text_wins_over_other_validation_errors(api, menu):
     assert_not_storable(r, "receipt_no")
 
 
+def test_unknown_field_whose_name_cannot_be_stored(api, menu):
+    r = api.post("/api/v1/meals/quote", {"items": [{"dish_id": menu["套餐"].pk, "quantity": 1}], "n\u0000te": "x"})
+    assert_not_storable(r, "n\ufffdte")
+
+
 def test_raw_json_escape_of_nul_and_surrogate(api, menu):
     receipt = commit_one(api, menu)
     for escape in ("\\u0000", "\\udfff"):

@@ -79,6 +79,7 @@ _PYDANTIC_ZH = {
     "datetime_from_date_parsing": "须为带时区的时间（ISO 8601）",
     "timezone_aware": "须带时区，例如 +08:00",
     "value_error": "取值无效",
+    "none_required": "此处不适用，请勿提供",
 }
 
 
@@ -96,7 +97,8 @@ def _field_of(loc) -> str:
 def validation_error(exc: ValidationError) -> DomainError:
     # Text that cannot be stored has its own code whatever else is wrong with the request. Pydantic
     # itself refuses a lone surrogate (string_unicode); our validator refuses NUL.
-    unstorable = next((e for e in exc.errors if e.get("type") in _UNSTORABLE_TYPES), None)
+    unstorable = next((e for e in exc.errors if e.get("type") in _UNSTORABLE_TYPES
+                       or any(isinstance(p, str) and not text.is_storable(p) for p in e.get("loc", ()))), None)
     if unstorable is not None:
         return text.text_not_storable(field=_field_of(unstorable.get("loc", ())))
     first = exc.errors[0] if exc.errors else {"type": "value_error", "loc": (), "msg": "invalid"}

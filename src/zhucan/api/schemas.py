@@ -92,6 +92,16 @@ class ElderRef(In):
         None, description="老人密码（4–6位数字）：仅作打印版长者卡码的二次核验")
 
 
+class PresentedRef(ElderRef):
+    """What is presented with a photo: exactly one of card_number, id_number, elder_id, qr_token
+    (a face ticket or PIN makes no sense next to a photo)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": ONE_WAY["oneOf"][:4]})
+
+    face_ticket: None = Field(None, description="不适用（照片本身即人脸核验）")
+    pin: None = Field(None, description="不适用")
+
+
 class IdentifyIn(ElderRef):
     canteen_id: CanteenId
 
@@ -184,7 +194,7 @@ class FaceIdentifyIn(In):
 
 
 class FaceVerifyIn(FaceIdentifyIn):
-    elder: ElderRef = Field(..., description="先出示的市民卡、身份证号、档案号或长者码（含打印版卡码）")
+    elder: PresentedRef = Field(..., description="先出示的市民卡、身份证号、档案号或长者码（含打印版卡码）")
 
 
 class FaceEnrolOut(Schema):
