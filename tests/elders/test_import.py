@@ -576,3 +576,21 @@ def test_a_zip_that_is_not_a_workbook(world, admin):
     with pytest.raises(importing.FileRejected) as exc:
         preview(admin, out.getvalue(), filename="名单.docx")
     assert exc.value.problems == [CORRUPT]
+
+
+def test_cells_with_nul_are_row_errors_not_a_crash(world, admin):
+    # A NUL pasted from another system reaches a CSV cell as is (openpyxl never yields one from a
+    # workbook: it cannot be written in its XML), and would reach the registry's queries.
+    headers = [*HEADERS, "市民卡号"]
+    rows = [
+        ["王秀英", GOOD_A, "1380000\x001234", "保俶社区", "", "", "", "", ""],  # 2: NUL in the phone
+        ["陈\x00建国", GOOD_B, "", "保俶社区", "", "", "", "", "3301\x00"],  # 3: in the name and the card
+        ["郑七", GOOD_C, "", "保俶社区", "", "", "", "", ""],  # 4: good
+    ]
+    batch, report = preview(admin, csv_file(headers, rows, encoding="utf-8"), filename="名单.csv")
+    reason = importing.UNSTORABLE_REASON
+    assert report.as_tuples() == [(2, "联系电话", reason), (3, "姓名", reason), (3, "市民卡号", reason)]
+    assert [r.row for r in report.new_rows] == [4]
+    before = Elder.objects.count()
+    import_services.elder_import_confirm(actor=admin, batch_id=batch.pk)
+    assert Elder.objects.count() == before + 1 and Elder.objects.filter(name="郑七").exists()

@@ -21,7 +21,7 @@ from ninja.security.base import AuthBase
 from zhucan.accounts.models import Terminal, TerminalNonce
 from zhucan.api import signing
 from zhucan.api.errors import api_error
-from zhucan.core import clock, crypto, rows
+from zhucan.core import clock, crypto, rows, text
 from zhucan.core.hotcursor import hot_cursor
 
 SECRET_CONTEXT = "terminal.secret"
@@ -42,8 +42,12 @@ def clock_window_seconds() -> int:
 
 
 def header(request, name: str) -> str:
-    """A request header, read from the WSGI environ (`request.headers` parses every header first)."""
-    return request.META.get("HTTP_" + name.upper().replace("-", "_"), "")
+    """A request header, read from the WSGI environ (`request.headers` parses every header first).
+    A value the database could not store is refused here, before it reaches a query."""
+    value = request.META.get("HTTP_" + name.upper().replace("-", "_"), "")
+    if not text.is_storable(value):
+        raise text.text_not_storable(field=name)
+    return value
 
 
 def _header(request, name: str) -> str:
@@ -97,7 +101,11 @@ def _check_canteen(request, terminal: Terminal, data) -> None:
     for value in named:
         if value is None or value == "":
             continue
-        if str(value).strip() != str(terminal.canteen_id):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            same = value == terminal.canteen_id  # JSON's 5.0 is 5
+        else:
+            same = str(value).strip() == str(terminal.canteen_id)
+        if not same:
             raise api_error("CANTEEN_MISMATCH", field="canteen_id")
 
 
@@ -215,6 +223,8 @@ def _fast_terminal(request, key_id: str, timestamp: str, nonce: str, signature: 
 def authenticate_request(request) -> Terminal:
     """Verify the signature headers of `request`; returns the terminal or raises a DomainError.
     Leaves the parsed JSON body on `request.api_json` (None when the body is empty)."""
+    if request.META.get("QUERY_STRING"):
+        text.require_storable(dict(request.GET.lists()))
     key_id = _header(request, signing.HEADER_KEY)[:40]
     timestamp = _header(request, signing.HEADER_TIMESTAMP)
     nonce = _header(request, signing.HEADER_NONCE)

@@ -12,6 +12,7 @@ import logging
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from zhucan.core import text
 from zhucan.core.errors import DomainError, coded_error
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ API_ERRORS: dict[str, tuple[int, str, str]] = {
     "BODY_TOO_LARGE": (413, "请求内容超过 {limit} 字节上限", "the body exceeds {limit} bytes"),
     "BAD_JSON": (400, "请求内容不是有效的 JSON 对象", "the body is not a valid JSON object"),
     "INPUT_INVALID": (400, "输入有误：{detail}", "invalid input: {detail}"),
+    text.CODE: (400, text.MESSAGE_ZH, text.MESSAGE_EN),  # raised by zhucan.core.text, listed for the guide
     "IDEMPOTENCY_KEY_INVALID": (400, "Idempotency-Key 须为1到80个可见 ASCII 字符",
                                 "the Idempotency-Key must be 1–80 printable ASCII characters"),
     "OCCURRED_AT_INVALID": (400, "上报的用餐时间须在过去 {hours} 小时内", "occurred_at must be within the "
@@ -76,7 +78,11 @@ _PYDANTIC_ZH = {
     "datetime_from_date_parsing": "须为带时区的时间（ISO 8601）",
     "timezone_aware": "须带时区，例如 +08:00",
     "value_error": "取值无效",
+    "none_required": "此处不适用，请勿提供",
 }
+
+
+_UNSTORABLE_TYPES = frozenset({text.CODE.lower(), "string_unicode"})
 
 
 def _field_of(loc) -> str:
@@ -88,6 +94,12 @@ def _field_of(loc) -> str:
 
 
 def validation_error(exc: ValidationError) -> DomainError:
+    # Text that cannot be stored has its own code whatever else is wrong with the request. Pydantic
+    # itself refuses a lone surrogate (string_unicode); our validator refuses NUL.
+    unstorable = next((e for e in exc.errors if e.get("type") in _UNSTORABLE_TYPES
+                       or any(isinstance(p, str) and not text.is_storable(p) for p in e.get("loc", ()))), None)
+    if unstorable is not None:
+        return text.text_not_storable(field=_field_of(unstorable.get("loc", ())))
     first = exc.errors[0] if exc.errors else {"type": "value_error", "loc": (), "msg": "invalid"}
     field = _field_of(first.get("loc", ()))
     kind = str(first.get("type", "value_error"))

@@ -28,6 +28,7 @@ from zhucan.accounts.scoping import restrict
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.core.idnumber import mask_id_number
+from zhucan.core.text import is_storable
 from zhucan.elders import errors as elder_errors
 from zhucan.elders import services
 from zhucan.elders.models import Elder, ElderStatus, Tag
@@ -364,10 +365,25 @@ def _registered(numbers: list[str]) -> set[str]:
     return found
 
 
+UNSTORABLE_REASON = "含有无法保存的字符（空字符或残缺的 Unicode 字符），请删除后重新导入"
+
+
+def _unstorable_cells(sheet: Sheet) -> dict[int, list[str]]:
+    """Row number → field keys whose text the database cannot store (a NUL, e.g. pasted from
+    another system): such a row is an error of its own and is kept away from every query."""
+    found: dict[int, list[str]] = {}
+    for number, values in sheet.rows:
+        keys = [key for key, value in values.items() if not is_storable(value)]
+        if keys:
+            found[number] = keys
+    return found
+
+
 def validate_rows(*, actor, sheet: Sheet) -> ImportReport:
     """Check every row; pure reads. Errors are (row, column header, reason), in row then column order."""
-    look = _Lookups(actor=actor, sheet=sheet)
     h = sheet.headers
+    unstorable = _unstorable_cells(sheet)
+    look = _Lookups(actor=actor, sheet=Sheet(headers=h, rows=[r for r in sheet.rows if r[0] not in unstorable]))
     report = ImportReport(total=len(sheet.rows))
     order = {key: i for i, key in enumerate(h)}
     first_seen_id: dict[str, int] = {}
@@ -377,6 +393,9 @@ def validate_rows(*, actor, sheet: Sheet) -> ImportReport:
 
     for number, values in sheet.rows:
         errs = row_errors.setdefault(number, [])
+        if number in unstorable:
+            errs.extend(RowError(number, h[key], UNSTORABLE_REASON) for key in unstorable[number])
+            continue
         raw_id = values.get("id_number", "")
         if _SCIENTIFIC.match(raw_id) or _DECIMAL.match(raw_id):
             errs.append(RowError(number, h["id_number"],
@@ -391,6 +410,8 @@ def validate_rows(*, actor, sheet: Sheet) -> ImportReport:
     registered = _registered([p[0] for p in parsed.values()])
     today = clock.local_today()
     for number, values in sheet.rows:
+        if number in unstorable:
+            continue
         errs = row_errors[number]
         ident = parsed.get(number)
         if ident is not None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ninja import Router
-from ninja.responses import codes_4xx
 
 from zhucan.api.endpoints.common import identify as identify_ref
 from zhucan.api.endpoints.common import terminal_of
+from zhucan.api.openapi import errors, signed
 from zhucan.api.present import remaining
 from zhucan.api.schemas import ElderOut, ErrorOut, IdentifyIn, UsageOut
 from zhucan.api.selectors import elder_usage_today, eligibility, mask_name, remaining_now
@@ -17,7 +17,8 @@ from zhucan.identity import identification
 router = Router(tags=["elders"])
 
 
-@router.post("/elders/identify", response={200: ElderOut, codes_4xx: ErrorOut}, summary="识别老人")
+@router.post("/elders/identify", response={200: ElderOut, errors(404, 409, 503): ErrorOut},
+              openapi_extra=signed(), summary="识别老人")
 def identify(request, payload: IdentifyIn):
     """By citizen card number, 18-digit ID number, elder id, elder QR code (not used up here) or face
     ticket (exactly one; a printed card code with its pin or face ticket). Answers the masked name,
@@ -36,7 +37,8 @@ def identify(request, payload: IdentifyIn):
     }
 
 
-@router.get("/elders/{elder_id}/usage", response={200: UsageOut, codes_4xx: ErrorOut}, summary="老人今日用量")
+@router.get("/elders/{elder_id}/usage", response={200: UsageOut, errors(404, 503): ErrorOut},
+            openapi_extra=signed(), summary="老人今日用量")
 def usage(request, elder_id: int):
     """Meals and benefit used today (city-wide, HZ-5) and what is left."""
     canteen = terminal_of(request).canteen

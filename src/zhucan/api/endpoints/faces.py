@@ -10,9 +10,9 @@ import base64
 import binascii
 
 from ninja import Router
-from ninja.responses import codes_4xx
 
 from zhucan.api.endpoints.common import terminal_of
+from zhucan.api.openapi import errors, signed
 from zhucan.api.schemas import ErrorOut, FaceEnrolOut, FaceIdentifyIn, FaceOut, FaceVerifyIn
 from zhucan.api.selectors import mask_name
 from zhucan.core import clock
@@ -51,7 +51,8 @@ def _answer(identified: identification.Identified, match, canteen) -> dict:
             "threshold": match.threshold}
 
 
-@router.post("/faces/identify", response={200: FaceOut, codes_4xx: ErrorOut}, summary="刷脸识别（1:N）")
+@router.post("/faces/identify", response={200: FaceOut, errors(): ErrorOut},
+             openapi_extra=signed(), summary="刷脸识别（1:N）")
 def face_identify(request, payload: FaceIdentifyIn):
     """Who is this? Among the elders who consented to 1:N identification, where the canteen has it
     switched on. A refusal (FACE_NO_MATCH, FACE_AMBIGUOUS, FACE_IDENTIFY_DISABLED, FACE_NO_FACE…)
@@ -61,7 +62,8 @@ def face_identify(request, payload: FaceIdentifyIn):
     return _answer(identified, match, canteen)
 
 
-@router.post("/faces/verify", response={200: FaceOut, codes_4xx: ErrorOut}, summary="人脸核验（1:1）")
+@router.post("/faces/verify", response={200: FaceOut, errors(404, 409): ErrorOut},
+             openapi_extra=signed(), summary="人脸核验（1:1）")
 def face_verify(request, payload: FaceVerifyIn):
     """Is the person at the till the elder of the card or code just presented? The answer's ticket
     carries the first method (card, qr, qr_card…); for a printed card code it is the second factor.
@@ -72,7 +74,8 @@ def face_verify(request, payload: FaceVerifyIn):
     return _answer(identified, match, canteen)
 
 
-@router.post("/faces/enrol", response={200: FaceEnrolOut, codes_4xx: ErrorOut}, summary="终端现场录入人脸")
+@router.post("/faces/enrol", response={200: FaceEnrolOut, errors(404, 409): ErrorOut},
+             openapi_extra=signed(), summary="终端现场录入人脸")
 def face_enrol(request, payload: FaceVerifyIn):
     """Enrol the face of the elder just identified (citizen card, ID card, elder code or elder id)
     with this terminal's camera. Only where subdistrict staff have already recorded the elder's

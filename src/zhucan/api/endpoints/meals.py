@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ninja import Router
-from ninja.responses import codes_4xx
 
 from zhucan.api.endpoints.common import (
     idempotency,
@@ -14,6 +13,7 @@ from zhucan.api.endpoints.common import (
     terminal_of,
     written_answer,
 )
+from zhucan.api.openapi import errors, signed
 from zhucan.api.present import answer_response, quote_answer
 from zhucan.api.schemas import CommitIn, ErrorOut, MealOut, QuoteIn, QuoteOut, ReverseIn
 from zhucan.checkout.models import IdentifiedBy, MealKind
@@ -23,7 +23,8 @@ from zhucan.core import clock
 router = Router(tags=["meals"])
 
 
-@router.post("/meals/quote", response={200: QuoteOut, codes_4xx: ErrorOut}, summary="询价（只读）")
+@router.post("/meals/quote", response={200: QuoteOut, errors(404, 409, 422, 503): ErrorOut},
+             openapi_extra=signed(), summary="询价（只读）")
 def quote(request, payload: QuoteIn):
     """Price the order from the canteen's menu and rate it with the city's policy; writes nothing."""
     terminal = terminal_of(request)
@@ -34,7 +35,8 @@ def quote(request, payload: QuoteIn):
     return answer_response(quote_answer(q))
 
 
-@router.post("/meals/commit", response={200: MealOut, codes_4xx: ErrorOut}, summary="结算（记账）")
+@router.post("/meals/commit", response={200: MealOut, errors(404, 409, 422, 503): ErrorOut},
+             openapi_extra=signed(idempotent=True), summary="结算（记账）")
 def commit(request, payload: CommitIn):
     """Record the meal in one transaction. A retry with the same Idempotency-Key and body returns the
     original receipt with `replayed: true`."""
@@ -58,13 +60,15 @@ def _reverse(request, payload: ReverseIn, kind: str):
     return written_answer(terminal, result)
 
 
-@router.post("/meals/void", response={200: MealOut, codes_4xx: ErrorOut}, summary="撤销")
+@router.post("/meals/void", response={200: MealOut, errors(404, 409, 422, 503): ErrorOut},
+             openapi_extra=signed(idempotent=True), summary="撤销")
 def void(request, payload: ReverseIn):
     """Cancel a meal of this canteen (a reversal entry; the elder's usage is given back exactly)."""
     return _reverse(request, payload, MealKind.VOID)
 
 
-@router.post("/meals/refund", response={200: MealOut, codes_4xx: ErrorOut}, summary="退款")
+@router.post("/meals/refund", response={200: MealOut, errors(404, 409, 422, 503): ErrorOut},
+             openapi_extra=signed(idempotent=True), summary="退款")
 def refund(request, payload: ReverseIn):
     """Refund a meal of this canteen (a reversal entry like void, recorded as a refund)."""
     return _reverse(request, payload, MealKind.REFUND)

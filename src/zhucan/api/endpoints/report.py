@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from ninja import Router
-from ninja.responses import codes_4xx
 
 from zhucan.api.endpoints.common import (
     idempotency,
@@ -19,6 +18,7 @@ from zhucan.api.endpoints.common import (
     written_answer,
 )
 from zhucan.api.errors import api_error
+from zhucan.api.openapi import errors, signed
 from zhucan.api.schemas import ErrorOut, MealOut, ReportIn
 from zhucan.checkout.models import IdentifiedBy, Mode
 from zhucan.checkout.services import meal_commit
@@ -37,7 +37,8 @@ def _occurred_at(value):
     return value
 
 
-@router.post("/meals/report", response={200: MealOut, codes_4xx: ErrorOut}, summary="上报已完成的用餐")
+@router.post("/meals/report", response={200: MealOut, errors(404, 409, 422, 503): ErrorOut},
+             openapi_extra=signed(idempotent=True), summary="上报已完成的用餐")
 def report(request, payload: ReportIn):
     """Upload a meal priced by the vendor (items with prices, its benefit, its tenders). The answer
     says `accepted: true`, or `accepted: false` with the `mismatch_id` filed for review."""
