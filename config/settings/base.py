@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "zhucan.identity",
     "zhucan.face",
     "zhucan.elderphone",
+    "zhucan.filing",
     "zhucan.console",
     "zhucan.demo",
 ]

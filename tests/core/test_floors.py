@@ -78,7 +78,7 @@ FLOORS = [
     ("regions", "accounts", "elders", "canteens"),  # the registries place each other in the tree
     ("rules",),
     ("identity", "face", "checkout"),  # the counter: identification and the ledger
-    ("api", "settlement", "funds", "elderphone"),  # they read the ledger
+    ("api", "settlement", "funds", "elderphone", "filing"),  # they read the ledger
     ("console", "demo"),
 ]
 FLOOR = {app: level for level, apps in enumerate(FLOORS) for app in apps}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -120,3 +121,24 @@ class Dish(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DesignatedSpan(models.Model):
+    """Dates on which the canteen was designated (定点, HZ-8): opened at designation or reinstatement,
+    closed (`end` exclusive) at suspension or revocation. Benefits are given only inside a span. The
+    filing app writes these; the policy adapter reads them."""
+
+    canteen = models.ForeignKey(Canteen, on_delete=models.PROTECT, related_name="designated_spans")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["canteen_id", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                                   name="span_end_after_start"),
+            models.UniqueConstraint(fields=["canteen"], condition=Q(end__isnull=True), name="span_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end or ''}"
