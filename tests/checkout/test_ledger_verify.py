@@ -13,6 +13,7 @@ from tests.checkout.conftest import at
 from tests.conftest import _system_user, make_canteen, make_elder
 from zhucan.checkout import services as S
 from zhucan.checkout.models import BenefitLine, CanteenChain, ElderDayUsage, Meal, MealItem
+from zhucan.checkout.usage_screen import suspect_elder_days
 from zhucan.checkout.usage_verification import CounterProblem
 from zhucan.checkout.verification import chains_verify, ledger_verify
 
@@ -151,6 +152,7 @@ def test_a_zeroed_usage_row_is_reported_with_elder_date_and_yuan(ledger3, world,
         cur.execute("UPDATE checkout_elderdayusage SET usage = %s, benefit_fen = 0, meals = 0 WHERE elder_id = %s",
                     ["{}", world.elder.pk])
     assert chains_verify() == (4, [])  # the chain cannot see it
+    assert suspect_elder_days(None) == {(world.elder.pk, JUNE_2)}  # the database's screen finds it
     problems = counter_problems()
     assert {(p.elder_id, p.day, p.kind) for p in problems} == {(world.elder.pk, JUNE_2, "usage_mismatch")}
     text = "\n".join(str(p) for p in problems)
@@ -172,6 +174,7 @@ def test_a_zeroed_usage_row_is_reported_with_elder_date_and_yuan(ledger3, world,
 
 def test_a_meal_beyond_the_period_limit_inserted_directly_is_reported(ledger3, world):
     insert_copy(ledger3[0], "2025-06-02 07:50")  # a second breakfast with its 4.50
+    assert suspect_elder_days(None) == {(world.elder.pk, JUNE_2)}
     kinds = {(p.kind, p.detail) for p in counter_problems()}
     assert ("period_limit", "layer city: 2 benefited meals in the breakfast period, limit 1") in kinds
     assert any(kind == "usage_mismatch" for kind, _ in kinds)
@@ -215,7 +218,17 @@ def test_a_normal_day_with_voids_and_refunds_is_clean(ledger3, world, menu, liao
     sell(canteen, elder, dish, "lc2", "2025-06-02 17:30")
     checked, problems = ledger_verify()
     assert (checked, problems) == (10, [])
+    assert suspect_elder_days(None) == set() and suspect_elder_days((JUNE_2, JUNE_2)) == set()
     row = ElderDayUsage.objects.get(elder=world.elder, local_date=JUNE_2)
     assert (row.benefit_fen, row.meals) == (900, 2)
     assert ElderDayUsage.objects.get(elder=world.elder, local_date=date(2025, 6, 3)).benefit_fen == \
         next_day.benefit_fen
+
+
+def test_a_usage_row_that_is_not_counters_is_reported(ledger3, world):
+    with connection.cursor() as cur:
+        cur.execute("UPDATE checkout_elderdayusage SET usage = %s WHERE elder_id = %s",
+                    ['{"date": "2025-06-02", "layers": {"city": {"benefit_fen": "lots"}}}', world.elder.pk])
+    problems = counter_problems()
+    assert [(p.elder_id, p.day, p.kind) for p in problems] == [(world.elder.pk, JUNE_2, "usage_unreadable")]
+    assert "usage.layers.city.benefit_fen" in problems[0].detail

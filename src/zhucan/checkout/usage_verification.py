@@ -7,8 +7,9 @@ row is recomputed from the ledger — sales minus their voids and refunds, a rev
 day of the meal it reverses — and the ledger's own per-day figures are held against the limits of
 the policy in force that day.
 
-Both sides are aggregated in the database (one GROUP BY over meals, one over benefit lines); Python
-only walks the per-elder-day results.
+The database screens the elder-days first (usage_screen: the ledger and the rows compared with
+EXCEPT, and the ledger's figures against the loosest limit of each layer); Python then aggregates
+and explains only the elder-days the screen picked out.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 
 from zhucan.checkout.facts import policy_for_city
 from zhucan.checkout.models import BenefitLine, ElderDayUsage, Meal, MealKind
+from zhucan.checkout.usage_screen import limit_candidates, suspect_elder_days
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, LayerUsage, PolicyError, format_fen
@@ -67,14 +69,18 @@ def _layer_text(lu: LayerUsage) -> str:
     return f"{_yuan(lu.benefit_fen)}, {lu.meals} meal(s), periods: {periods}"
 
 
-def _ledger_by_elder_day(days: tuple[date, date] | None) -> dict[tuple[int, date], _Ledger]:
+def _ledger_by_elder_day(days: tuple[date, date] | None, elder_ids: list[int] | None = None,
+                         out: dict | None = None) -> dict[tuple[int, date], _Ledger]:
     meals = Meal.objects.filter(elder__isnull=False).annotate(day=_COUNTED_DAY)
     lines = BenefitLine.objects.filter(meal__elder__isnull=False).annotate(day=_LINE_COUNTED_DAY)
     if days is not None:
         meals = meals.filter(day__range=days)
         lines = lines.filter(day__range=days)
+    if elder_ids is not None:
+        meals = meals.filter(elder_id__in=elder_ids)
+        lines = lines.filter(meal__elder_id__in=elder_ids)
     sign = Case(When(kind=MealKind.SALE, then=Value(1)), default=Value(-1), output_field=IntegerField())
-    out: dict[tuple[int, date], _Ledger] = defaultdict(_Ledger)
+    out = defaultdict(_Ledger) if out is None else out
     for elder_id, day, benefit, count in (meals.values("elder_id", "day").order_by()
                                           .annotate(benefit=Sum("benefit_fen"), count=Sum(sign))
                                           .values_list("elder_id", "day", "benefit", "count").iterator()):
@@ -135,16 +141,21 @@ def _reconcile(row, ledger: _Ledger | None, day: date) -> list[tuple[str, str]]:
     return found
 
 
+def _policy(policy_id: str, policies: dict):
+    """The city's policy as checkout loads it (with its enabled overlays), None if it cannot load."""
+    if policy_id not in policies:
+        try:
+            policies[policy_id] = policy_for_city(policy_id)
+        except DomainError:
+            policies[policy_id] = None
+    return policies[policy_id]
+
+
 def _limits(ledger: _Ledger, day: date, policies: dict) -> list[tuple[str, str]]:
     """(kind, detail) for each limit of the policy in force that the ledger's elder-day exceeds."""
     found = []
     for (policy_id, layer_id), periods in sorted((ledger.layers or {}).items()):
-        if policy_id not in policies:
-            try:
-                policies[policy_id] = policy_for_city(policy_id)
-            except DomainError:
-                policies[policy_id] = None
-        policy = policies[policy_id]
+        policy = _policy(policy_id, policies)
         if policy is None:
             found.append(("policy_unavailable", f"policy {policy_id!r} cannot be loaded"))
             continue
@@ -185,19 +196,57 @@ def _masked(elder_ids: Iterable[int]) -> dict[int, str]:
     return dict(Elder.objects.filter(pk__in=set(elder_ids)).values_list("pk", "id_number_masked"))
 
 
+def _loosest_limits(policies: dict) -> dict[str, tuple]:
+    """Layer id -> the loosest (per_period, per_day, daily_cap_fen, require_period) any version of
+    the policies the ledger names sets for it (None = some version has no such limit)."""
+    loosest: dict[str, tuple] = {}
+
+    def loosen(old, new):
+        return None if old is None or new is None else max(old, new)
+
+    for policy_id in Meal.objects.exclude(policy_id="").values_list("policy_id", flat=True).distinct():
+        policy = _policy(policy_id, policies)
+        if policy is None:
+            continue
+        layers = [lay for v in policy.versions for lay in v.layers]
+        layers += [lay for ov in policy.overlays for _, _, found in ov.versions for lay in found]
+        for layer in layers:
+            lim = layer.limits
+            mine = (lim.per_period, lim.per_day, lim.daily_cap_fen, lim.require_period)
+            was = loosest.get(layer.id)
+            loosest[layer.id] = mine if was is None else (
+                loosen(was[0], mine[0]), loosen(was[1], mine[1]), loosen(was[2], mine[2]), was[3] and mine[3])
+    return loosest
+
+
+def _batches(items: list[int], size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def usage_verify(*, days: tuple[date, date] | None = None) -> tuple[int, list[CounterProblem]]:
     """(elder-days checked, problems): every usage row against the ledger, every elder-day of the
     ledger against the per-period and daily limits of the policy in force (HZ-3, HZ-4, LC-4).
     `days`: only elder-days in this inclusive range."""
-    ledger = _ledger_by_elder_day(days)
     rows_qs = ElderDayUsage.objects.all()
     if days is not None:
         rows_qs = rows_qs.filter(local_date__range=days)
-    rows = {(e, d): (u, b, m) for e, d, u, b, m in
-            rows_qs.values_list("elder_id", "local_date", "usage", "benefit_fen", "meals").iterator()}
-    found: list[tuple[int, date, str, str]] = []
+    checked = rows_qs.count()
     policies: dict = {}
-    keys = set(rows) | set(ledger)
+    suspects = suspect_elder_days(days)
+    if suspects is None:  # a row the database cannot read as counters: look at every elder-day
+        ledger = _ledger_by_elder_day(days)
+        rows = {(e, d): (u, b, m) for e, d, u, b, m in
+                rows_qs.values_list("elder_id", "local_date", "usage", "benefit_fen", "meals").iterator()}
+        keys = set(rows) | set(ledger)
+    else:
+        keys = suspects | limit_candidates(days, _loosest_limits(policies))
+        ledger, rows = defaultdict(_Ledger), {}
+        for batch in _batches(sorted({elder_id for elder_id, _ in keys})):
+            _ledger_by_elder_day(days, batch, ledger)
+            rows.update({(e, d): (u, b, m) for e, d, u, b, m in rows_qs.filter(elder_id__in=batch).values_list(
+                "elder_id", "local_date", "usage", "benefit_fen", "meals")})
+    found: list[tuple[int, date, str, str]] = []
     for key in sorted(keys):
         entry = ledger.get(key)
         if key not in rows and _nets_to_nothing(entry):
@@ -208,4 +257,4 @@ def usage_verify(*, days: tuple[date, date] | None = None) -> tuple[int, list[Co
             for kind, detail in _limits(entry, key[1], policies):
                 found.append((*key, kind, detail))
     masked = _masked(elder_id for elder_id, *_ in found)
-    return len(keys), [CounterProblem(e, masked.get(e, "?"), d, kind, detail) for e, d, kind, detail in found]
+    return checked, [CounterProblem(e, masked.get(e, "?"), d, kind, detail) for e, d, kind, detail in found]
