@@ -28,6 +28,7 @@ from zhucan.checkout.usage_screen import limit_candidates, suspect_elder_days
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, LayerUsage, PolicyError, format_fen
+from zhucan.regions.models import Region
 
 # The day a record counts on: its own for a sale, the reversed sale's for a void or refund (the
 # reversal gives back the usage of that day, whenever it happens).
@@ -198,13 +199,15 @@ def _masked(elder_ids: Iterable[int]) -> dict[int, str]:
 
 def _loosest_limits(policies: dict) -> dict[str, tuple]:
     """Layer id -> the loosest (per_period, per_day, daily_cap_fen, require_period) any version of
-    the policies the ledger names sets for it (None = some version has no such limit)."""
+    the cities' policies sets for it (None = some version has no such limit). A layer of no
+    city's policy has no entry: every elder-day it benefits is looked at."""
     loosest: dict[str, tuple] = {}
 
     def loosen(old, new):
         return None if old is None or new is None else max(old, new)
 
-    for policy_id in Meal.objects.exclude(policy_id="").values_list("policy_id", flat=True).distinct():
+    # The cities' policies (a handful of rows): reading the ledger's policy ids would scan it.
+    for policy_id in Region.objects.exclude(policy_id="").values_list("policy_id", flat=True).distinct():
         policy = _policy(policy_id, policies)
         if policy is None:
             continue
