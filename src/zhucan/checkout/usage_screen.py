@@ -33,12 +33,14 @@ WITH sales AS (
   SELECT s.elder_id, s.day, s.period, s.id AS meal_id, 1 AS sign, s.benefit_fen FROM sales s
   UNION ALL
   SELECT s.elder_id, s.day, s.period, r.id, -1, r.benefit_fen FROM sales s JOIN checkout_meal r ON r.reverses_id = s.id
-), by_period AS (
-  SELECT rec.elder_id, rec.day, bl.layer_id, rec.period, SUM(bl.amount_fen) AS benefit,
-         COUNT(DISTINCT CASE WHEN rec.sign = 1 THEN rec.meal_id END)
-           - COUNT(DISTINCT CASE WHEN rec.sign = -1 THEN rec.meal_id END) AS meals
+), per_meal AS (
+  -- a meal with two lines in one layer (Liaocheng: city and district) is one benefited meal
+  SELECT rec.elder_id, rec.day, rec.period, rec.sign, bl.layer_id, SUM(bl.amount_fen) AS amount
   FROM rec JOIN checkout_benefitline bl ON bl.meal_id = rec.meal_id
-  GROUP BY rec.elder_id, rec.day, bl.layer_id, rec.period
+  GROUP BY rec.meal_id, rec.elder_id, rec.day, rec.period, rec.sign, bl.layer_id
+), by_period AS (
+  SELECT elder_id, day, layer_id, period, SUM(amount) AS benefit, SUM(sign) AS meals FROM per_meal
+  GROUP BY elder_id, day, layer_id, period
 ), owed AS (
   SELECT elder_id, day, 0 AS part, '' AS layer, '' AS period, SUM(benefit_fen) AS benefit, SUM(sign) AS meals
   FROM rec GROUP BY elder_id, day
