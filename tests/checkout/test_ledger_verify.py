@@ -232,3 +232,13 @@ def test_a_usage_row_that_is_not_counters_is_reported(ledger3, world):
     problems = counter_problems()
     assert [(p.elder_id, p.day, p.kind) for p in problems] == [(world.elder.pk, JUNE_2, "usage_unreadable")]
     assert "usage.layers.city.benefit_fen" in problems[0].detail
+
+
+def test_since_and_until_narrow_the_elder_days_reconciled(ledger3, world, capsys):
+    ElderDayUsage.objects.filter(elder=world.elder).update(benefit_fen=0)
+    call_command("ledger", "verify", "--since", "2025-06-03")
+    assert "4 records checked, 0 elder-days reconciled, 0 problems" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="usage counters"):
+        call_command("ledger", "verify", "--until", "2025-06-02")
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("ledger", "verify", "--since", "June")
