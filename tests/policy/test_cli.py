@@ -153,8 +153,10 @@ def test_show_command_prints_readable_chinese(capsys):
     for text in ("杭州市老年人智慧助餐优惠", "hz-2022", "2022-09-01", "60-79周岁：8折", "80-89周岁：7折",
                  "90周岁及以上：5折", "每日最高优惠20.00元", "午餐 10:30–12:30", "HZ 三（二）"):
         assert text in out, text
+    assert "食堂公告了某时段开放时间的，以公告时间为该时段的优惠时段" in out
     code, out, _ = run(["show", "liaocheng"], capsys)
     assert code == 0 and "每日限1餐" in out and "购买居家养老服务" in out and "城区满13000人次" in out
+    assert "按各规则金额比例分摊" in out
     code, out, _ = run(["show", "hangzhou", "--overlay", "xihu", "--date", "2025-01-01"], capsys)
     assert code == 0 and "西湖区80周岁以上户籍老人区级补贴" in out
 

@@ -134,12 +134,14 @@ def test_age_in_full_years(birth, day, age):
     assert age_on(birth, day) == age
 
 
-def test_announced_periods_narrow_and_unknown_names_are_errors(hangzhou):
+def test_announced_periods_are_hangzhous_window_and_unknown_names_are_errors(hangzhou):
+    # HZ-7 具体开放时间以食堂公告为准: the announced 11:00-13:00 is the lunch window, past the city's 12:30.
     canteen = CanteenFacts("上城区", periods=(AnnouncedPeriod("lunch", time(11, 0), time(13, 0)),))
     assert evaluate(hangzhou, ELDER_85, canteen, at("2025-06-02 10:45"), amount_fen=1000).reason_code == \
         "OUTSIDE_MEAL_PERIOD"
     assert evaluate(hangzhou, ELDER_85, canteen, at("2025-06-02 12:30"), amount_fen=1000).benefit_fen == 300
-    assert evaluate(hangzhou, ELDER_85, canteen, at("2025-06-02 12:31"), amount_fen=1000).benefit_fen == 0
+    assert evaluate(hangzhou, ELDER_85, canteen, at("2025-06-02 13:00"), amount_fen=1000).benefit_fen == 300
+    assert evaluate(hangzhou, ELDER_85, canteen, at("2025-06-02 13:01"), amount_fen=1000).benefit_fen == 0
     bad = CanteenFacts("上城区", periods=(AnnouncedPeriod("brunch", time(9, 0), time(10, 0)),))
     with pytest.raises(InputError) as err:
         evaluate(hangzhou, ELDER_85, bad, at("2025-06-02 09:30"), amount_fen=1000)
@@ -273,3 +275,21 @@ def test_liaocheng_ignores_a_canteens_announced_hours():
     quote = evaluate(load_policy("liaocheng"), ElderFacts(birth_date=date(1950, 2, 1)), canteen,
                      at("2025-06-02 11:30"), amount_fen=1000)
     assert (quote.benefit_fen, quote.funders) == (200, {"city": 100, "district": 100})
+
+
+def test_announced_hours_intersect_keeps_only_the_overlap(testcity):
+    canteen = CanteenFacts("测试区", periods=(AnnouncedPeriod("lunch", time(10, 30), time(12, 0)),))
+    elder = ElderFacts(date(1950, 1, 1))
+    assert evaluate(testcity, elder, canteen, at("2025-06-02 10:45"), amount_fen=1000).reason_code == \
+        "OUTSIDE_MEAL_PERIOD"
+    assert evaluate(testcity, elder, canteen, at("2025-06-02 11:00"), amount_fen=1000).benefit_fen == 300
+    assert evaluate(testcity, elder, canteen, at("2025-06-02 12:01"), amount_fen=1000).benefit_fen == 0
+
+
+def test_liaocheng_splits_a_cheap_meal_in_proportion_with_the_odd_fen_to_the_city(liaocheng):
+    canteen = CanteenFacts("开发区", area="urban")
+    elder = ElderFacts(date(1940, 2, 1), verified=True)
+    for amount, city, district in ((300, 150, 150), (301, 151, 150), (1, 1, 0), (399, 200, 199)):
+        q = evaluate(liaocheng, elder, canteen, at("2025-06-02 11:30"), amount_fen=amount)
+        assert (q.benefit_fen, q.funders.get("city", 0), q.funders.get("district", 0)) == (amount, city, district)
+        assert all(line.amount_fen > 0 for line in q.lines)

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from zhucan.policy import InputError, apply_rate, format_fen, parse_rate, parse_yuan
-from zhucan.policy.money import bp_to_zhe
+from zhucan.policy.money import bp_to_zhe, split_proportional
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,15 @@ def test_zhe_labels():
     assert bp_to_zhe(3000) == "7折"
     assert bp_to_zhe(5000) == "5折"
     assert bp_to_zhe(1500) == "8.5折"
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "shares"),
+    [(300, [200, 200], [150, 150]), (301, [200, 200], [151, 150]), (1, [200, 200], [1, 0]),
+     (101, [100, 100], [51, 50]), (301, [300, 100], [226, 75]), (5, [1, 1, 1], [2, 2, 1]),
+     (400, [200, 200], [200, 200]), (7, [0, 100], [0, 7])],
+)
+def test_split_proportional_is_exact_with_the_odd_fen_to_the_largest_remainder_then_the_earlier(
+        total, weights, shares):
+    assert split_proportional(total, weights) == shares
+    assert sum(shares) == total

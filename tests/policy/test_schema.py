@@ -1,4 +1,5 @@
 import copy
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,31 @@ def test_bad_periods(tmp_path):
     doc = hz()
     doc["versions"][0]["meal_periods"]["periods"][1]["end"] = "10:00"
     assert "before start" in load_error(tmp_path, doc).reason
+
+
+def test_announced_hours_and_split_take_only_known_values(tmp_path):
+    doc = hz()
+    doc["versions"][0]["meal_periods"]["announced_hours"] = "override"
+    err = load_error(tmp_path, doc)
+    assert err.path == "versions[0].meal_periods.announced_hours" and "replace or intersect" in err.reason
+    lc = copy.deepcopy(LC_DOC)
+    lc["versions"][0]["layers"][0]["split_when_short"] = "city_first"
+    err = load_error(tmp_path, lc)
+    assert err.path == "versions[0].layers[0].split_when_short" and "proportional or in_order" in err.reason
+
+
+def test_shipped_decisions_are_read_from_the_files(tmp_path):
+    hangzhou, liaocheng = load_policy("hangzhou"), load_policy("liaocheng")
+    assert hangzhou.latest().announced_hours == "replace"
+    assert [layer.split_when_short for layer in liaocheng.latest().layers] == ["proportional"]
+    # A district overlay composes onto the city's version and keeps its decision.
+    assert load_policy("hangzhou", overlays=["xihu"]).version_on(date(2025, 6, 2)).announced_hours == "replace"
+    # Unstated, a policy keeps the narrower reading and pays its rules in file order.
+    doc = hz()
+    del doc["versions"][0]["meal_periods"]["announced_hours"]
+    plain = load_policy(write(tmp_path, doc))
+    assert plain.latest().announced_hours == "intersect"
+    assert plain.latest().layers[0].split_when_short == "in_order"
 
 
 def test_per_period_needs_periods(tmp_path):

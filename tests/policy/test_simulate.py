@@ -45,6 +45,22 @@ def test_vector_and_per_meal_paths_agree_on_every_meal(name, start):
     assert vec.benefit_fen.sum() > 0
 
 
+def test_vector_and_per_meal_paths_agree_on_meals_cheaper_than_the_subsidy():
+    # Liaocheng shares a meal cheaper than 2.00 + 2.00 in proportion (odd fen to the city); the
+    # testcity cap cuts its later rule first. Both paths must split every meal the same way.
+    rows = [{"elder_id": f"e{n}", "birth_date": "1940-02-01" if n % 2 else "1950-02-01", "tags": "",
+             "canteen_district": "测试区", "at": f"2025-06-{2 + n % 20:02d} {11 + n % 8}:{n % 60:02d}",
+             "amount": f"{fen // 100}.{fen % 100:02d}"} for n, fen in enumerate(range(0, 1500, 7))]
+    meals = meals_from_rows(rows)
+    for policy in (load_policy("liaocheng"), load_policy(FIXTURES / "testcity.yaml")):
+        vec, per = rate(policy, meals, engine="vector"), rate(policy, meals, engine="per-meal")
+        assert np.array_equal(vec.benefit_fen, per.benefit_fen)
+        for funder in per.by_funder:
+            assert np.array_equal(vec.by_funder[funder], per.by_funder[funder]), funder
+    lc = rate(load_policy("liaocheng"), meals, engine="vector")
+    assert lc.by_funder["city"].sum() - lc.by_funder["district"].sum() > 0  # the odd fen went to the city
+
+
 def test_meals_are_rerated_in_each_elders_order_so_caps_bind():
     rows = [  # listed out of order on purpose: the 92-year-old's lunch comes before breakfast in the file
         {"elder_id": "a", "birth_date": "1933-01-01", "tags": "", "canteen_district": "上城区",

@@ -1,4 +1,5 @@
-"""Verify every canteen's hash chain against the stored ledger (`zhucan ledger verify`)."""
+"""`zhucan ledger verify`: every canteen's hash chain against the stored ledger, and every elder's
+day-usage counters against the ledger and the policy's limits (usage_verification)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 
 from zhucan.checkout import ledger
 from zhucan.checkout.models import CanteenChain, Meal
+from zhucan.checkout.usage_verification import CounterProblem, usage_verify
 from zhucan.core import clock
 
 
@@ -35,7 +37,7 @@ def _records(canteen_id: int, batch: int = 2000) -> Iterator[tuple[int, str, str
         last = chunk[-1].chain_seq
 
 
-def ledger_verify(*, canteen_ids: list[int] | None = None) -> tuple[int, list[ledger.ChainProblem]]:
+def chains_verify(*, canteen_ids: list[int] | None = None) -> tuple[int, list[ledger.ChainProblem]]:
     """(records checked, problems). Canteens with records or a chain head are all checked."""
     ids = set(Meal.objects.values_list("canteen_id", flat=True).distinct())
     heads = {c.canteen_id: (c.seq, c.head_hash) for c in CanteenChain.objects.all()}
@@ -48,3 +50,12 @@ def ledger_verify(*, canteen_ids: list[int] | None = None) -> tuple[int, list[le
         checked += len(records)
         problems += ledger.verify_records(canteen_id, records, heads.get(canteen_id, (0, ledger.GENESIS)))
     return checked, problems
+
+
+def ledger_verify(*, canteen_ids: list[int] | None = None
+                  ) -> tuple[int, list[ledger.ChainProblem | CounterProblem]]:
+    """(records checked, problems): the chains of the canteens (all by default) and, city-wide, the
+    elders' usage counters against the ledger and the limits of the policy in force."""
+    checked, problems = chains_verify(canteen_ids=canteen_ids)
+    _, counters = usage_verify()
+    return checked, [*problems, *counters]

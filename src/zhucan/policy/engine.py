@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from .errors import InputError
 from .facts import CanteenFacts, ElderFacts, PricedItem
-from .model import Band, Layer, MealPeriod, Policy, Rule, Version
-from .money import apply_rate
+from .model import ANNOUNCED_REPLACE, SPLIT_PROPORTIONAL, Band, Layer, MealPeriod, Policy, Rule, Version
+from .money import apply_rate, split_proportional
 from .usage import DayUsage, LayerUsage
 
 # Stable reason codes for a layer (and a quote) that gives no benefit.
@@ -89,14 +89,15 @@ class Quote:
     """The engine's answer for one meal. Money in integer fen."""
 
     __slots__ = (
-        "_usage_after", "age", "amount_fen", "at_local", "benefit_fen", "lines", "local_date", "outcomes",
+        "_usage_after", "age", "amount_fen", "announced", "at_local", "benefit_fen", "lines", "local_date", "outcomes",
         "payable_fen", "period", "policy", "policy_id", "reason_code", "usage_before", "usage_delta", "version",
         "version_id",
     )
 
     def __init__(self, policy: Policy, version: Version, at_local: datetime, age: int, amount_fen: int,
                  period: MealPeriod | None, outcomes: list[LayerOutcome], lines: tuple[BenefitLine, ...],
-                 benefit_fen: int, usage_before: DayUsage, usage_delta: DayUsage, reason_code: str | None) -> None:
+                 benefit_fen: int, usage_before: DayUsage, usage_delta: DayUsage, reason_code: str | None,
+                 announced: tuple | None = None) -> None:
         self.policy = policy
         self.version = version
         self.policy_id = policy.id
@@ -113,6 +114,8 @@ class Quote:
         self.usage_before = usage_before
         self.usage_delta = usage_delta
         self.reason_code = reason_code
+        # The canteen's announced hours when they are the discount windows (for the explanation).
+        self.announced = announced
         self._usage_after: DayUsage | None = None
 
     @property
@@ -270,8 +273,9 @@ def evaluate(
                 first_reason = reason
             outcomes.append(LayerOutcome(layer, reason, hits, remaining, raw, 0, lu, None))
     benefit = amount - remaining
+    announced = canteen.periods if version.announced_hours == ANNOUNCED_REPLACE and version.periods else None
     return Quote(policy, version, local, age, amount, period, outcomes, tuple(lines), benefit, usage,
-                 DayUsage(day, delta_layers), None if benefit else first_reason)
+                 DayUsage(day, delta_layers), None if benefit else first_reason, announced)
 
 
 def _rate_layer(layer: Layer, elder: ElderFacts, canteen: CanteenFacts, age: int, period: MealPeriod | None,
@@ -313,7 +317,8 @@ def _rate_layer(layer: Layer, elder: ElderFacts, canteen: CanteenFacts, age: int
             allowed = left
     if base == 0:
         return NOTHING_PAYABLE, (), 0, 0
-    # Rules in file order; each is cut to what is left of min(price still payable, cap left) (HZ-4).
+    # The layer gives at most min(price still payable, cap left) (HZ-4). In file order, each rule is
+    # cut to what is left; a proportional layer shares that amount by the rules' own amounts.
     hits = []
     raw_total = 0
     granted = 0
@@ -323,6 +328,10 @@ def _rate_layer(layer: Layer, elder: ElderFacts, canteen: CanteenFacts, age: int
         amt = raw if granted + raw <= allowed else allowed - granted
         granted += amt
         hits.append((rule, band, amt))
+    if raw_total > allowed and layer.split_when_short == SPLIT_PROPORTIONAL and len(hits) > 1:
+        raws = [apply_rate(base, b.value) if r.kind == "percent" else b.value for r, b, _ in hits]
+        shares = split_proportional(allowed, raws)
+        hits = [(r, b, share) for (r, b, _), share in zip(hits, shares, strict=True)]
     if granted == 0:
         return BENEFIT_ROUNDS_TO_ZERO, tuple(hits), raw_total, 0
     return None, tuple(hits), raw_total, granted

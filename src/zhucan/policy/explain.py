@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import engine as E
-from .model import Band, Layer, Policy, Rule, Version
+from .model import ANNOUNCED_REPLACE, SPLIT_PROPORTIONAL, Band, Layer, Policy, Rule, Version
 from .money import bp_to_zhe, format_fen
 
 if TYPE_CHECKING:
@@ -51,6 +51,24 @@ def _period_text_zh(q: Quote) -> str:
     return "、".join(f"{p.name_zh}{p.hhmm()}" for p in q.version.periods)
 
 
+def _announced_text_zh(q: Quote) -> str:
+    names = {p.name: p.name_zh for p in q.version.periods}
+    return "、".join(f"{names.get(a.name, a.name)}{a.start:%H:%M}–{a.end:%H:%M}"
+                    for a in sorted(q.announced or (), key=lambda a: a.start))
+
+
+def _shared_zh(q: Quote, oc: LayerOutcome) -> str | None:
+    """How the rules shared a total cut short by the price or the cap left (more than one funder)."""
+    paid = [(r, amt) for r, _b, amt in oc.hits]
+    if len(paid) < 2 or oc.granted_fen >= oc.raw_fen:
+        return None
+    limit = "餐费" if oc.granted_fen == oc.base_fen else "封顶余额"
+    how = "按补贴比例分摊" if oc.layer.split_when_short == SPLIT_PROPORTIONAL else "按规则顺序"
+    shares = "、".join(f"{q.policy.funders[r.funder].name_zh if r.funder in q.policy.funders else r.funder}"
+                      f"{format_fen(amt)}元" for r, amt in paid)
+    return f"补贴以{limit}为限，{how}：{shares}"
+
+
 def _granted_zh(q: Quote, oc: LayerOutcome, first: bool) -> list[str]:
     layer = oc.layer
     labels = "、".join(band_label_zh(q.policy, r, b) for r, b, amt in oc.hits if amt or len(oc.hits) == 1)
@@ -62,6 +80,9 @@ def _granted_zh(q: Quote, oc: LayerOutcome, first: bool) -> list[str]:
         parts.append(f"{q.period.name_zh}时段首次优惠" if n == 1 else f"{q.period.name_zh}时段第{n}次优惠")
     elif lim.per_day is not None:
         parts.append(f"每日补助{lim.per_day}餐，今日第{after.meals}餐")
+    shared = _shared_zh(q, oc)
+    if shared:
+        parts.append(shared)
     if lim.daily_cap_fen is not None:
         text = f"今日已优惠{format_fen(after.benefit_fen)}元，封顶{format_fen(lim.daily_cap_fen)}元"
         if oc.granted_fen < oc.raw_fen and oc.granted_fen < oc.base_fen:
@@ -93,6 +114,9 @@ def _refused_zh(q: Quote, oc: LayerOutcome, first: bool) -> str:
         return f"{prefix}已享受{_tag_zh(el.excluded_tags)}的人群不在补助范围"
     if reason == E.MISSING_TAG:
         return f"{prefix}仅限{_tag_zh(el.required_tags_any)}老人"
+    if reason == E.OUTSIDE_MEAL_PERIOD and q.announced is not None:
+        hours = _announced_text_zh(q) or "未公告供餐时段"
+        return f"{prefix}{q.at_local:%H:%M}不在本食堂公告的优惠时段（{hours}），按原价"
     if reason == E.OUTSIDE_MEAL_PERIOD:
         return f"{prefix}{q.at_local:%H:%M}不在优惠时段（{_period_text_zh(q)}，以食堂公告为准），按原价"
     if reason == E.PERIOD_ALREADY_USED:
@@ -162,6 +186,8 @@ def explain_en(q: Quote) -> str:
             r = oc.reason
             if r == E.NOT_ELIGIBLE_AGE:
                 parts.append(f"{prefix}age {q.age}: outside the eligible ages (from {oc.layer.eligibility.min_age})")
+            elif r == E.OUTSIDE_MEAL_PERIOD and q.announced is not None:
+                parts.append(f"{prefix}{q.at_local:%H:%M} is outside the hours the canteen announced: full price")
             elif r == E.OUTSIDE_MEAL_PERIOD:
                 parts.append(f"{prefix}{q.at_local:%H:%M} is outside the meal periods: full price")
             elif r == E.DAILY_MEALS_USED:
@@ -212,6 +238,11 @@ def _layer_zh(policy: Policy, layer: Layer) -> list[str]:
         limits.append(f"每日最高优惠{format_fen(lim.daily_cap_fen)}元")
     limits.append("优惠不超过餐费")
     out.append(f"  限制：{'；'.join(limits)}　〔{lim.ref}〕")
+    if len(layer.rules) > 1:
+        if layer.split_when_short == SPLIT_PROPORTIONAL:
+            out.append("  分摊：餐费或封顶余额不足各规则合计时，按各规则金额比例分摊，尾差分计靠前的规则")
+        else:
+            out.append("  分摊：餐费或封顶余额不足各规则合计时，按规则顺序支付，靠后的规则先减")
     return out
 
 
@@ -231,8 +262,11 @@ def show_version_zh(policy: Policy, version: Version) -> str:
         lines.append(f"说明：{version.notes_zh}")
     lines.append("出资方：" + "、".join(f"{f.name_zh}（{f.id}）" for f in policy.funders.values()))
     if version.periods:
-        lines.append("用餐优惠时段：" + "；".join(f"{p.name_zh} {p.hhmm()}" for p in version.periods)
-                     + "（含起止分钟，具体以食堂公告为准）")
+        if version.announced_hours == ANNOUNCED_REPLACE:
+            note = "（含起止分钟；食堂公告了某时段开放时间的，以公告时间为该时段的优惠时段）"
+        else:
+            note = "（含起止分钟；食堂公告的开放时间只在以上时段内享受优惠）"
+        lines.append("用餐优惠时段：" + "；".join(f"{p.name_zh} {p.hhmm()}" for p in version.periods) + note)
     else:
         lines.append("用餐优惠时段：不限时段")
     for layer in version.layers:

@@ -18,6 +18,16 @@ from .facts import AnnouncedPeriod
 MAX_AGE = 150
 MINUTES_PER_DAY = 24 * 60
 
+# How a canteen's announced hours for a period relate to the city's window for it (HZ-7).
+ANNOUNCED_INTERSECT = "intersect"  # the discount applies where both agree
+ANNOUNCED_REPLACE = "replace"      # the announced hours are the discount window for that period
+ANNOUNCED_HOURS = (ANNOUNCED_REPLACE, ANNOUNCED_INTERSECT)
+
+# How a layer's rules share a total cut short by the price still payable or the cap left.
+SPLIT_IN_ORDER = "in_order"          # rules paid in file order: the later rules are cut first
+SPLIT_PROPORTIONAL = "proportional"  # each rule in proportion to its amount; odd fen to the earlier rules
+SPLITS = (SPLIT_PROPORTIONAL, SPLIT_IN_ORDER)
+
 
 @dataclass(frozen=True, slots=True)
 class Funder:
@@ -108,6 +118,8 @@ class Layer:
     limits: Limits
     # age -> tuple of (rule, band) that apply at that age; precomputed for the hot path.
     age_table: tuple[tuple[tuple[Rule, Band], ...], ...] = field(default=(), compare=False, repr=False)
+    # When the rules' total exceeds what the layer may give (SPLIT_IN_ORDER | SPLIT_PROPORTIONAL).
+    split_when_short: str = SPLIT_IN_ORDER
 
     @staticmethod
     def build_age_table(eligibility: Eligibility, rules: tuple[Rule, ...]) -> tuple:
@@ -177,6 +189,7 @@ class Version:
     rewards: dict[str, tuple[RewardTier, ...]]
     reward_conditions_zh: str = ""
     notes_zh: str = ""
+    announced_hours: str = ANNOUNCED_INTERSECT
     period_table: tuple[int, ...] = ()
     _canteen_tables: dict[tuple[AnnouncedPeriod, ...], tuple[int, ...]] = field(default_factory=dict)
 
@@ -193,10 +206,12 @@ class Version:
         return tuple(table)
 
     def table_for(self, announced: tuple[AnnouncedPeriod, ...] | None) -> tuple[int, ...]:
-        """Minute-of-day -> index of the period (or -1), narrowed by a canteen's announced hours.
+        """Minute-of-day -> index of the period (or -1) at a canteen with these announced hours.
 
-        HZ-7: the canteen announces its actual hours; the discount applies only where the announced
-        period and the standard period of the same name overlap. A policy without meal periods
+        HZ-7: the canteen announces its actual hours. With ``announced_hours: intersect`` the
+        discount applies only where the announced period and the standard period of the same name
+        overlap; with ``replace`` the announced hours are that period's discount window. Either way
+        a period the canteen did not announce gives nothing there. A policy without meal periods
         (LC-4: one subsidised meal a day, whenever it is eaten) has nothing to narrow: the canteen's
         hours are then only its opening hours.
         """
@@ -214,9 +229,10 @@ class Version:
                     "canteen.periods",
                     f"unknown meal period {ap.name!r}; this policy has {sorted(index) or 'no periods'}",
                 )
-            std = self.periods[i]
-            lo = max(std.start_min, ap.start.hour * 60 + ap.start.minute)
-            hi = min(std.end_min, ap.end.hour * 60 + ap.end.minute)
+            lo, hi = ap.start.hour * 60 + ap.start.minute, ap.end.hour * 60 + ap.end.minute
+            if self.announced_hours == ANNOUNCED_INTERSECT:
+                std = self.periods[i]
+                lo, hi = max(std.start_min, lo), min(std.end_min, hi)
             for minute in range(lo, hi + 1):
                 out[minute] = i
         table = tuple(out)
@@ -332,6 +348,7 @@ class Policy:
                 rewards=base.rewards,
                 reward_conditions_zh=base.reward_conditions_zh,
                 notes_zh=base.notes_zh,
+                announced_hours=base.announced_hours,
                 period_table=base.period_table,
             )
             self._composed[key] = composed

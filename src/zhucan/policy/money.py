@@ -72,3 +72,21 @@ def bp_to_zhe(bp: int) -> str:
         return f"{pay // 1000}折"
     text = f"{pay / 1000:.3f}".rstrip("0").rstrip(".")
     return f"{text}折"
+
+
+def split_proportional(total_fen: int, weights: list[int]) -> list[int]:
+    """``total_fen`` shared in proportion to ``weights`` (fen), exact to the fen.
+
+    Each share is rounded down; the fen left over go one each to the largest remainders, ties to
+    the earlier weight (Liaocheng: a 3.01 meal against 2.00 + 2.00 gives 1.51 + 1.50, the odd fen to
+    the city rule listed first).
+    """
+    whole = sum(weights)
+    if whole <= 0:
+        return [0] * len(weights)
+    shares = [total_fen * w // whole for w in weights]
+    left = total_fen - sum(shares)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total_fen * weights[i] % whole), i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return shares

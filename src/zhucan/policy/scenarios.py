@@ -263,10 +263,14 @@ def run_files(paths: list[str], *, policy_dir: str | os.PathLike[str] | None = N
                 out(f"ERROR {exc}")
                 result.failed += 1
                 continue
-            key = (case.policy, case.overlays)
+            name = case.policy
+            if name.endswith((".yaml", ".yml")) and not Path(name).is_absolute():
+                # A policy file named by path is found beside the scenario file, wherever it is run from.
+                name = str(Path(file).parent / name)
+            key = (name, case.overlays)
             if key not in cache:
                 try:
-                    cache[key] = load_policy(case.policy, policy_dir=policy_dir, overlays=case.overlays)
+                    cache[key] = load_policy(name, policy_dir=policy_dir, overlays=case.overlays)
                 except PolicyError as exc:
                     cache[key] = exc
             policy = cache[key]

@@ -15,7 +15,11 @@ from typing import Any
 
 from .errors import InputError, PolicyLoadError
 from .model import (
+    ANNOUNCED_HOURS,
+    ANNOUNCED_INTERSECT,
     MAX_AGE,
+    SPLIT_IN_ORDER,
+    SPLITS,
     Band,
     ConstructionSubsidy,
     Eligibility,
@@ -162,11 +166,21 @@ def _funders(ctx: _Ctx, raw: Any, path: str) -> dict[str, Funder]:
     return out
 
 
-def _periods(ctx: _Ctx, raw: Any, path: str) -> tuple[MealPeriod, ...]:
+def _choice(ctx: _Ctx, value: Any, path: str, choices: tuple[str, ...]) -> str:
+    text = _str(ctx, value, path)
+    if text not in choices:
+        raise ctx.fail(path, f"unknown value {text!r}; expected {' or '.join(choices)}")
+    return text
+
+
+def _periods(ctx: _Ctx, raw: Any, path: str) -> tuple[tuple[MealPeriod, ...], str]:
+    """The standard periods and how a canteen's announced hours apply to them (HZ-7)."""
     if raw is None:
-        return ()
-    spec = _obj(ctx, raw, path, {"ref", "periods"}, {"ref", "periods"})
+        return (), ANNOUNCED_INTERSECT
+    spec = _obj(ctx, raw, path, {"ref", "announced_hours", "periods"}, {"ref", "periods"})
     _str(ctx, spec["ref"], f"{path}.ref")
+    announced = _choice(ctx, spec.get("announced_hours", ANNOUNCED_INTERSECT), f"{path}.announced_hours",
+                        ANNOUNCED_HOURS)
     out: list[MealPeriod] = []
     seen: set[str] = set()
     for i, p in enumerate(_list(ctx, spec["periods"], f"{path}.periods")):
@@ -185,7 +199,7 @@ def _periods(ctx: _Ctx, raw: Any, path: str) -> tuple[MealPeriod, ...]:
     for a, b in pairwise(out):
         if b.start_min <= a.end_min:
             raise ctx.fail(f"{path}.periods", f"periods {a.name!r} and {b.name!r} overlap")
-    return tuple(out)
+    return tuple(out), announced
 
 
 def _bands(ctx: _Ctx, raw: Any, path: str, kind: str, ref: str) -> tuple[Band, ...]:
@@ -258,7 +272,7 @@ def _layers(ctx: _Ctx, raw: Any, path: str, funders: dict[str, Funder], origin: 
     out = []
     for i, lr in enumerate(_list(ctx, raw, path, allow_empty=False)):
         lp = f"{path}[{i}]"
-        lr = _obj(ctx, lr, lp, {"id", "name_zh", "name_en", "eligibility", "rules", "limits"},
+        lr = _obj(ctx, lr, lp, {"id", "name_zh", "name_en", "eligibility", "rules", "limits", "split_when_short"},
                   {"id", "name_zh", "eligibility", "rules"})
         lid = _str(ctx, lr["id"], f"{lp}.id", ident=True)
         if lid in seen_ids:
@@ -290,8 +304,9 @@ def _layers(ctx: _Ctx, raw: Any, path: str, funders: dict[str, Funder], origin: 
             rules.append(Rule(rid, kind, funder, str(rr.get("name_zh", rid)), ref, bands))
         limits = _limits(ctx, lr.get("limits"), f"{lp}.limits", has_periods)
         rules_t = tuple(rules)
+        split = _choice(ctx, lr.get("split_when_short", SPLIT_IN_ORDER), f"{lp}.split_when_short", SPLITS)
         out.append(Layer(lid, _str(ctx, lr["name_zh"], f"{lp}.name_zh"), str(lr.get("name_en", lid)), origin,
-                         elig, rules_t, limits, Layer.build_age_table(elig, rules_t)))
+                         elig, rules_t, limits, Layer.build_age_table(elig, rules_t), split_when_short=split))
     return tuple(out)
 
 
@@ -387,13 +402,14 @@ def compile_policy(doc: Any, file: str) -> Policy:
         if versions and eff <= versions[-1].effective_from:
             raise ctx.fail(f"{vp}.effective_from",
                            f"{eff} is not after the previous version's {versions[-1].effective_from}")
-        periods = _periods(ctx, vr.get("meal_periods"), f"{vp}.meal_periods")
+        periods, announced = _periods(ctx, vr.get("meal_periods"), f"{vp}.meal_periods")
         layers = _layers(ctx, vr["layers"], f"{vp}.layers", funders, pid, bool(periods), set())
         rewards, cond = _rewards(ctx, vr.get("operating_reward"), f"{vp}.operating_reward", funders)
         versions.append(Version(
             id=vid, effective_from=eff, ref=_str(ctx, vr["ref"], f"{vp}.ref"), periods=periods, layers=layers,
             construction=_construction(ctx, vr.get("construction_subsidy"), f"{vp}.construction_subsidy", funders),
             rewards=rewards, reward_conditions_zh=cond, notes_zh=str(vr.get("notes_zh", "")),
+            announced_hours=announced,
         ))
     return Policy(pid, _str(ctx, doc["name_zh"], "name_zh"), str(doc.get("name_en", pid)), tz, funders,
                   {str(k): str(v) for k, v in sources.items()}, tuple(versions), file)

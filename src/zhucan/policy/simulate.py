@@ -29,7 +29,7 @@ from .engine import evaluate
 from .errors import InputError, PolicyError
 from .facts import CanteenFacts, ElderFacts
 from .loader import load_policy, load_reform
-from .model import MAX_AGE, Policy, Version
+from .model import MAX_AGE, SPLIT_PROPORTIONAL, Policy, Version
 from .money import format_fen, parse_yuan
 from .usage import DayUsage
 
@@ -302,6 +302,23 @@ def _rate_vector(policy: Policy, meals: pl.DataFrame) -> Rated:
     return Rated(meals, benefit, by_funder)
 
 
+def _split_proportional(total: np.ndarray, weights: list[np.ndarray]) -> list[np.ndarray]:
+    """money.split_proportional over arrays: shares rounded down, the fen left over to the largest
+    remainders, ties to the earlier rule."""
+    whole = np.sum(weights, axis=0)
+    shares = [total * w // whole for w in weights]
+    rems = [total * w % whole for w in weights]
+    left = total - np.sum(shares, axis=0)
+    out = []
+    for i, (share, rem) in enumerate(zip(shares, rems, strict=True)):
+        ahead = np.zeros(len(total), dtype=np.int64)
+        for j, other in enumerate(rems):
+            if j != i:
+                ahead += (other > rem) | ((other == rem) & (j < i))
+        out.append(share + (ahead < left))
+    return out
+
+
 def _member(codes: np.ndarray, names: dict[int, Any], allowed: frozenset[str] | None) -> np.ndarray | None:
     if allowed is None:
         return None
@@ -373,11 +390,15 @@ def _rate_version(version: Version, idx: np.ndarray, group: np.ndarray, minute: 
             granted = np.minimum(cs, cap) - np.minimum(cs - x, cap)
         else:
             granted = x
-        prefix = np.zeros(len(ci), dtype=np.int64)
-        for rule, raw in zip(layer.rules, raws, strict=True):
-            r = raw[ci]
-            line = np.clip(granted - prefix, 0, r)
-            prefix += r
+        if layer.split_when_short == SPLIT_PROPORTIONAL and len(raws) > 1:
+            shares = _split_proportional(granted, [raw[ci] for raw in raws])
+        else:
+            shares, prefix = [], np.zeros(len(ci), dtype=np.int64)
+            for raw in raws:
+                r = raw[ci]
+                shares.append(np.clip(granted - prefix, 0, r))
+                prefix += r
+        for rule, line in zip(layer.rules, shares, strict=True):
             arr = by_funder.get(rule.funder)
             if arr is None:
                 arr = by_funder[rule.funder] = np.zeros(n, dtype=np.int64)

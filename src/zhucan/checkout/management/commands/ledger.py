@@ -1,19 +1,44 @@
+from datetime import date
+
 from django.core.management.base import BaseCommand, CommandError
 
-from zhucan.checkout.verification import ledger_verify
+from zhucan.checkout.usage_verification import usage_verify
+from zhucan.checkout.verification import chains_verify
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 class Command(BaseCommand):
-    help = "Ledger tools. `zhucan ledger verify [--canteen ID ...]` checks every canteen's hash chain."
+    help = ("Ledger tools. `zhucan ledger verify [--canteen ID ...] [--since DATE] [--until DATE]` checks "
+            "every canteen's hash chain, then reconciles every elder's day-usage counters with the ledger "
+            "(sales minus voids and refunds) and the per-period and daily limits of the policy in force. "
+            "The counters are city-wide: --canteen narrows the chains only; --since/--until the elder-days.")
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify"])
-        parser.add_argument("--canteen", type=int, action="append", help="only these canteen ids")
+        parser.add_argument("--canteen", type=int, action="append", help="only these canteen ids' chains")
+        parser.add_argument("--since", type=str, help="reconcile elder-days from this local date (YYYY-MM-DD)")
+        parser.add_argument("--until", type=str, help="reconcile elder-days up to this local date (YYYY-MM-DD)")
 
-    def handle(self, *args, action, canteen, **options):
-        checked, problems = ledger_verify(canteen_ids=canteen)
-        for problem in problems:
+    def handle(self, *args, action, canteen, since, until, **options):
+        days = None
+        if since or until:
+            days = (_day(since) if since else date.min, _day(until) if until else date.max)
+        checked, chain_problems = chains_verify(canteen_ids=canteen)
+        elder_days, counter_problems = usage_verify(days=days)
+        for problem in [*chain_problems, *counter_problems]:
             self.stdout.write(f"PROBLEM {problem}")
-        self.stdout.write(f"{checked} records checked, {len(problems)} problems")
-        if problems:
-            raise CommandError("ledger verification failed: the ledger was altered")
+        self.stdout.write(f"{checked} records checked, {elder_days} elder-days reconciled, "
+                          f"{len(chain_problems) + len(counter_problems)} problems")
+        reasons = []
+        if chain_problems:
+            reasons.append("the ledger was altered")
+        if counter_problems:
+            reasons.append("usage counters disagree with the ledger or a limit is exceeded")
+        if reasons:
+            raise CommandError(f"ledger verification failed: {'; '.join(reasons)}")
