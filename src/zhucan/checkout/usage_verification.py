@@ -22,13 +22,13 @@ from datetime import date
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from zhucan.checkout.facts import policy_for_city
 from zhucan.checkout.models import BenefitLine, ElderDayUsage, Meal, MealKind
 from zhucan.checkout.usage_screen import limit_candidates, suspect_elder_days
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, LayerUsage, PolicyError, format_fen
 from zhucan.regions.models import Region
+from zhucan.rules.facts import policy_for_city
 
 # The day a record counts on: its own for a sale, the reversed sale's for a void or refund (the
 # reversal gives back the usage of that day, whenever it happens).
