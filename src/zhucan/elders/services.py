@@ -15,6 +15,7 @@ from zhucan.core.errors import DomainError, PermissionDenied
 from zhucan.core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from zhucan.elders import errors
 from zhucan.elders.models import Elder, ElderStatus, Tag, Verification
+from zhucan.face.services import face_data_close
 from zhucan.regions.models import Level, Region
 
 ID_CONTEXT = "elder.id_number"
@@ -167,6 +168,7 @@ def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None
         _check_community(actor=actor, community=data.community)
         _check_status(data)
         tags = _tags(data.tag_codes)
+        was_active = elder.status == ElderStatus.ACTIVE
         _apply(elder, data)
         _save(elder)
         elder.tags.set(tags)
@@ -174,6 +176,9 @@ def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None
         if after != before:
             audit_record(actor=actor, action="elder.update", obj=elder, region_path=elder.community.path,
                          before=before, after=after, ip=ip)
+        if was_active and elder.status != ElderStatus.ACTIVE:
+            # A deceased or moved-away elder no longer eats here: face data has no purpose left (PIPL art. 47).
+            face_data_close(actor=actor, elder=elder, reason=f"老人状态变更为{elder.get_status_display()}", ip=ip)
     return elder
 
 
