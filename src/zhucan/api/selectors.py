@@ -51,12 +51,9 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-# A card: its active CitizenCard through the blind index; or, for an elder whose registered number
-# is not yet backfilled into CitizenCard (`zhucan cards_backfill`), the registry's own column (a lost
-# card has cleared it). Two parameters: (blind index, number).
+# A card: its active CitizenCard through the blind index (one parameter).
 _ELDER_BY = {"card": 'e."id" IN (SELECT c."elder_id" FROM identity_citizencard c WHERE c."number_index" = %s '
-                     'AND c."status" = \'active\' UNION ALL SELECT e2."id" FROM elders_elder e2 '
-                     'WHERE e2."citizen_card_number" = %s)', "index": 'e."id_number_index" = %s', "pk": 'e."id" = %s'}
+                     'AND c."status" = \'active\')', "index": 'e."id_number_index" = %s', "pk": 'e."id" = %s'}
 
 
 @cache
@@ -157,7 +154,7 @@ def _identify_by_card(canteen: Canteen, raw: str, usage_on: date | None) -> Iden
         number = card_number_normalise(raw)
     except DomainError:
         raise checkout_error("CARD_UNKNOWN", field="card_number") from None
-    elder = _find_elder(canteen, "card", (card_number_index(number), number), usage_on)
+    elder = _find_elder(canteen, "card", (card_number_index(number),), usage_on)
     if elder is None:
         try:
             identify_by_card(number=number, canteen=canteen)

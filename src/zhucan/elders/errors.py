@@ -25,6 +25,16 @@ def duplicate_card() -> DomainError:
     )
 
 
+def card_change_needs_replacement() -> DomainError:
+    return DomainError(
+        code="ELDER_CARD_CHANGE_NEEDS_REPLACEMENT",
+        message_zh="该老人已绑定市民卡；更换卡号请在“市民卡”一栏办理挂失或补卡",
+        message_en="the elder already has a card; report it lost or replace it in the card panel",
+        field="citizen_card_number",
+        http_status=409,
+    )
+
+
 def bad_community() -> DomainError:
     return DomainError(
         code="ELDER_BAD_COMMUNITY",

@@ -40,8 +40,10 @@ class ElderForm(forms.Form):
         self.fields["community"].queryset = region_choices(user=user, levels=(Level.COMMUNITY,))
         self.fields["hukou_district"].queryset = Region.objects.filter(level=Level.DISTRICT)
         if editing:
-            self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = _("留空则不修改")
+            # Personal values are not sent back to the browser to be edited: blank keeps the stored one.
+            for name in ("id_number", "phone", "address", "citizen_card_number"):
+                self.fields[name].required = False
+                self.fields[name].help_text = _("留空则不修改")
         self.fields["id_number"].widget.attrs.update({
             "autocomplete": "off", "inputmode": "text",
             "hx-post": reverse("elders:check_id"),

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:elder_id>/edit/", views.elder_edit, name="edit"),
     path("<int:elder_id>/verify/", views.elder_verify, name="verify"),
     path("<int:elder_id>/reveal-id/", views.elder_reveal_id, name="reveal_id"),
+    path("<int:elder_id>/reveal/<str:field>/", views.elder_reveal, name="reveal"),
 ]

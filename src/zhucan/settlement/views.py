@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from zhucan.accounts.permissions import has_perm
 from zhucan.core import clock
+from zhucan.core.audit import audit_export
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
-from zhucan.core.http import add_domain_error, paginate, requires
+from zhucan.core.http import add_domain_error, client_ip, paginate, requires
 from zhucan.settlement import selectors, services
 from zhucan.settlement.forms import (
     FilterForm,
@@ -201,6 +202,8 @@ def statement_export(request, pk: int, fmt: str):
     st = selectors.statement_get(actor=request.user, statement_id=pk, action="export")
     from zhucan.settlement import exports  # written alongside; imported when used
 
+    audit_export(actor=request.user, what="statement", filters={"statement": st.pk, "format": fmt}, rows=1,
+                 ip=client_ip(request))
     if fmt == "xlsx":
         return _file(exports.statement_xlsx(st), XLSX, f"statement-{st.canteen_id}-{st.month:%Y-%m}.xlsx")
     return _file(exports.statement_pdf(st), "application/pdf", f"statement-{st.canteen_id}-{st.month:%Y-%m}.pdf")
@@ -213,6 +216,8 @@ def report_export(request, fmt: str):
         raise NotFound("报表", "report")
     from zhucan.settlement import exports
 
+    audit_export(actor=request.user, what="settlement.report", filters={**request.GET.dict(), "format": fmt},
+                 rows=len(report.rows), ip=client_ip(request))
     name = f"district-report-{report.month:%Y-%m}"
     if fmt == "xlsx":
         return _file(exports.district_report_xlsx(report), XLSX, f"{name}.xlsx")
