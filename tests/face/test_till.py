@@ -242,7 +242,8 @@ def test_cashier_enrols_a_face_at_the_till_after_a_card(till, world, menu, photo
     from zhucan.core.models import AuditLog
     from zhucan.face.models import FaceEnrolment
 
-    html = till.post("identify", ident=CARD)  # the till fixture gave the elder this card
+    bind_card(world.elder, CARD)
+    html = till.post("identify", ident=CARD)
     assert "录入人脸" in html
     html = till.face("enrol_face", photos["astronaut"])
     assert 'data-code="FACE_NO_CONSENT"' in html and not FaceEnrolment.objects.exists()

@@ -31,7 +31,9 @@ class ElderForm(forms.Form):
         label=_("标签"), queryset=Tag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
         to_field_name="code",
     )
-    status = forms.ChoiceField(label=_("状态"), choices=ElderStatus.choices, initial=ElderStatus.ACTIVE)
+    # 已退出 is set only by the erasure service, which also removes the personal data.
+    status = forms.ChoiceField(label=_("状态"), initial=ElderStatus.ACTIVE,
+                               choices=[c for c in ElderStatus.choices if c[0] != ElderStatus.WITHDRAWN])
     status_since = forms.DateField(label=_("状态变更日期"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -64,6 +64,8 @@ def _check_community(*, actor, community: Region) -> None:
 
 
 def _check_status(data: ElderData) -> None:
+    if data.status not in ElderStatus.values or data.status == ElderStatus.WITHDRAWN:
+        raise errors.bad_status()
     if data.status != ElderStatus.ACTIVE and data.status_since is None:
         raise errors.status_needs_date()
 
@@ -181,6 +183,8 @@ def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None
     with transaction.atomic():
         elder = get_scoped(Elder.objects.select_for_update(of=("self",)), actor, "change", pk=elder_id,
                            what_zh="老人档案", what_en="elder")
+        if elder.erased_at is not None:
+            raise errors.erased()
         before = _audited(elder)
         phone_before, address_before = elder.phone_encrypted, elder.address_encrypted
         if not data.name.strip():
