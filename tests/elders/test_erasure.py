@@ -94,7 +94,7 @@ def test_erasure_removes_personal_data_and_keeps_meals_and_money(world, withdraw
     assert not FaceConsent.objects.filter(elder_id=elder.pk, withdrawn_at__isnull=True).exists()
     assert not Binding.objects.filter(elder_id=elder.pk, revoked_at__isnull=True).exists()
     account = PhoneAccount.objects.get()
-    assert not account.is_active and account.password == "" and account.display_name == ""
+    assert not account.is_active and account.password == "" and account.display_name == "" and account.phone == ""
     for identify in (lambda: identify_by_card(number=CARD), lambda: identify_by_id_number(number=id_number)):
         with pytest.raises(DomainError):
             identify()

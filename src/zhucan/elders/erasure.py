@@ -84,7 +84,7 @@ def elder_erase(*, actor, elder_id: int, reason: str, confirm_name: str, ip: str
 
 def _unbind_phones(*, actor, elder: Elder, now, binding_model) -> int:
     """End every phone-page binding to the elder; an account left with no elder is closed and loses
-    the name and password it held (its number stays only as the encrypted login of a closed account)."""
+    its number, name and password."""
     bindings = list(binding_model.objects.filter(elder_id=elder.pk, revoked_at__isnull=True)
                     .select_related("account"))
     staff = actor if getattr(actor, "pk", None) else None
@@ -96,5 +96,8 @@ def _unbind_phones(*, actor, elder: Elder, now, binding_model) -> int:
             account.is_active = False
             account.password = ""
             account.display_name = ""
-            account.save(update_fields=["is_active", "password", "display_name"])
+            account.phone_encrypted = ""
+            # Unique, and matching no number: the person may later open a new account with it.
+            account.phone_index = crypto.blind_index(f"erased:{account.pk}", purpose="elderphone.erased")
+            account.save(update_fields=["is_active", "password", "display_name", "phone_encrypted", "phone_index"])
     return len(bindings)
