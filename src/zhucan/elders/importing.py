@@ -31,6 +31,7 @@ from zhucan.core.idnumber import mask_id_number
 from zhucan.elders import errors as elder_errors
 from zhucan.elders import services
 from zhucan.elders.models import Elder, ElderStatus, Tag
+from zhucan.elders.sealed import mask_phone
 from zhucan.regions.models import Level, Region
 
 PAYLOAD_CONTEXT = "elders.import_batch"
@@ -119,6 +120,10 @@ class NewRow:
     @property
     def status_label(self) -> str:
         return ElderStatus(self.data.status).label
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.data.phone)
 
     @property
     def tag_names(self) -> str:

@@ -10,6 +10,8 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(model_name="phoneaccount", name="phone_account_mobile"),
         migrations.AlterField(model_name="phoneaccount", name="phone",
                               field=models.CharField(blank=True, max_length=11, verbose_name="手机号")),
+        migrations.AlterField(model_name="smscode", name="phone",
+                              field=models.CharField(blank=True, db_index=True, max_length=11)),
         migrations.AddField(model_name="phoneaccount", name="phone_encrypted",
                             field=models.CharField(default="", editable=False, max_length=200), preserve_default=False),
         migrations.AddField(model_name="phoneaccount", name="phone_index",
