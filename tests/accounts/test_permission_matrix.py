@@ -559,9 +559,10 @@ def _phone_with_binding(w):
 
 def _effect_phone_bind(w, actor, response):
     from zhucan.elderphone.models import Binding
+    from zhucan.elderphone.phones import phone_index
 
     _redirects_to(response, rf"/elders/{w.elder.pk}/")
-    binding = Binding.objects.get(account__phone=PHONE_NEW)
+    binding = Binding.objects.get(account__phone_index=phone_index(PHONE_NEW))
     assert (binding.elder_id, binding.relation, binding.bound_by_id) == (w.elder.pk, "self", actor.pk)
 
 
