@@ -136,3 +136,26 @@ def test_a_denied_export_writes_nothing(world, client):
     assert client.get("/elders/export.xlsx").status_code in (403, 404)
     assert client.get("/accounts/users/export.xlsx").status_code in (403, 404)
     assert not AuditLog.objects.filter(action__endswith=".export").exists()
+
+
+def test_a_statement_export_writes_one_audit_row(world, menu, client, frozen_clock):
+    from datetime import date
+
+    from tests.checkout.conftest import at
+    from zhucan.checkout import services as checkout
+    from zhucan.settlement.services import statement_generate
+
+    checkout.meal_commit(canteen=world.canteen, elder=world.elder,
+                         lines=[checkout.OrderLine(dish_id=menu["套餐"].pk, quantity=1)],
+                         idempotency_key="k", request_digest="k", at=at("2025-06-02 11:30"))
+    frozen_clock(at("2025-07-02 09:00"))
+    (statement,) = [s for s in statement_generate(actor=world.users["city_admin"], month=date(2025, 6, 1))
+                    if s.canteen_id == world.canteen.pk]
+    manager = world.users["canteen_manager"]
+    response = login(client, manager).get(f"/settlement/{statement.pk}/export.xlsx")
+    assert response.status_code == 200
+    (log,) = AuditLog.objects.filter(action="statement.export")
+    assert log.actor == manager and log.after == {"filters": {"statement": str(statement.pk), "format": "xlsx"},
+                                                  "rows": 1}
+    assert client.get(f"/settlement/{statement.pk}/export.doc").status_code == 404
+    assert AuditLog.objects.filter(action="statement.export").count() == 1
