@@ -17,7 +17,7 @@ from zhucan.core.errors import DomainError
 from zhucan.core.models import AuditLog
 from zhucan.elderphone.models import Binding, PhoneAccount
 from zhucan.elderphone.services import binding_create
-from zhucan.elders import selectors
+from zhucan.elders import selectors, services
 from zhucan.elders.erasure import elder_erase
 from zhucan.elders.models import Elder
 from zhucan.elders.services import ElderData, elder_update
@@ -109,6 +109,10 @@ def test_erasure_removes_personal_data_and_keeps_meals_and_money(world, withdraw
         elder_update(actor=staff, elder_id=elder.pk, data=ElderData(name="x", id_number="",
                                                                    community=elder.community))
     assert exc.value.code == "ELDER_ERASED"
+    for field in ("id_number", "phone", "address"):
+        with pytest.raises(DomainError) as exc:
+            services.elder_reveal(actor=staff, elder_id=elder.pk, field=field)
+        assert exc.value.code == "ELDER_ERASED"
 
 
 @pytest.mark.parametrize("who", ["other_staff", "auditor", "cashier", "wrong_name", "no_reason"])

@@ -257,6 +257,8 @@ def elder_reveal(*, actor, elder_id: int, field: str, ip: str | None = None) -> 
     with transaction.atomic():
         elder = get_scoped(Elder.objects.all(), actor, "reveal_id", pk=elder_id,
                            what_zh="老人档案", what_en="elder")
+        if elder.erased_at is not None:
+            raise errors.erased()
         if field == "id_number":
             value = crypto.decrypt(elder.id_number_encrypted, context=ID_CONTEXT)
         else:

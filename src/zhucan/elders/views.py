@@ -139,7 +139,7 @@ def elder_detail(request, elder_id: int):
         "verify_form": VerifyForm(),
         "can_change": has_perm(request.user, "elder", "change"),
         "can_verify": has_perm(request.user, "elder", "verify"),
-        "can_reveal": has_perm(request.user, "elder", "reveal_id"),
+        "can_reveal": has_perm(request.user, "elder", "reveal_id") and elder.erased_at is None,
         "can_audit": has_perm(request.user, "audit", "view"),
     })
 
