@@ -54,6 +54,8 @@ def main() -> int:
     from zhucan.api.services import terminal_register
     from zhucan.api.signing import signed_headers
     from zhucan.canteens.models import Canteen, Dish
+    from zhucan.core import crypto
+    from zhucan.identity.services import CARD_CONTEXT
 
     canteen = Canteen.objects.order_by("pk").first()
     if canteen is None:
@@ -62,10 +64,10 @@ def main() -> int:
                             vendor="bench")
     dishes = list(Dish.objects.filter(canteen=canteen).order_by("pk").values_list("pk", flat=True))
     with connection.cursor() as cur:  # elders without a meal today: each checkout gets its benefit
-        cur.execute("SELECT citizen_card_number FROM elders_elder e WHERE NOT EXISTS (SELECT 1 FROM "
-                    "checkout_elderdayusage u WHERE u.elder_id = e.id) ORDER BY random() LIMIT %s",
+        cur.execute("SELECT number_encrypted FROM identity_citizencard c WHERE c.status = 'active' AND NOT EXISTS "
+                    "(SELECT 1 FROM checkout_elderdayusage u WHERE u.elder_id = c.elder_id) ORDER BY random() LIMIT %s",
                     [args.checkouts * (args.runs + 1) + 100])
-        cards = [row[0] for row in cur.fetchall()]
+        cards = [crypto.decrypt(row[0], context=CARD_CONTEXT) for row in cur.fetchall()]
     connection.close()
     if len(cards) < args.checkouts * (args.runs + 1) + 50:
         raise SystemExit("not enough elders without a meal today: run checkout_load.py again")

@@ -89,6 +89,7 @@ def seed(n_elders: int, n_canteens: int) -> dict:
     from zhucan.core.idnumber import make_id_number, mask_id_number
     from zhucan.demo.seed import seed_regions
     from zhucan.elders.services import ID_CONTEXT, id_number_index
+    from zhucan.identity.services import CARD_CONTEXT, card_number_index, card_number_mask
     from zhucan.regions.models import Region
 
     seed_regions()
@@ -114,9 +115,9 @@ def seed(n_elders: int, n_canteens: int) -> dict:
     cards = []
     now = clock.now()
     with transaction.atomic(), connection.cursor() as cur:
-        columns = ("name, id_number_encrypted, id_number_index, id_number_masked, birth_date, sex, phone, address, "
-                   "community_id, hukou_note, citizen_card_number, status, verification, verification_reason, "
-                   "created_at, updated_at")
+        columns = ("name, id_number_encrypted, id_number_index, id_number_masked, birth_date, sex, phone_encrypted, "
+                   "phone_index, address_encrypted, community_id, hukou_note, status, verification, "
+                   "verification_reason, created_at, updated_at")
         with cur.cursor.copy(f"COPY elders_elder ({columns}) FROM STDIN") as copy:
             seen = set()
             while len(cards) < n_elders:
@@ -130,8 +131,16 @@ def seed(n_elders: int, n_canteens: int) -> dict:
                 cards.append(card)
                 copy.write_row((f"老人{len(cards)}", crypto.encrypt(number, context=ID_CONTEXT),
                                 id_number_index(number), mask_id_number(number), birth,
-                                "M" if number[16] in "13579" else "F", "", "", community.pk, "", card, "active",
+                                "M" if number[16] in "13579" else "F", "", "", "", community.pk, "", "active",
                                 "verified", "", now, now))
+        # Card numbers live in the card table (encrypted, blind-indexed), bound to the elders just made.
+        cur.execute("SELECT id, name FROM elders_elder")
+        by_name = {name: pk for pk, name in cur.fetchall()}
+        with cur.cursor.copy("COPY identity_citizencard (elder_id, number_encrypted, number_index, number_masked, "
+                             "status, issued_at) FROM STDIN") as copy:
+            for i, card in enumerate(cards, start=1):
+                copy.write_row((by_name[f"老人{i}"], crypto.encrypt(card, context=CARD_CONTEXT),
+                                card_number_index(card), card_number_mask(card), "active", now))
     return {"terminals": terminals, "cards": cards}
 
 

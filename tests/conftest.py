@@ -38,6 +38,13 @@ def make_elder(community, *, birth=date(1945, 3, 15), sex="F", name="测试老�
     return elder
 
 
+def bind_card(elder, number: str):
+    """Give an elder an active citizen card (through the card service, as staff would)."""
+    from zhucan.identity.services import card_bind
+
+    return card_bind(actor=_system_user(), elder_id=elder.pk, number=number)
+
+
 def _system_user():
     from zhucan.accounts.models import User
 

@@ -52,6 +52,8 @@ elder_edit        ok/404       ok/404          ok/404             403           
 elder_export      ok/hidden    ok/hidden       ok/hidden          403              403        ok/hidden
 elder_verify      403          ok/404          ok/404             403              403        403
 elder_reveal_id   403          ok/404          ok/404             403              403        403
+elder_reveal_phone 403         ok/404          ok/404             403              403        403
+elder_erase       ok/404       ok/404          ok/404             403              403        403
 elder_check_id    ok           ok              ok                 403              403        403
 canteen_list      ok/hidden    ok/hidden       ok/hidden          ok/hidden        ok/hidden  ok/hidden
 canteen_detail    ok/404       ok/404          ok/404             ok/404           ok/404     ok/404
@@ -192,6 +194,19 @@ def _effect_elder_verify(w, actor, response):
 def _effect_reveal(w, actor, response):
     assert response.status_code == 200
     assert w.elder.plain_id_number in response.content.decode()
+
+
+def _effect_reveal_phone(w, actor, response):
+    assert response.status_code == 200
+    assert w.elder.phone and w.elder.phone in response.content.decode()
+
+
+def _effect_erase(w, actor, response):
+    from zhucan.elders.models import Elder
+
+    assert response.status_code == 302, response.status_code
+    elder = Elder.objects.get(pk=w.elder.pk)
+    assert elder.erased_at is not None and elder.name != w.elder.name and elder.phone == ""
 
 
 def _effect_check_id(w, actor, response):
@@ -461,13 +476,20 @@ VIEWS: dict[str, View] = {
     "elder_edit": View("POST", lambda w: f"/elders/{w.elder.pk}/edit/", lambda w: f"/elders/{MISSING}/edit/",
                        data=lambda w: _elder_form(w, phone="13800001111"),
                        audit_action="elder.update", effect=_effect_elder_edit),
-    "elder_export": View("GET", lambda w: "/elders/export.xlsx", marker=lambda w: w.elder.name, export=True),
+    "elder_export": View("GET", lambda w: "/elders/export.xlsx", marker=lambda w: w.elder.name, export=True,
+                         audit_action="elder.export"),
     "elder_verify": View("POST", lambda w: f"/elders/{w.elder.pk}/verify/", lambda w: f"/elders/{MISSING}/verify/",
                          data=lambda w: {"decision": "approve", "reason": ""},
                          audit_action="elder.verify", effect=_effect_elder_verify),
     "elder_reveal_id": View("POST", lambda w: f"/elders/{w.elder.pk}/reveal-id/",
                             lambda w: f"/elders/{MISSING}/reveal-id/", data=lambda w: {},
                             audit_action="elder.reveal_id", effect=_effect_reveal),
+    "elder_reveal_phone": View("POST", lambda w: f"/elders/{w.elder.pk}/reveal/phone/",
+                               lambda w: f"/elders/{MISSING}/reveal/phone/", data=lambda w: {},
+                               audit_action="elder.reveal_phone", effect=_effect_reveal_phone),
+    "elder_erase": View("POST", lambda w: f"/elders/{w.elder.pk}/erase/", lambda w: f"/elders/{MISSING}/erase/",
+                        data=lambda w: {"reason": "本人申请退出", "confirm_name": w.elder.name},
+                        audit_action="elder.erase", effect=_effect_erase),
     # A wrong check digit: the inline HTMX check answers with the Chinese error and writes nothing.
     "elder_check_id": View("POST", lambda w: "/elders/check-id/",
                            data=lambda w: {"id_number": w.elder.plain_id_number[:17]
@@ -484,7 +506,8 @@ VIEWS: dict[str, View] = {
                          lambda w: f"/canteens/{MISSING}/edit/",
                          data=lambda w: _canteen_form(w, phone="0571-88880000", public_info="每日公示菜谱"),
                          audit_action="canteen.update", effect=_effect_canteen_edit),
-    "canteen_export": View("GET", lambda w: "/canteens/export.xlsx", marker=lambda w: w.canteen.name, export=True),
+    "canteen_export": View("GET", lambda w: "/canteens/export.xlsx", marker=lambda w: w.canteen.name, export=True,
+                           audit_action="canteen.export"),
     "canteen_periods": View("POST", lambda w: f"/canteens/{w.canteen.pk}/periods/",
                             lambda w: f"/canteens/{MISSING}/periods/",
                             data=lambda w: _periods_form(lunch_start="11:00", lunch_end="13:00"),
@@ -511,7 +534,8 @@ VIEWS: dict[str, View] = {
                                       "region": w.xihu_sub.pk, "canteen": "", "is_active": "on"},
                       audit_action="user.update", effect=_effect_user_edit),
     "user_export": View("GET", lambda w: "/accounts/users/export.xlsx",
-                        marker=lambda w: w.users["subdistrict_staff"].username, export=True),
+                        marker=lambda w: w.users["subdistrict_staff"].username, export=True,
+                        audit_action="user.export"),
     "region_tree": View("GET", lambda w: "/regions/", marker=lambda w: w.xihu_sub.name),
     "audit_list": View("GET", lambda w: "/audit/", marker=lambda w: w.elder.name),
     "home": View("GET", lambda w: "/"),
@@ -535,9 +559,10 @@ def _phone_with_binding(w):
 
 def _effect_phone_bind(w, actor, response):
     from zhucan.elderphone.models import Binding
+    from zhucan.elderphone.phones import phone_index
 
     _redirects_to(response, rf"/elders/{w.elder.pk}/")
-    binding = Binding.objects.get(account__phone=PHONE_NEW)
+    binding = Binding.objects.get(account__phone_index=phone_index(PHONE_NEW))
     assert (binding.elder_id, binding.relation, binding.bound_by_id) == (w.elder.pk, "self", actor.pk)
 
 
@@ -558,6 +583,14 @@ PHONE_VIEWS: dict[str, View] = {
 }
 VIEWS.update(PHONE_VIEWS)
 MEDIA_SETUP["phone_revoke"] = _phone_with_binding  # made before the "nothing changed" snapshot
+
+
+def _elder_with_phone(w):
+    w.elder.phone = "13912345678"
+    w.elder.save(update_fields=["phone_encrypted", "phone_index"])
+
+
+MEDIA_SETUP["elder_reveal_phone"] = _elder_with_phone
 
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
@@ -709,7 +742,12 @@ def test_permission_matrix(matrix_world, client, name, role, side):
         assert response.status_code == 200, response.status_code
         if expected == "hidden":
             assert view.marker(w) not in _shown(view, response)
-        assert _state() == before
+        after = _state()
+        if view.export:  # an export, even of nothing, leaves its one audit row and changes nothing else
+            new_rows = AuditLog.objects.filter(id__gt=last_audit)
+            assert [(r.action, r.actor_id) for r in new_rows] == [(view.audit_action, actor.pk)]
+            after["audit"] = [r for r in after["audit"] if r["id"] <= last_audit]
+        assert after == before
         return
 
     if expected == "403":
@@ -745,7 +783,8 @@ def test_table_covers_every_console_url():
     from django.urls import get_resolver
 
     covered = {"elders:list", "elders:detail", "elders:create", "elders:edit", "elders:export", "elders:verify",
-               "elders:reveal_id", "elders:check_id", "canteens:list", "canteens:detail", "canteens:create",
+               "elders:reveal_id", "elders:reveal", "elders:erase", "elders:check_id", "canteens:list",
+               "canteens:detail", "canteens:create",
                "canteens:edit", "canteens:export", "canteens:periods", "canteens:dish_create", "canteens:dish_edit",
                "accounts:user_list", "accounts:user_create", "accounts:user_edit", "accounts:user_export",
                "regions:tree", "console:audit_list", "console:home"}

@@ -59,9 +59,9 @@ def menu(world):
 
 @pytest.fixture
 def carded(world):
-    from zhucan.elders.models import Elder
+    from tests.conftest import bind_card
 
-    Elder.objects.filter(pk=world.elder.pk).update(citizen_card_number=CARD)
+    bind_card(world.elder, CARD)
     return world.elder
 
 

@@ -66,13 +66,13 @@ def _run(command, env):
 
 @pytest.mark.parametrize("example", ["python", "shell"])
 def test_examples_check_out_against_a_live_server(live_server, all_day, example):
+    from tests.conftest import bind_card
     from zhucan.api.services import terminal_register
     from zhucan.canteens.models import Dish
     from zhucan.checkout.models import Meal
-    from zhucan.elders.models import Elder
 
     world = all_day
-    Elder.objects.filter(pk=world.elder.pk).update(citizen_card_number=CARD)
+    bind_card(world.elder, CARD)
     dish = Dish.objects.create(canteen=world.canteen, name="套餐", price_fen=1500)
     registered = terminal_register(actor=None, canteen=world.canteen, name="示例终端", vendor="docs")
     env = {"ZHUCAN_BASE_URL": live_server.url, "ZHUCAN_KEY_ID": registered.terminal.key_id,

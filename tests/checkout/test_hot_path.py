@@ -26,10 +26,10 @@ _KINDS = [
     (r"^INSERT INTO accounts_terminalnonce .* ON CONFLICT .* DO NOTHING", "nonce"),
     (r"^SELECT .* FROM elders_tag tg JOIN elders_elder_tags et .* FROM elders_elder e JOIN regions_region m "
      r".*LEFT JOIN checkout_elderdayusage u .* WHERE e\.\"id\" IN \(SELECT c\.\"elder_id\" FROM identity_citizencard c "
-     r"WHERE c\.\"number_index\" = .* UNION ALL .* e2\.\"citizen_card_number\" = ", "elder+tags+usage"),
+     r"WHERE c\.\"number_index\" = ", "elder+tags+usage"),
     (r"^SELECT .* FROM elders_tag tg JOIN elders_elder_tags et .* FROM elders_elder e JOIN regions_region m "
      r"[^(]* WHERE e\.\"id\" IN \(SELECT c\.\"elder_id\" FROM identity_citizencard c "
-     r"WHERE c\.\"number_index\" = .* UNION ALL .* e2\.\"citizen_card_number\" = ", "elder+tags"),
+     r"WHERE c\.\"number_index\" = ", "elder+tags"),
     (r"^SELECT id, request_digest FROM checkout_meal WHERE canteen_id = ", "idempotency probe"),
     (r"^SAVEPOINT ", "begin"),
     (r"^RELEASE SAVEPOINT ", "commit"),

@@ -7,6 +7,7 @@ from tests.elderphone.conftest import ELDER_PHONE, FAMILY_PHONE
 from zhucan.core.models import AuditLog
 from zhucan.elderphone import sms
 from zhucan.elderphone.models import Binding
+from zhucan.elderphone.phones import phone_index
 
 
 def test_staff_bind_from_the_elder_page_and_see_masked_phones(client, world, staff):
@@ -20,7 +21,7 @@ def test_staff_bind_from_the_elder_page_and_see_masked_phones(client, world, sta
     assert "已绑定手机号 139****2222" in body and "已发送开通短信" in body
     assert "139****2222" in body and FAMILY_PHONE not in body and "待设置密码" in body and "子女" in body
     assert sms.outbox(FAMILY_PHONE)[0].template_code == "H5_ACTIVATE"
-    binding = Binding.objects.get(account__phone=FAMILY_PHONE)
+    binding = Binding.objects.get(account__phone_index=phone_index(FAMILY_PHONE))
     assert binding.bound_by == staff
 
 

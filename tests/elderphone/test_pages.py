@@ -14,6 +14,7 @@ from tests.elderphone.conftest import ELDER_PHONE, FAMILY_PHONE, NOON, PASSWORD,
 from zhucan.checkout import services as checkout
 from zhucan.elderphone import selectors
 from zhucan.elderphone.models import PhoneAccount
+from zhucan.elderphone.phones import phone_index
 from zhucan.identity import qr
 from zhucan.identity.services import identify_by_qr
 
@@ -116,7 +117,7 @@ def test_revoked_binding_and_deactivated_account_lose_access_at_once(client, wor
     assert client.get(f"/h5/e/{world.elder.pk}/").status_code == 404
     assert client.get(f"/h5/e/{world.elder.pk}/code.json").status_code == 404
     assert client.get("/h5/")["Location"] == f"/h5/e/{phones.second.pk}/"  # one elder left
-    PhoneAccount.objects.filter(phone=FAMILY_PHONE).update(is_active=False)
+    PhoneAccount.objects.filter(phone_index=phone_index(FAMILY_PHONE)).update(is_active=False)
     assert client.get(f"/h5/e/{phones.second.pk}/")["Location"] == "/h5/login/"
     assert "h5_account_id" not in client.session
 
@@ -125,7 +126,8 @@ def test_a_new_password_ends_other_sessions(client, world, phones):
     from zhucan.elderphone.services import account_set_password
 
     h5_login(client, ELDER_PHONE)
-    account_set_password(account=PhoneAccount.objects.get(phone=ELDER_PHONE), password="Ganz-Neu-2025")
+    account = PhoneAccount.objects.get(phone_index=phone_index(ELDER_PHONE))
+    account_set_password(account=account, password="Ganz-Neu-2025")
     assert client.get(f"/h5/e/{world.elder.pk}/")["Location"] == "/h5/login/"
 
 

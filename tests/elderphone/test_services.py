@@ -11,7 +11,7 @@ from zhucan.core.errors import DomainError, NotFound
 from zhucan.core.models import AuditLog
 from zhucan.elderphone import services, sms
 from zhucan.elderphone.models import Binding, PhoneAccount, SmsCode
-from zhucan.elderphone.phones import name_mask, phone_mask, phone_normalise
+from zhucan.elderphone.phones import name_mask, phone_index, phone_mask, phone_normalise
 
 
 def code_of(call) -> str:
@@ -53,7 +53,7 @@ def test_bind_creates_the_account_sends_an_activation_code_and_audits(world, sta
     [message] = sms.outbox(ELDER_PHONE)
     assert message.template_code == "H5_ACTIVATE" and len(message.params["code"]) == 6
     assert message.params["code"] in message.text
-    row = SmsCode.objects.get(phone=ELDER_PHONE)
+    row = SmsCode.objects.get(phone_index=phone_index(ELDER_PHONE))
     assert message.params["code"] not in row.code_hash and row.delivered  # stored hashed only
     actions = list(AuditLog.objects.filter(actor=staff).values_list("action", flat=True).order_by("id"))
     assert actions == ["elderphone.account_create", "elderphone.bind"]
@@ -101,7 +101,7 @@ def test_binding_rules(world, staff, phones):
     assert code_of(lambda: services.binding_create(actor=staff, elder_id=phones.second.pk, phone=ELDER_PHONE,
                                                    relation="self")) == "ACCOUNT_IS_SELF_ELSEWHERE"
     # A deactivated account cannot be bound again.
-    PhoneAccount.objects.filter(phone=FAMILY_PHONE).update(is_active=False)
+    PhoneAccount.objects.filter(phone_index=phone_index(FAMILY_PHONE)).update(is_active=False)
     from tests.conftest import make_elder
 
     third = make_elder(world.xihu_c1, name="王阿婆")
@@ -127,7 +127,7 @@ def test_revoke_keeps_history_and_allows_binding_again(world, staff, phones):
     again = services.binding_create(actor=staff, elder_id=world.elder.pk, phone=FAMILY_PHONE, relation="child",
                                     display_name="张晓东").binding
     assert again.pk != revoked.pk
-    assert Binding.objects.filter(elder=world.elder, account__phone=FAMILY_PHONE).count() == 2
+    assert Binding.objects.filter(elder=world.elder, account__phone_index=phone_index(FAMILY_PHONE)).count() == 2
 
 
 def test_revoke_is_scoped(world, staff, phones):
@@ -228,7 +228,7 @@ def test_only_the_latest_code_counts(world, phones, frozen_clock):
 def test_an_unknown_number_gets_the_same_answer_and_nothing_is_sent(world, noon):
     assert services.sms_code_send(phone="13612345678") == "136****5678"
     assert sms.outbox() == []
-    row = SmsCode.objects.get(phone="13612345678")
+    row = SmsCode.objects.get(phone_index=phone_index("13612345678"))
     assert not row.delivered and row.account is None
     assert code_of(lambda: services.sms_code_send(phone="13612345678")) == "SMS_TOO_FREQUENT"  # same limits
     for guess in ("000000", "123456"):
@@ -244,7 +244,7 @@ def test_weak_passwords_are_refused_before_the_code_is_spent(world, phones, noon
                                                            password2=password)) == "PASSWORD_WEAK"
     assert code_of(lambda: services.password_set_with_code(phone=ELDER_PHONE, code=code, password="Neue-Passwort-1",
                                                            password2="Neue-Passwort-2")) == "PASSWORD_MISMATCH"
-    assert SmsCode.objects.get(phone=ELDER_PHONE).attempts == 0
+    assert SmsCode.objects.get(phone_index=phone_index(ELDER_PHONE)).attempts == 0
     services.password_set_with_code(phone=ELDER_PHONE, code=code, password="Neue-Passwort-1",
                                     password2="Neue-Passwort-1")
 
@@ -262,7 +262,7 @@ def test_login_and_lockout_after_five_failures(world, phones, frozen_clock):
         services.account_login(phone=ELDER_PHONE, password="wrong")
     assert caught.value.code == "LOGIN_LOCKED" and "15分钟" in caught.value.message_zh
     assert code_of(lambda: services.account_login(phone=ELDER_PHONE, password=PASSWORD)) == "LOGIN_LOCKED"
-    assert PhoneAccount.objects.get(phone=ELDER_PHONE).locked_until == NOON + timedelta(minutes=15)
+    assert PhoneAccount.objects.get(phone_index=phone_index(ELDER_PHONE)).locked_until == NOON + timedelta(minutes=15)
     frozen_clock(NOON + timedelta(minutes=15, seconds=1))
     assert services.account_login(phone=ELDER_PHONE, password=PASSWORD) == account
     # The other account was never affected.
@@ -276,8 +276,24 @@ def test_unknown_numbers_lock_alike(world, noon):
 
 
 def test_inactive_or_not_activated_accounts_cannot_log_in(world, staff, phones, noon):
-    PhoneAccount.objects.filter(phone=FAMILY_PHONE).update(is_active=False)
+    PhoneAccount.objects.filter(phone_index=phone_index(FAMILY_PHONE)).update(is_active=False)
     assert code_of(lambda: services.account_login(phone=FAMILY_PHONE, password=PASSWORD)) == "LOGIN_FAILED"
     services.binding_create(actor=staff, elder_id=phones.second.pk, phone="13700000000", relation="self")
     assert code_of(lambda: services.account_login(phone="13700000000", password="")) == "LOGIN_FAILED"
     assert code_of(lambda: services.account_login(phone="1370000", password="x")) == "PHONE_INVALID"
+
+
+def test_account_numbers_are_stored_encrypted_and_sms_rows_keep_only_an_index(world, phones, noon):
+    from django.db import connection
+
+    services.sms_code_send(phone=ELDER_PHONE)
+    services.sms_code_send(phone="13612345678")  # no account: the rate-limit row alone
+    with connection.cursor() as cur:
+        cur.execute("SELECT * FROM elderphone_phoneaccount")
+        accounts = " ".join(str(v) for row in cur.fetchall() for v in row)
+        cur.execute("SELECT * FROM elderphone_smscode")
+        codes = " ".join(str(v) for row in cur.fetchall() for v in row)
+    for number in (ELDER_PHONE, FAMILY_PHONE, "13612345678"):
+        assert number not in accounts and number not in codes
+    assert PhoneAccount.objects.get(phone_index=phone_index(ELDER_PHONE)).phone == ELDER_PHONE
+    assert services.account_login(phone=ELDER_PHONE, password=PASSWORD) == phones.elder_account

@@ -298,11 +298,11 @@ def test_failure_mid_import_leaves_nothing(world, admin):
 
 
 def test_confirm_revalidates_a_row_that_now_fails_imports_nothing(world, admin):
-    rows = [["甲", GOOD_A, "保俶社区", "C001"], ["乙", GOOD_B, "保俶社区", "C002"]]
+    rows = [["甲", GOOD_A, "保俶社区", "CARD0001"], ["乙", GOOD_B, "保俶社区", "CARD0002"]]
     batch, _report = preview(admin, xlsx_file(["姓名", "身份证号", "所属社区", "市民卡号"], rows))
-    # Meanwhile someone gives card C002 to another elder: row 3 would now fail.
+    # Meanwhile someone gives card CARD0002 to another elder: row 3 would now fail.
     services.elder_register(actor=admin, data=services.ElderData(
-        name="别人", id_number=GOOD_C, community=world.xihu_c2, citizen_card_number="C002"))
+        name="别人", id_number=GOOD_C, community=world.xihu_c2, citizen_card_number="CARD0002"))
     before = Elder.objects.count()
     with pytest.raises(importing.ImportChanged) as exc:
         import_services.elder_import_confirm(actor=admin, batch_id=batch.pk)
@@ -439,12 +439,12 @@ def test_views_another_user_cannot_confirm(world, admin, client):
 
 
 def test_views_changed_data_shows_the_new_report(world, admin, client):
-    rows = [["甲", GOOD_A, "保俶社区", "C001"], ["乙", GOOD_B, "保俶社区", "C002"]]
+    rows = [["甲", GOOD_A, "保俶社区", "CARD0001"], ["乙", GOOD_B, "保俶社区", "CARD0002"]]
     login(client, admin)
     upload(client, xlsx_file(["姓名", "身份证号", "所属社区", "市民卡号"], rows))
     batch = ImportBatch.objects.get()
     services.elder_register(actor=admin, data=services.ElderData(
-        name="别人", id_number=GOOD_C, community=world.xihu_c2, citizen_card_number="C001"))
+        name="别人", id_number=GOOD_C, community=world.xihu_c2, citizen_card_number="CARD0001"))
     before = Elder.objects.count()
     response = client.post("/elders/import/confirm/", {"batch": batch.pk, "action": "confirm"})
     assert response.status_code == 409

@@ -346,3 +346,44 @@ def test_a_truncated_photo_is_refused_even_after_face_recognition_is_imported(ph
     with pytest.raises(DomainError) as caught:
         embedding.decode(photos["astronaut"][:4000])
     assert caught.value.code == "FACE_IMAGE_INVALID"
+
+
+@pytest.mark.parametrize("status", ["deceased", "moved_away"])
+def test_a_closed_record_loses_its_face_data(world, photos, status, django_capture_on_commit_callbacks):
+    from datetime import date
+
+    from zhucan.elders.services import ElderData, elder_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consent(world, world.elder, VERIFY, IDENTIFY, keep_photo=True)
+        enrol(world, world.elder, photos["astronaut"])
+    enable(world)
+    assert FaceEnrolment.objects.get(elder=world.elder).photo_encrypted
+    assert services.face_identify(canteen=world.canteen, image_bytes=photos["astronaut_flip"]).elder == world.elder
+
+    staff = world.users["subdistrict_staff"]
+    with django_capture_on_commit_callbacks(execute=True):
+        elder_update(actor=staff, elder_id=world.elder.pk, data=ElderData(
+            name=world.elder.name, id_number="", community=world.elder.community, status=status,
+            status_since=date(2025, 6, 1)))
+    assert not FaceEnrolment.objects.filter(elder=world.elder).exists()  # embedding and kept photo
+    consents = FaceConsent.objects.filter(elder=world.elder)
+    assert consents.count() == 2 and all(c.withdrawn_at and c.withdrawn_by == staff for c in consents)
+    assert world.elder.pk not in index._cache[world.xihu.pk].elder_ids.tolist()
+    assert AuditLog.objects.filter(action="face.close", object_id=str(world.elder.pk)).count() == 1
+
+
+def test_a_denied_status_change_keeps_the_face_data(world, photos):
+    from datetime import date
+
+    from zhucan.elders.services import ElderData, elder_update
+
+    consent(world, world.elder, VERIFY)
+    enrol(world, world.elder, photos["astronaut"])
+    for actor in (world.other["subdistrict_staff"], world.users["auditor"]):
+        with pytest.raises(DomainError):
+            elder_update(actor=actor, elder_id=world.elder.pk, data=ElderData(
+                name=world.elder.name, id_number="", community=world.elder.community, status="deceased",
+                status_since=date(2025, 6, 1)))
+    assert FaceEnrolment.objects.filter(elder=world.elder).exists()
+    assert FaceConsent.objects.filter(elder=world.elder, withdrawn_at__isnull=True).count() == 1

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.api import conftest as api_fixtures
 from tests.checkout.conftest import at
-from tests.checkout.test_cashier_views import URL, Till, message, parse_state
-from tests.conftest import login
+from tests.checkout.test_cashier_views import CARD, URL, Till, message, parse_state
+from tests.conftest import bind_card, login
 from tests.face.test_face import IDENTIFY, VERIFY, consent, enable, enrol, synthetic_others
 from zhucan.checkout.models import Meal
 from zhucan.identity import services as identity
@@ -208,8 +208,7 @@ def test_terminal_enrols_a_consenting_elder_once(api, world, menu, photos):
     from zhucan.core.models import AuditLog
     from zhucan.face.models import FaceEnrolment
 
-    world.elder.citizen_card_number = "330100000042"
-    world.elder.save(update_fields=["citizen_card_number"])
+    bind_card(world.elder, "330100000042")
     body = {"elder": {"card_number": "330100000042"}, "image_b64": _b64(photos["astronaut"])}
     refused = api.post("/api/v1/faces/enrol", body)  # no consent recorded by staff yet
     assert refused.status_code >= 400 and refused.json()["code"] == "FACE_NO_CONSENT"
@@ -247,9 +246,8 @@ def test_cashier_enrols_a_face_at_the_till_after_a_card(till, world, menu, photo
     from zhucan.core.models import AuditLog
     from zhucan.face.models import FaceEnrolment
 
-    world.elder.citizen_card_number = "330100000042"
-    world.elder.save(update_fields=["citizen_card_number"])
-    html = till.post("identify", ident="330100000042")
+    bind_card(world.elder, CARD)
+    html = till.post("identify", ident=CARD)
     assert "录入人脸" in html
     html = till.face("enrol_face", photos["astronaut"])
     assert 'data-code="FACE_NO_CONSENT"' in html and not FaceEnrolment.objects.exists()

@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 
 import pytest
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from zhucan.core import crypto
 from zhucan.core.errors import DomainError
 from zhucan.core.models import AuditLog
-from zhucan.elders.models import Elder
 from zhucan.identity.identification import identify
 from zhucan.identity.models import CardStatus, CitizenCard
 from zhucan.identity.services import (
@@ -40,8 +38,6 @@ def test_bind_stores_encrypted_indexed_masked(world, staff):
     assert crypto.decrypt(card.number_encrypted, context="identity.card") == CARD
     assert card.number_index == card_number_index(CARD) != crypto.blind_index(CARD, purpose="elder.id_number")
     assert card.number_masked == "3301**********9012"
-    world.elder.refresh_from_db()
-    assert world.elder.citizen_card_number == CARD  # today's checkout keeps working
     log = AuditLog.objects.get(action="identity.card_bind")
     assert log.actor == staff and log.region_path == world.elder.community.path and CARD not in str(log.after)
 
@@ -64,8 +60,6 @@ def test_lost_card_is_refused(world, staff):
     lost = card_report_lost(actor=staff, card_id=card.pk)
     assert lost.status == CardStatus.LOST and lost.reported_lost_by == staff and lost.reported_lost_at
     assert code_of(identify_by_card, number=CARD, canteen=world.canteen) == "CARD_REPORTED_LOST"
-    world.elder.refresh_from_db()
-    assert world.elder.citizen_card_number is None  # the old checkout path refuses it too
     assert code_of(card_report_lost, actor=staff, card_id=card.pk) == "CARD_NOT_ACTIVE"
 
 
@@ -78,8 +72,6 @@ def test_replace_keeps_history(world, staff):
     assert identify_by_card(number=NEW_CARD, canteen=world.canteen) == world.elder
     assert code_of(identify_by_card, number=CARD, canteen=world.canteen) == "CARD_REPORTED_LOST"
     assert [c.pk for c in card_history(actor=staff, elder_id=world.elder.pk)] == [new.pk, card.pk]
-    world.elder.refresh_from_db()
-    assert world.elder.citizen_card_number == NEW_CARD
     assert code_of(card_replace, actor=staff, card_id=card.pk, new_number="330100555566667777") == \
         "CARD_NOT_REPLACEABLE"
     assert list(AuditLog.objects.filter(action__startswith="identity.card").values_list("action", flat=True)
@@ -117,11 +109,6 @@ def test_a_card_number_never_moves_to_another_elder(world, staff):
     card_report_lost(actor=staff, card_id=card.pk)
     assert code_of(card_bind, actor=admin, elder_id=world.other_elder.pk, number=CARD) == "CARD_NUMBER_TAKEN"
     assert not CitizenCard.objects.filter(elder=world.other_elder).exists()
-
-
-def test_plain_column_clash_is_refused(world, staff):
-    Elder.objects.filter(pk=world.other_elder.pk).update(citizen_card_number=CARD)
-    assert code_of(card_bind, actor=staff, elder_id=world.elder.pk, number=CARD) == "CARD_NUMBER_TAKEN"
 
 
 def test_invalid_number(world, staff):
@@ -166,18 +153,3 @@ def test_identify_by_id_number(world):
 
     unknown = make_id_number("330106", date(1950, 1, 1), 499, "M")
     assert code_of(by_id, number=unknown, canteen=world.canteen) == "ELDER_NOT_FOUND"
-
-
-def test_backfill_from_plain_column(world):
-    Elder.objects.filter(pk=world.elder.pk).update(citizen_card_number=CARD)
-    Elder.objects.filter(pk=world.other_elder.pk).update(citizen_card_number="x")  # not a card number
-    # Transitional: found on the plain column before the backfill ran.
-    assert identify_by_card(number=CARD, canteen=world.canteen) == world.elder
-    call_command("cards_backfill", "--dry-run")
-    assert not CitizenCard.objects.exists()
-    call_command("cards_backfill")
-    card = CitizenCard.objects.get()
-    assert card.elder == world.elder and card.number_index == card_number_index(CARD)
-    call_command("cards_backfill")  # idempotent
-    assert CitizenCard.objects.count() == 1
-    assert AuditLog.objects.filter(action="identity.cards_backfill").count() == 2

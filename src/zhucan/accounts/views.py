@@ -16,6 +16,7 @@ from zhucan.accounts.models import User
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped, restrict
 from zhucan.core import clock
+from zhucan.core.audit import CountedRows, audit_export
 from zhucan.core.errors import DomainError
 from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
@@ -67,9 +68,10 @@ def user_list(request):
 @requires("user", "export")
 def user_export(request):
     qs = restrict(User.objects.select_related("region", "canteen"), request.user, "export").order_by("username")
-    rows = ([u.username, u.display_name, u.get_role_display(), u.region.name if u.region else "",
-             u.canteen.name if u.canteen else "", "是" if u.is_active else "否"] for u in qs)
+    rows = CountedRows([u.username, u.display_name, u.get_role_display(), u.region.name if u.region else "",
+                        u.canteen.name if u.canteen else "", "是" if u.is_active else "否"] for u in qs)
     content = xlsx_bytes(sheet="用户", headers=["用户名", "姓名", "角色", "所属辖区", "所属助餐点", "启用"], rows=rows)
+    audit_export(actor=request.user, what="user", filters=request.GET, rows=rows.count, ip=client_ip(request))
     return xlsx_response(f"用户-{clock.local_today():%Y%m%d}.xlsx", content)
 
 

@@ -13,6 +13,7 @@ from zhucan.canteens import selectors, services
 from zhucan.canteens.forms import CanteenForm, DishForm, PeriodsForm
 from zhucan.canteens.models import CanteenStatus, CanteenType, Dish
 from zhucan.core import clock
+from zhucan.core.audit import CountedRows, audit_export
 from zhucan.core.errors import DomainError
 from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.money import fen_to_yuan
@@ -46,10 +47,11 @@ def canteen_export(request):
     qs = selectors.canteen_list(user=request.user, action="export", **_filters(request))
     headers = ["名称", "运营主体", "建设类型", "城乡类别", "所在区县", "所在街道/社区", "地址", "座位数",
                "建筑面积（㎡）", "开业日期", "状态", "在售菜品数"]
-    rows = ([c.name, c.operator, c.get_canteen_type_display(), c.get_area_display(),
-             (c.district.name if c.district else ""), c.region.name, c.address, c.seats, float(c.floor_area_m2),
-             c.opening_date, c.get_status_display(), c.dish_count] for c in qs)
+    rows = CountedRows([c.name, c.operator, c.get_canteen_type_display(), c.get_area_display(),
+                        (c.district.name if c.district else ""), c.region.name, c.address, c.seats,
+                        float(c.floor_area_m2), c.opening_date, c.get_status_display(), c.dish_count] for c in qs)
     content = xlsx_bytes(sheet="助餐点", headers=headers, rows=rows)
+    audit_export(actor=request.user, what="canteen", filters=request.GET, rows=rows.count, ip=client_ip(request))
     return xlsx_response(f"助餐点-{clock.local_today():%Y%m%d}.xlsx", content)
 
 

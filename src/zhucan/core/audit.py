@@ -70,3 +70,27 @@ def audit_record(
         note=note[:500],
         ip=ip,
     )
+
+
+class CountedRows:
+    """Wraps the rows an export writes so the export's audit row can say how many there were."""
+
+    def __init__(self, rows):
+        self._rows = rows
+        self.count = 0
+
+    def __iter__(self):
+        for row in self._rows:
+            self.count += 1
+            yield row
+
+
+def audit_export(*, actor, what: str, filters, rows: int, ip: str | None = None) -> AuditLog:
+    """Every file that takes platform data out leaves one row: who, what, with which filter, how many
+    rows. `filters` is the query the person chose (request.GET or a dict); empty values are left out."""
+    items = filters.items() if hasattr(filters, "items") else filters
+    chosen = {str(k)[:40]: str(_plain(v))[:100] for k, v in items if v not in (None, "")}
+    region = getattr(actor, "region", None)
+    return audit_record(actor=actor, action=f"{what}.export", object_type=what,
+                        region_path=getattr(region, "path", "") or "",
+                        after={"filters": chosen, "rows": rows}, note="导出", ip=ip)

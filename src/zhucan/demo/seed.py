@@ -22,6 +22,8 @@ from zhucan.core.idnumber import make_id_number, mask_id_number
 from zhucan.core.models import AuditLog
 from zhucan.elders.models import Elder, ElderStatus, Tag, Verification
 from zhucan.elders.services import ID_CONTEXT, id_number_index
+from zhucan.identity.models import CardStatus, CitizenCard
+from zhucan.identity.services import CARD_CONTEXT, card_number_index, card_number_mask
 from zhucan.regions.models import Level, Region
 
 DEMO_PASSWORD = "Zhucan-demo-2025"
@@ -197,10 +199,10 @@ def seed_elders(count: int = 2400, seed: int = 20250601) -> int:
             address=f"{community.parent.name}{community.name}{rng.randint(1, 40)}幢{rng.randint(1, 6)}单元",
             community=community, hukou_district=district if rng.random() < 0.9 else None,
             hukou_note="" if rng.random() < 0.9 else "安徽省合肥市",
-            citizen_card_number=f"{district.code[:4]}{i:08d}{rng.randint(10, 99)}",
             status=status, status_since=since, verification=verification,
             verification_reason="户籍信息与档案不符" if verification == Verification.REJECTED else "",
         )
+        elder.card_number = f"{district.code[:4]}{i:08d}{rng.randint(10, 99)}"
         if elder.hukou_district is None and not elder.hukou_note:
             elder.hukou_note = "安徽省合肥市"
         chosen = [code for code, p in (("living_alone", 0.15), ("empty_nest", 0.25), ("dibao", 0.05),
@@ -219,6 +221,11 @@ def seed_elders(count: int = 2400, seed: int = 20250601) -> int:
             tag_links += [Elder.tags.through(elder_id=pk, tag_id=tags[c].pk) for c in chosen if c in tags]
         Elder.tags.through.objects.bulk_create(tag_links, batch_size=1000)
         now = clock.now()
+        CitizenCard.objects.bulk_create([
+            CitizenCard(elder_id=saved[e.id_number_index].pk, number_index=card_number_index(e.card_number),
+                        number_encrypted=crypto.encrypt(e.card_number, context=CARD_CONTEXT),
+                        number_masked=card_number_mask(e.card_number), status=CardStatus.ACTIVE, issued_at=now)
+            for e, _ in elders], batch_size=1000)
         AuditLog.objects.bulk_create([
             AuditLog(at=now, actor_repr="demo-seed", action="elder.create", object_type="elders.elder",
                      object_id=str(e.pk), object_repr=str(e)[:200], region_path=e.community.path,

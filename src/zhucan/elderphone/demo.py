@@ -20,6 +20,7 @@ from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.elderphone import services
 from zhucan.elderphone.models import Binding, PhoneAccount, Relation
+from zhucan.elderphone.phones import phone_index
 from zhucan.elders.models import Elder, ElderStatus, Verification
 
 SUBDISTRICT_CODE = "330106002"  # 北山街道 (西湖区), where beishan_staff works
@@ -41,7 +42,7 @@ def _elders() -> list[Elder]:
 
 
 def _bind(actor, elder: Elder, phone: str, relation: str, name: str) -> bool:
-    if Binding.objects.filter(account__phone=phone, elder=elder, revoked_at__isnull=True).exists():
+    if Binding.objects.filter(account__phone_index=phone_index(phone), elder=elder, revoked_at__isnull=True).exists():
         return False
     services.binding_create(actor=actor, elder_id=elder.pk, phone=phone, relation=relation, display_name=name,
                             notify=False)
@@ -97,6 +98,7 @@ def seed_demo_phone_accounts(*, actor=None) -> dict:
         _bind(actor, first, FAMILY_PHONE, Relation.CHILD, child),
         _bind(actor, second, FAMILY_PHONE, Relation.CHILD, child),
     ])
-    for account in PhoneAccount.objects.filter(phone__in=[SELF_PHONE, FAMILY_PHONE], password=""):
+    demo_numbers = [phone_index(SELF_PHONE), phone_index(FAMILY_PHONE)]
+    for account in PhoneAccount.objects.filter(phone_index__in=demo_numbers, password=""):
         services.account_set_password(account=account, password=DEMO_PASSWORD)
     return {"bindings": bindings, "meals": _meals(elders)}

@@ -12,11 +12,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhucan.elderphone.phones import phone_mask
+from zhucan.elderphone.phones import PHONE_CONTEXT, phone_mask
+from zhucan.elders.sealed import sealed_text
 
 
 class PhoneAccount(models.Model):
-    phone = models.CharField(_("手机号"), max_length=11, unique=True)
+    # The number is personal information: stored encrypted, found (login, SMS) by its blind index.
+    phone_encrypted = models.CharField(max_length=200, editable=False)
+    phone_index = models.CharField(max_length=64, unique=True, editable=False)
     # Django's hasher format; "" until the person sets a password with an SMS code.
     password = models.CharField(max_length=128, blank=True)
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
@@ -33,12 +36,11 @@ class PhoneAccount(models.Model):
     class Meta:
         verbose_name = "手机账号"
         verbose_name_plural = "手机账号"
-        constraints = [
-            models.CheckConstraint(condition=models.Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="phone_account_mobile"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.display_name or '—'}（{self.phone_masked}）"
+
+    phone = sealed_text("phone", context=PHONE_CONTEXT, index_purpose=PHONE_CONTEXT)
 
     @property
     def phone_masked(self) -> str:
@@ -101,7 +103,8 @@ class SmsCode(models.Model):
     """A 6-digit code sent by SMS: stored only as a keyed hash, valid 5 minutes, 5 tries, once.
     Rows also carry the send rate limit (one per phone per minute, a daily cap)."""
 
-    phone = models.CharField(max_length=11, db_index=True)
+    # Only the number's blind index: the code is sent when issued, the row never needs the number.
+    phone_index = models.CharField(max_length=64)
     account = models.ForeignKey(PhoneAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     purpose = models.CharField(max_length=8, choices=SmsPurpose.choices)
     code_hash = models.CharField(max_length=64)
@@ -115,7 +118,7 @@ class SmsCode(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["phone", "created_at"])]
+        indexes = [models.Index(fields=["phone_index", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{phone_mask(self.phone)} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.phone_index[:8]}… {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 from zhucan.elderphone.errors import phone_error
+from zhucan.elders import sealed
+
+# Account numbers are stored encrypted under this context and found through a blind index of it.
+PHONE_CONTEXT = "elderphone.phone"
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NOISE = re.compile(r"[\s\-()（）]")
@@ -20,6 +24,11 @@ def phone_normalise(raw: str) -> str:
     if not _MOBILE.match(value):
         raise phone_error("PHONE_INVALID", field="phone")
     return value
+
+
+def phone_index(phone: str) -> str:
+    """The blind index a normalised number is found by (accounts and SMS rate limits)."""
+    return sealed.phone_index(phone, purpose=PHONE_CONTEXT)
 
 
 def phone_mask(phone: str) -> str:

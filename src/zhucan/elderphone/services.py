@@ -30,7 +30,7 @@ from zhucan.core.errors import DomainError
 from zhucan.elderphone import sms
 from zhucan.elderphone.errors import phone_error
 from zhucan.elderphone.models import Binding, PhoneAccount, Relation, SmsCode, SmsPurpose
-from zhucan.elderphone.phones import phone_mask, phone_normalise
+from zhucan.elderphone.phones import phone_index, phone_mask, phone_normalise
 from zhucan.elders.models import Elder
 
 CODE_LIFETIME = timedelta(minutes=5)
@@ -89,7 +89,7 @@ def binding_create(*, actor, elder_id: int, phone: str, relation: str, display_n
         raise phone_error("NAME_REQUIRED", field="display_name")
     now = clock.now()
     with transaction.atomic():
-        account = PhoneAccount.objects.select_for_update().filter(phone=phone).first()
+        account = PhoneAccount.objects.select_for_update().filter(phone_index=phone_index(phone)).first()
         created = account is None
         if created:
             try:
@@ -98,7 +98,7 @@ def binding_create(*, actor, elder_id: int, phone: str, relation: str, display_n
                                                           created_by=_staff(actor))
             except IntegrityError:  # created meanwhile by a concurrent request
                 created = False
-                account = PhoneAccount.objects.select_for_update().get(phone=phone)
+                account = PhoneAccount.objects.select_for_update().get(phone_index=phone_index(phone))
         if not account.is_active:
             raise phone_error("ACCOUNT_INACTIVE", field="phone")
         active = Binding.objects.filter(revoked_at__isnull=True)
@@ -177,7 +177,7 @@ def _code_hash(*, salt: str, phone: str, code: str) -> str:
 
 
 def _check_send_rate(*, phone: str, ip: str | None, now) -> None:
-    recent = SmsCode.objects.filter(phone=phone, created_at__gt=now - timedelta(days=1))
+    recent = SmsCode.objects.filter(phone_index=phone_index(phone), created_at__gt=now - timedelta(days=1))
     latest = recent.order_by("-created_at").values_list("created_at", flat=True).first()
     if latest is not None and now - latest < SEND_INTERVAL:
         wait = SEND_INTERVAL - (now - latest)
@@ -199,9 +199,10 @@ def _code_issue(*, phone: str, account: PhoneAccount | None, purpose: str, ip: s
         if account is not None:
             PhoneAccount.objects.select_for_update().filter(pk=account.pk).first()  # one sender at a time
         _check_send_rate(phone=phone, ip=ip, now=now)
-        row = SmsCode.objects.create(phone=phone, account=account if deliver else None, purpose=purpose,
-                                     code_hash=_code_hash(salt=salt, phone=phone, code=code), salt=salt,
-                                     created_at=now, expires_at=now + CODE_LIFETIME, delivered=deliver, ip=ip)
+        row = SmsCode.objects.create(phone_index=phone_index(phone), account=account if deliver else None,
+                                     purpose=purpose, code_hash=_code_hash(salt=salt, phone=phone, code=code),
+                                     salt=salt, created_at=now, expires_at=now + CODE_LIFETIME, delivered=deliver,
+                                     ip=ip)
     if deliver:
         template = "H5_ACTIVATE" if purpose == SmsPurpose.ACTIVATE else "H5_RESET"
         params = {"code": code, "name": account.display_name or "", **(extra or {})}
@@ -220,7 +221,7 @@ def sms_code_send(*, phone: str, ip: str | None = None) -> str:
     number. An unknown or deactivated number gets the same answer and rate limits, but nothing is
     sent, so the page does not reveal who has an account."""
     phone = phone_normalise(phone)
-    account = PhoneAccount.objects.filter(phone=phone).first()
+    account = PhoneAccount.objects.filter(phone_index=phone_index(phone)).first()
     purpose = SmsPurpose.RESET if account is not None and account.activated else SmsPurpose.ACTIVATE
     _code_issue(phone=phone, account=account, purpose=purpose, ip=ip)
     return phone_mask(phone)
@@ -259,7 +260,8 @@ def password_set_with_code(*, phone: str, code: str, password: str, password2: s
     now = clock.real_now()
     error: str | None = None
     with transaction.atomic():
-        row = SmsCode.objects.select_for_update().filter(phone=phone).order_by("-created_at", "-id").first()
+        row = (SmsCode.objects.select_for_update().filter(phone_index=phone_index(phone))
+               .order_by("-created_at", "-id").first())
         if row is None:
             error = "SMS_CODE_WRONG"
         elif row.used_at is not None or row.expires_at <= now:
@@ -319,7 +321,7 @@ def account_login(*, phone: str, password: str, ip: str | None = None) -> PhoneA
     now = clock.real_now()
     limit = settings.ZHUCAN_LOGIN_MAX_FAILURES
     window = timedelta(minutes=settings.ZHUCAN_LOGIN_LOCK_MINUTES)
-    account = PhoneAccount.objects.filter(phone=phone).first()
+    account = PhoneAccount.objects.filter(phone_index=phone_index(phone)).first()
     until = throttle.locked_until(_throttle_name(phone), ip)
     if account is not None and account.locked_until and account.locked_until > now:
         until = max(until or now, account.locked_until)

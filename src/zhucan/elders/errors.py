@@ -25,6 +25,52 @@ def duplicate_card() -> DomainError:
     )
 
 
+def bad_status() -> DomainError:
+    return DomainError(
+        code="ELDER_BAD_STATUS",
+        message_zh="状态只能是正常、已故或已迁出（退出项目请使用“退出项目并删除个人信息”）",
+        message_en="status must be active, deceased or moved away (withdrawal goes through erasure)",
+        field="status",
+    )
+
+
+def erased() -> DomainError:
+    return DomainError(
+        code="ELDER_ERASED",
+        message_zh="该老人已退出项目，个人信息已删除，档案不能再修改",
+        message_en="the elder has withdrawn and their personal data was erased; the record is closed",
+        http_status=409,
+    )
+
+
+def erasure_needs_reason() -> DomainError:
+    return DomainError(
+        code="ELDER_ERASURE_REASON_REQUIRED",
+        message_zh="请填写退出原因（如本人申请退出）",
+        message_en="give the reason for the withdrawal",
+        field="reason",
+    )
+
+
+def erasure_not_confirmed() -> DomainError:
+    return DomainError(
+        code="ELDER_ERASURE_NOT_CONFIRMED",
+        message_zh="请输入老人姓名以确认删除",
+        message_en="type the elder's name to confirm",
+        field="confirm_name",
+    )
+
+
+def card_change_needs_replacement() -> DomainError:
+    return DomainError(
+        code="ELDER_CARD_CHANGE_NEEDS_REPLACEMENT",
+        message_zh="该老人已绑定市民卡；更换卡号请在“市民卡”一栏办理挂失或补卡",
+        message_en="the elder already has a card; report it lost or replace it in the card panel",
+        field="citizen_card_number",
+        http_status=409,
+    )
+
+
 def bad_community() -> DomainError:
     return DomainError(
         code="ELDER_BAD_COMMUNITY",

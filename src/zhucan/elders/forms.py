@@ -31,7 +31,9 @@ class ElderForm(forms.Form):
         label=_("标签"), queryset=Tag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
         to_field_name="code",
     )
-    status = forms.ChoiceField(label=_("状态"), choices=ElderStatus.choices, initial=ElderStatus.ACTIVE)
+    # 已退出 is set only by the erasure service, which also removes the personal data.
+    status = forms.ChoiceField(label=_("状态"), initial=ElderStatus.ACTIVE,
+                               choices=[c for c in ElderStatus.choices if c[0] != ElderStatus.WITHDRAWN])
     status_since = forms.DateField(label=_("状态变更日期"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -40,8 +42,10 @@ class ElderForm(forms.Form):
         self.fields["community"].queryset = region_choices(user=user, levels=(Level.COMMUNITY,))
         self.fields["hukou_district"].queryset = Region.objects.filter(level=Level.DISTRICT)
         if editing:
-            self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = _("留空则不修改")
+            # Personal values are not sent back to the browser to be edited: blank keeps the stored one.
+            for name in ("id_number", "phone", "address", "citizen_card_number"):
+                self.fields[name].required = False
+                self.fields[name].help_text = _("留空则不修改")
         self.fields["id_number"].widget.attrs.update({
             "autocomplete": "off", "inputmode": "text",
             "hx-post": reverse("elders:check_id"),

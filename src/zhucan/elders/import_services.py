@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from zhucan.accounts.permissions import has_perm
 from zhucan.core import clock, crypto
-from zhucan.core.audit import audit_record, snapshot
+from zhucan.core.audit import audit_record
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
 from zhucan.core.idnumber import mask_id_number
 from zhucan.elders import services
@@ -115,10 +115,23 @@ def elders_register_many(*, actor, rows: list[NewRow], ip: str | None = None) ->
          for elder, new in zip(elders, rows, strict=True) for code in new.data.tag_codes],
         batch_size=1000,
     )
+    # Card numbers go to the identity app's card table (encrypted, blind-indexed, masked), as
+    # `elder_register` does one by one; its unique index on active numbers guards against races.
+    from zhucan.identity.models import CardStatus, CitizenCard
+    from zhucan.identity.services import CARD_CONTEXT, card_number_index, card_number_mask
+
+    now = clock.now()
+    CitizenCard.objects.bulk_create([
+        CitizenCard(elder=elder, number_encrypted=crypto.encrypt(new.data.citizen_card_number, context=CARD_CONTEXT),
+                    number_index=card_number_index(new.data.citizen_card_number),
+                    number_masked=card_number_mask(new.data.citizen_card_number), status=CardStatus.ACTIVE,
+                    issued_at=now, issued_by=actor)
+        for elder, new in zip(elders, rows, strict=True) if new.data.citizen_card_number], batch_size=1000)
     plain_fields = [f for f in services.AUDITED_FIELDS if f != "tags"]
     for elder, new in zip(elders, rows, strict=True):
-        plain = snapshot(elder, plain_fields)
+        plain = services._audited_plain(elder, plain_fields, card=new.data.citizen_card_number)
         after = {f: sorted(new.data.tag_codes) if f == "tags" else plain[f] for f in services.AUDITED_FIELDS}
+        after.update({k: v for k, v in plain.items() if k not in after})
         audit_record(actor=actor, action="elder.create", obj=elder, region_path=new.data.community.path,
                      after=after, ip=ip, note="批量导入")
     return elders

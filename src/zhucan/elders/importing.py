@@ -32,6 +32,7 @@ from zhucan.core.text import is_storable
 from zhucan.elders import errors as elder_errors
 from zhucan.elders import services
 from zhucan.elders.models import Elder, ElderStatus, Tag
+from zhucan.elders.sealed import mask_phone
 from zhucan.regions.models import Level, Region
 
 PAYLOAD_CONTEXT = "elders.import_batch"
@@ -120,6 +121,10 @@ class NewRow:
     @property
     def status_label(self) -> str:
         return ElderStatus(self.data.status).label
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.data.phone)
 
     @property
     def tag_names(self) -> str:
@@ -309,6 +314,17 @@ def _region_key(text: str) -> str:
     return _REGION_NOISE.sub("", unicodedata.normalize("NFKC", text))
 
 
+def _card(raw: str) -> str | None:
+    """A card number as the card table keeps it, or None when it is not card-shaped."""
+    from zhucan.core.errors import DomainError
+    from zhucan.identity.services import card_number_normalise
+
+    try:
+        return card_number_normalise(raw) if raw else None
+    except DomainError:
+        return None
+
+
 class _Lookups:
     """Everything a row is checked against, loaded once per file (a few queries, not per row)."""
 
@@ -328,10 +344,13 @@ class _Lookups:
         for tag in Tag.objects.all():
             self.tags[tag.code] = tag.code
             self.tags[unicodedata.normalize("NFKC", tag.name)] = tag.code
-        cards = {v["card"] for _, v in sheet.rows if v.get("card")}
-        self.taken_cards = set(
-            Elder.objects.filter(citizen_card_number__in=cards).values_list("citizen_card_number", flat=True)
-        ) if cards else set()
+        # Card numbers live only in the identity app's card table, found by blind index.
+        from zhucan.identity.models import CitizenCard
+        from zhucan.identity.services import card_number_index
+
+        by_index = {card_number_index(c): c for c in (_card(v.get("card", "")) for _, v in sheet.rows) if c}
+        self.taken_cards = {by_index[i] for i in CitizenCard.objects.filter(
+            number_index__in=list(by_index)).values_list("number_index", flat=True)} if by_index else set()
 
     def community(self, text: str) -> Region | list[Region] | None:
         found = self.communities.get(_region_key(text), [])
@@ -481,10 +500,11 @@ def _check_fields(values, h, look: _Lookups, ident, today, first_seen_card, numb
                 err("hukou", "户籍不能超过100个字")
             hukou_note = hukou  # outside the city: kept as written (户籍（市外）)
 
-    card = values.get("card", "")
-    if card:
-        if len(card) > 32:
-            err("card", "市民卡号不能超过32位")
+    raw_card = values.get("card", "")
+    card = _card(raw_card) or ""
+    if raw_card:
+        if not card:
+            err("card", f"市民卡号“{raw_card}”格式不正确（6至32位数字或字母）")
         elif card in first_seen_card:
             err("card", f"与第{first_seen_card[card]}行市民卡号重复")
         elif card in look.taken_cards:

@@ -1,5 +1,6 @@
-"""The elder registry (老年人档案). ID numbers are sensitive personal information (PIPL): the
-plaintext lives only encrypted; lookup goes through a blind index; lists show the masked form."""
+"""The elder registry (老年人档案). ID numbers, phone numbers and addresses are personal information
+(PIPL): the plaintext lives only encrypted; lookup goes through a blind index; lists show the masked
+form. The citizen card number lives in the identity app's card table, nowhere else."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhucan.elders import sealed
+
 
 class ElderStatus(models.TextChoices):
     ACTIVE = "active", _("正常")
     DECEASED = "deceased", _("已故")
     MOVED_AWAY = "moved_away", _("已迁出")
+    WITHDRAWN = "withdrawn", _("已退出")
 
 
 class Verification(models.TextChoices):
@@ -55,8 +59,9 @@ class Elder(models.Model):
     id_number_masked = models.CharField(_("身份证号"), max_length=18, db_index=True, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    address = models.CharField(_("居住地址"), max_length=200, blank=True)
+    phone_encrypted = models.CharField(max_length=200, blank=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    address_encrypted = models.TextField(blank=True, editable=False)
     community = models.ForeignKey(
         "regions.Region", verbose_name=_("所属社区"), on_delete=models.PROTECT, related_name="elders"
     )
@@ -65,7 +70,6 @@ class Elder(models.Model):
         related_name="+",
     )
     hukou_note = models.CharField(_("户籍（市外）"), max_length=100, blank=True)
-    citizen_card_number = models.CharField(_("市民卡号"), max_length=32, null=True, blank=True, unique=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="elders")
     status = models.CharField(_("状态"), max_length=16, choices=ElderStatus.choices, default=ElderStatus.ACTIVE)
     status_since = models.DateField(_("状态变更日期"), null=True, blank=True)
@@ -77,6 +81,8 @@ class Elder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when the elder left the programme and their personal fields were pseudonymised.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -97,6 +103,18 @@ class Elder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
+
+    # Read and set as plain text; stored only as ciphertext (+ a blind index for the phone).
+    phone = sealed.sealed_text("phone", context=sealed.PHONE_CONTEXT, index_purpose=sealed.PHONE_CONTEXT)
+    address = sealed.sealed_text("address", context=sealed.ADDRESS_CONTEXT)
+
+    @property
+    def phone_masked(self) -> str:
+        return sealed.mask_phone(self.phone)
+
+    @property
+    def address_masked(self) -> str:
+        return sealed.mask_address(self.address)
 
     def age_on(self, day) -> int:
         return full_years(self.birth_date, day)

@@ -15,13 +15,13 @@ from zhucan.core.errors import DomainError, PermissionDenied
 from zhucan.core.idnumber import IdNumberError, mask_id_number, parse_id_number
 from zhucan.elders import errors
 from zhucan.elders.models import Elder, ElderStatus, Tag, Verification
+from zhucan.face.services import face_data_close
 from zhucan.regions.models import Level, Region
 
 ID_CONTEXT = "elder.id_number"
 AUDITED_FIELDS = [
-    "name", "id_number_masked", "birth_date", "sex", "phone", "address", "community", "hukou_district",
-    "hukou_note", "citizen_card_number", "tags", "status", "status_since", "verification",
-    "verification_reason",
+    "name", "id_number_masked", "birth_date", "sex", "community", "hukou_district", "hukou_note", "tags",
+    "status", "status_since", "verification", "verification_reason",
 ]
 
 
@@ -64,6 +64,8 @@ def _check_community(*, actor, community: Region) -> None:
 
 
 def _check_status(data: ElderData) -> None:
+    if data.status not in ElderStatus.values or data.status == ElderStatus.WITHDRAWN:
+        raise errors.bad_status()
     if data.status != ElderStatus.ACTIVE and data.status_since is None:
         raise errors.status_needs_date()
 
@@ -83,12 +85,13 @@ def _tags(codes: tuple[str, ...]) -> list[Tag]:
 
 def _apply(elder: Elder, data: ElderData) -> None:
     elder.name = data.name.strip()
-    elder.phone = data.phone.strip()
-    elder.address = data.address.strip()
+    if data.phone.strip() != elder.phone:  # unchanged text keeps its ciphertext (no audit noise)
+        elder.phone = data.phone
+    if data.address.strip() != elder.address:
+        elder.address = data.address
     elder.community = data.community
     elder.hukou_district = data.hukou_district
     elder.hukou_note = data.hukou_note.strip()
-    elder.citizen_card_number = (data.citizen_card_number or "").strip() or None
     elder.status = data.status
     elder.status_since = data.status_since if data.status != ElderStatus.ACTIVE else None
 
@@ -98,11 +101,33 @@ def _save(elder: Elder) -> None:
         with transaction.atomic():
             elder.save()
     except IntegrityError as exc:
-        text = str(exc).lower()
-        if "citizen_card" in text:
-            raise errors.duplicate_card() from exc
-        if "id_number_index" in text:
+        if "id_number_index" in str(exc).lower():
             raise errors.duplicate_id_number() from exc
+        raise
+
+
+def _bind_card(*, actor, elder: Elder, number: str | None, ip: str | None) -> None:
+    """A card number entered with the record goes to the card table (encrypted, blind-indexed), the
+    only place card numbers live. A different card for an elder who has one is 补卡 on the card panel."""
+    # identity builds on the registry (it imports this module), so it is reached when used.
+    from zhucan.identity import services as identity
+    from zhucan.identity.models import CardStatus, CitizenCard
+
+    number = (number or "").strip()
+    if not number:
+        return
+    try:
+        normalised = identity.card_number_normalise(number)
+        active = CitizenCard.objects.filter(elder_id=elder.pk, status=CardStatus.ACTIVE).first()
+        if active is not None:
+            if active.number_index != identity.card_number_index(normalised):
+                raise errors.card_change_needs_replacement()
+            return
+        identity.card_bind(actor=actor, elder_id=elder.pk, number=normalised, ip=ip)
+    except DomainError as exc:
+        if exc.code == "CARD_NUMBER_TAKEN":
+            raise errors.duplicate_card() from exc
+        exc.field = "citizen_card_number"
         raise
 
 
@@ -131,15 +156,22 @@ def elder_register(*, actor, data: ElderData, ip: str | None = None) -> Elder:
         _save(elder)
         elder.tags.set(tags)
         audit_record(actor=actor, action="elder.create", obj=elder, region_path=elder.community.path,
-                     after=_audited(elder), ip=ip)
+                     after=_audited(elder, card=data.citizen_card_number), ip=ip)
+        _bind_card(actor=actor, elder=elder, number=data.citizen_card_number, ip=ip)
     return elder
 
 
-def _audited(elder: Elder) -> dict:
-    """The audit picture of an elder: the card number masked like everywhere else it is shown (the
-    audit log is read by auditors and administrators; the number itself is personal data)."""
-    data = snapshot(elder, AUDITED_FIELDS)
-    number = data.get("citizen_card_number")
+def _audited(elder: Elder, *, card: str | None = None) -> dict:
+    """The audit picture of an elder: phone, address and card number masked like everywhere else they
+    are shown (the audit log is read by auditors and administrators; the values are personal data)."""
+    return _audited_plain(elder, AUDITED_FIELDS, card=card)
+
+
+def _audited_plain(elder: Elder, fields: list[str], *, card: str | None = None) -> dict:
+    data = snapshot(elder, fields)
+    data["phone"] = elder.phone_masked
+    data["address"] = elder.address_masked
+    number = (card or "").strip()
     if number:
         keep = 4 if len(number) > 10 else 2
         data["citizen_card_number"] = number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
@@ -151,7 +183,10 @@ def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None
     with transaction.atomic():
         elder = get_scoped(Elder.objects.select_for_update(of=("self",)), actor, "change", pk=elder_id,
                            what_zh="老人档案", what_en="elder")
+        if elder.erased_at is not None:
+            raise errors.erased()
         before = _audited(elder)
+        phone_before, address_before = elder.phone_encrypted, elder.address_encrypted
         if not data.name.strip():
             raise DomainError("ELDER_NAME_REQUIRED", "请填写姓名", "name is required", field="name")
         if data.id_number:
@@ -167,13 +202,18 @@ def elder_update(*, actor, elder_id: int, data: ElderData, ip: str | None = None
         _check_community(actor=actor, community=data.community)
         _check_status(data)
         tags = _tags(data.tag_codes)
+        was_active = elder.status == ElderStatus.ACTIVE
         _apply(elder, data)
         _save(elder)
         elder.tags.set(tags)
         after = _audited(elder)
-        if after != before:
+        if after != before or elder.phone_encrypted != phone_before or elder.address_encrypted != address_before:
             audit_record(actor=actor, action="elder.update", obj=elder, region_path=elder.community.path,
                          before=before, after=after, ip=ip)
+        _bind_card(actor=actor, elder=elder, number=data.citizen_card_number, ip=ip)
+        if was_active and elder.status != ElderStatus.ACTIVE:
+            # A deceased or moved-away elder no longer eats here: face data has no purpose left (PIPL art. 47).
+            face_data_close(actor=actor, elder=elder, reason=f"老人状态变更为{elder.get_status_display()}", ip=ip)
     return elder
 
 
@@ -199,14 +239,36 @@ def elder_verify(*, actor, elder_id: int, approve: bool, reason: str = "", ip: s
     return elder
 
 
-def elder_reveal_id_number(*, actor, elder_id: int, ip: str | None = None) -> str:
-    """The full ID number, for roles that need it; every look is written to the audit log (PIPL)."""
+REVEALABLE = {
+    "id_number": ("查看完整身份证号", "see full ID numbers"),
+    "phone": ("查看完整联系电话", "see full phone numbers"),
+    "address": ("查看完整居住地址", "see full addresses"),
+}
+
+
+def elder_reveal(*, actor, elder_id: int, field: str, ip: str | None = None) -> str:
+    """One personal field in full, for roles that need it (those who register and verify elders);
+    every look is written to the audit log with who, which elder and which field (PIPL)."""
+    if field not in REVEALABLE:
+        raise DomainError("ELDER_FIELD_UNKNOWN", "没有这一项", "no such field", field="field")
+    what_zh, what_en = REVEALABLE[field]
     if not has_perm(actor, "elder", "reveal_id"):
-        raise PermissionDenied("查看完整身份证号", "see full ID numbers")
+        raise PermissionDenied(what_zh, what_en)
     with transaction.atomic():
         elder = get_scoped(Elder.objects.all(), actor, "reveal_id", pk=elder_id,
                            what_zh="老人档案", what_en="elder")
-        number = crypto.decrypt(elder.id_number_encrypted, context=ID_CONTEXT)
-        audit_record(actor=actor, action="elder.reveal_id", obj=elder, region_path=elder.community.path,
-                     note="查看完整身份证号", ip=ip)
-    return number
+        if elder.erased_at is not None:
+            raise errors.erased()
+        if field == "id_number":
+            value = crypto.decrypt(elder.id_number_encrypted, context=ID_CONTEXT)
+        else:
+            value = getattr(elder, field)
+        action = "elder.reveal_id" if field == "id_number" else f"elder.reveal_{field}"
+        audit_record(actor=actor, action=action, obj=elder, region_path=elder.community.path,
+                     after={"field": field}, note=what_zh, ip=ip)
+    return value
+
+
+def elder_reveal_id_number(*, actor, elder_id: int, ip: str | None = None) -> str:
+    """The full ID number (see `elder_reveal`)."""
+    return elder_reveal(actor=actor, elder_id=elder_id, field="id_number", ip=ip)

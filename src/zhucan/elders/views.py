@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.core import clock
-from zhucan.core.errors import DomainError
+from zhucan.core.audit import CountedRows, audit_export
+from zhucan.core.errors import DomainError, NotFound
 from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.models import AuditLog
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
@@ -52,24 +53,32 @@ def elder_list(request):
     })
 
 
-EXPORT_HEADERS = ["姓名", "身份证号", "性别", "出生日期", "年龄", "联系电话", "所属街道", "所属社区",
+EXPORT_HEADERS = ["姓名", "身份证号", "性别", "出生日期", "年龄", "联系电话", "居住地址", "所属街道", "所属社区",
                   "户籍区县", "市民卡号", "标签", "状态", "资格核查"]
 
 
 @requires("elder", "export")
 def elder_export(request):
-    """The filtered list as .xlsx; ID numbers stay masked in exports."""
-    qs = selectors.elder_list(user=request.user, action="export", **_filters(request)).select_related(
+    """The filtered list as .xlsx. ID and card numbers stay masked for everyone; phone and address are
+    in full only for the roles that contact elders (who may also reveal them on screen), masked for
+    the others. The export's audit row says which."""
+    filters = _filters(request)
+    qs = selectors.elder_list(user=request.user, action="export", **filters).select_related(
         "hukou_district").prefetch_related("tags")
+    full_contact = has_perm(request.user, "elder", "reveal_id")
+    cards = selectors.active_card_masks(qs)
     today = clock.local_today()
-    rows = (
-        [e.name, e.id_number_masked, e.get_sex_display(), e.birth_date, e.age_on(today), e.phone,
+    rows = CountedRows(
+        [e.name, e.id_number_masked, e.get_sex_display(), e.birth_date, e.age_on(today),
+         e.phone if full_contact else e.phone_masked, e.address if full_contact else e.address_masked,
          e.community.parent.name, e.community.name,
-         e.hukou_district.name if e.hukou_district else e.hukou_note, e.citizen_card_number or "",
+         e.hukou_district.name if e.hukou_district else e.hukou_note, cards.get(e.pk, ""),
          "、".join(t.name for t in e.tags.all()), e.get_status_display(), e.get_verification_display()]
         for e in qs.iterator(chunk_size=2000)
     )
     content = xlsx_bytes(sheet="老年人档案", headers=EXPORT_HEADERS, rows=rows)
+    audit_export(actor=request.user, what="elder", filters={**filters, "full_contact": full_contact},
+                 rows=rows.count, ip=client_ip(request))
     return xlsx_response(f"老年人档案-{today:%Y%m%d}.xlsx", content)
 
 
@@ -102,15 +111,17 @@ def elder_create(request):
 def elder_edit(request, elder_id: int):
     elder = selectors.elder_get(user=request.user, elder_id=elder_id, action="change")
     initial = {
-        "name": elder.name, "phone": elder.phone, "address": elder.address, "community": elder.community,
-        "hukou_district": elder.hukou_district, "hukou_note": elder.hukou_note,
-        "citizen_card_number": elder.citizen_card_number, "tags": list(elder.tags.all()),
+        "name": elder.name, "community": elder.community,
+        "hukou_district": elder.hukou_district, "hukou_note": elder.hukou_note, "tags": list(elder.tags.all()),
         "status": elder.status, "status_since": elder.status_since,
     }
     form = ElderForm(request.POST or None, initial=initial, user=request.user, editing=True)
     if request.method == "POST" and form.is_valid():
+        data = _data_from(form)
+        data.phone = data.phone or elder.phone  # blank keeps the stored value (never sent to the form)
+        data.address = data.address or elder.address
         try:
-            services.elder_update(actor=request.user, elder_id=elder.pk, data=_data_from(form),
+            services.elder_update(actor=request.user, elder_id=elder.pk, data=data,
                                   ip=client_ip(request))
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -129,18 +140,27 @@ def elder_detail(request, elder_id: int):
         "verify_form": VerifyForm(),
         "can_change": has_perm(request.user, "elder", "change"),
         "can_verify": has_perm(request.user, "elder", "verify"),
-        "can_reveal": has_perm(request.user, "elder", "reveal_id"),
+        "can_reveal": has_perm(request.user, "elder", "reveal_id") and elder.erased_at is None,
         "can_audit": has_perm(request.user, "audit", "view"),
     })
 
 
+_REVEAL_TARGETS = {"id_number": "id-number", "phone": "elder-phone", "address": "elder-address"}
+
+
 @require_POST
 @requires("elder", "reveal_id")
+def elder_reveal(request, elder_id: int, field: str):
+    """HTMX: replaces a masked value (ID number, phone, address) with the full one; the look is audited."""
+    if field not in _REVEAL_TARGETS:
+        raise NotFound("项目", "field")
+    value = services.elder_reveal(actor=request.user, elder_id=elder_id, field=field, ip=client_ip(request))
+    return HttpResponse(format_html('<span class="mono" id="{}">{}</span> <span class="muted">{}</span>',
+                                    _REVEAL_TARGETS[field], value, _("（已记录查看）")))
+
+
 def elder_reveal_id(request, elder_id: int):
-    """HTMX: replaces the masked number with the full one; the look is audited."""
-    number = services.elder_reveal_id_number(actor=request.user, elder_id=elder_id, ip=client_ip(request))
-    return HttpResponse(format_html('<span class="mono" id="id-number">{}</span> <span class="muted">{}</span>',
-                                    number, _("（已记录查看）")))
+    return elder_reveal(request, elder_id, "id_number")
 
 
 @require_POST

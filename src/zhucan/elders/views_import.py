@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zhucan.accounts.gate import requires
+from zhucan.core.audit import audit_export
 from zhucan.core.errors import DomainError, NotFound
 from zhucan.core.http import client_ip
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
@@ -74,7 +75,10 @@ def elder_import(request):
         messages.error(request, exc.message_zh)
         return redirect("elders:import")
     if request.GET.get("format") == "xlsx":
-        content = xlsx_bytes(sheet="错误报告", headers=["行", "列", "原因"], rows=report.as_tuples())
+        problems = list(report.as_tuples())
+        content = xlsx_bytes(sheet="错误报告", headers=["行", "列", "原因"], rows=problems)
+        audit_export(actor=request.user, what="elder.import_report", filters={"batch": batch.pk},
+                     rows=len(problems), ip=client_ip(request))
         return xlsx_response(f"导入错误报告-{batch.pk}.xlsx", content)
     return _preview_page(request, batch, report)
 

@@ -259,6 +259,29 @@ def face_enrolment_delete(*, actor, elder_id: int, reason: str = "", ip: str | N
     return True
 
 
+def face_data_close(*, actor, elder: Elder, reason: str, ip: str | None = None) -> bool:
+    """Close an elder's face data for good (record closed, or the elder left the programme): every
+    consent in force is withdrawn, the embedding and any kept photo are deleted and the elder leaves
+    the 1:N index. Runs inside the caller's transaction, which has already checked the caller's right
+    to change the elder; audited when there was anything to close. True if there was."""
+    now = clock.now()
+    by = actor if getattr(actor, "pk", None) else None
+    open_consents = list(FaceConsent.objects.filter(elder_id=elder.pk, withdrawn_at__isnull=True))
+    for consent in open_consents:
+        consent.withdrawn_at, consent.withdrawn_by = now, by
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    enrolment = FaceEnrolment.objects.filter(elder_id=elder.pk).first()
+    if enrolment is not None:
+        enrolment.delete()  # signals: index number forward, out of the index and its file after commit
+    if not open_consents and enrolment is None:
+        return False
+    audit_record(actor=actor, action="face.close", obj=elder, region_path=elder.community.path,
+                 after={"consents_closed": sorted(c.scope for c in open_consents),
+                        "enrolment_deleted": enrolment is not None},
+                 note=reason, ip=ip)
+    return True
+
+
 def face_canteen_setting_set(*, actor, canteen_id: int, identify_enabled: bool,
                              identify_scope: str = IdentifyScope.DISTRICT, ip: str | None = None) -> FaceCanteenSetting:
     """Turn 1:N identification on or off at a canteen (district or city administrators)."""

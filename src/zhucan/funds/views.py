@@ -14,6 +14,7 @@ from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen
 from zhucan.core import clock
+from zhucan.core.audit import audit_export
 from zhucan.core.errors import DomainError
 from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.money import fen_to_decimal as _yuan
@@ -80,6 +81,8 @@ def subsidy_export(request):
     rows.append(["合计", "", "", sum(r[3] for r in rows), sum(r[4] for r in rows), sum(r[5] for r in rows),
                  "", "", "", ""])
     content = xlsx_bytes(sheet="建设补贴", headers=SUBSIDY_HEADERS, rows=rows)
+    audit_export(actor=request.user, what="funds.subsidy", filters=request.GET, rows=len(rows) - 1,
+                 ip=client_ip(request))
     return xlsx_response(f"建设补贴-{clock.local_today():%Y%m%d}.xlsx", content)
 
 
@@ -105,6 +108,8 @@ def subsidy_export_pdf(request):
     content = table_pdf(title="建设补贴（LC-3）", subtitle=f"导出日期 {clock.local_today():%Y-%m-%d}",
                         headers=SUBSIDY_HEADERS[:9], rows=rows, money_columns=[3, 4, 5], totals=totals,
                         notes=["金额依据本市政策文件（聊城：四（一）建设补贴）按建设类型确定。"])
+    audit_export(actor=request.user, what="funds.subsidy", filters=request.GET, rows=len(rows),
+                 ip=client_ip(request))
     return _pdf_response(f"建设补贴-{clock.local_today():%Y%m%d}.pdf", content)
 
 
@@ -295,6 +300,8 @@ def reward_export(request):
     rows.append(["合计", "", "", "", sum(r[4] for r in rows), "", "", "", sum(r[8] for r in rows),
                  sum(r[9] for r in rows), sum(r[10] for r in rows), "", "", ""])
     content = xlsx_bytes(sheet=f"{year}年度运营奖补", headers=REWARD_HEADERS, rows=rows)
+    audit_export(actor=request.user, what="funds.reward", filters={**request.GET.dict(), "year": year},
+                 rows=len(rows) - 1, ip=client_ip(request))
     return xlsx_response(f"运营奖补-{year}.xlsx", content)
 
 
@@ -314,6 +321,8 @@ def reward_export_pdf(request):
     content = table_pdf(title=f"{year} 年度运营奖补（LC-5）",
                         subtitle="运营满一年（开业不晚于当年1月1日）、评估合格、人次达档",
                         headers=REWARD_HEADERS[:13], rows=rows, money_columns=[8, 9, 10], totals=totals)
+    audit_export(actor=request.user, what="funds.reward", filters={**request.GET.dict(), "year": year},
+                 rows=len(rows), ip=client_ip(request))
     return _pdf_response(f"运营奖补-{year}.pdf", content)
 
 

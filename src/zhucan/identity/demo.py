@@ -2,7 +2,7 @@
 
 Call after the demo's regions, canteens, users and elders exist (zhucan.demo.seed.seed_all):
 `seed_demo_identity()`. It
-- creates CitizenCard rows for the demo elders registered with a card number (cards_backfill);
+- (the demo elders' cards are created by the seed itself, with their records);
 - picks one elder of 北山街道 (西湖区) without a phone account, sets the PIN 123456, prints one card
   code to var/demo/card-code-<elder id>.png, records both face consents (1:1 and 1:N) and enrols
   the face from scikit-image's astronaut photo; a mirrored copy of that photo is written to
@@ -25,7 +25,7 @@ from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder, ElderStatus, Verification
 from zhucan.identity import qr, services
-from zhucan.identity.models import CanteenIdentitySettings, CardCode, CardStatus, ElderPin, SecondFactor
+from zhucan.identity.models import CanteenIdentitySettings, CardCode, ElderPin, SecondFactor
 
 SUBDISTRICT_CODE = "330106002"  # 北山街道 (西湖区), where beishan_staff works
 CANTEEN_NAME = "北山街道颐乐食堂"  # the demo cashier's canteen
@@ -44,12 +44,6 @@ def demo_elder() -> Elder | None:
     return (Elder.objects.filter(community__path__contains=f"/{SUBDISTRICT_CODE}/", status=ElderStatus.ACTIVE,
                                  verification=Verification.VERIFIED, sex="F")
             .select_related("community").order_by("-pk").first())
-
-
-def _backfill() -> int:
-    pending = (Elder.objects.filter(citizen_card_number__isnull=False).exclude(citizen_card_number="")
-               .exclude(citizen_cards__status=CardStatus.ACTIVE).exists())
-    return services.cards_backfill()["created"] if pending else 0
 
 
 def _card_code(staff, elder: Elder, out_dir: Path) -> Path:
@@ -103,7 +97,7 @@ def _canteen(district_admin, manager) -> Canteen | None:
 def seed_demo_identity(*, out_dir: Path | None = None, echo=print) -> dict:
     """Returns what it found or did: {"cards": created, "elder": id, "card_code": PNG path, "face": …}."""
     out_dir = Path(out_dir) if out_dir else Path(settings.VAR_DIR) / "demo"
-    result = {"cards": _backfill(), "elder": None, "card_code": None, "face": "", "canteen": None}
+    result = {"cards": 0, "elder": None, "card_code": None, "face": "", "canteen": None}
     staff, district_admin = _user("beishan_staff"), _user("xihu_admin")
     manager = _user("beishan_mgr")
     elder = demo_elder()

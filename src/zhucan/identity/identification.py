@@ -128,7 +128,7 @@ def _by_card(canteen: Canteen, raw: str, usage_on: date | None, *, field: str = 
         number = services.card_number_normalise(raw)
     except DomainError:
         raise identity_error("CARD_UNKNOWN", field=field) from None
-    elder = find_elder(canteen, "card", (services.card_number_index(number), number), usage_on)
+    elder = find_elder(canteen, "card", (services.card_number_index(number),), usage_on)
     if elder is None:
         try:
             services.identify_by_card(number=number, canteen=canteen)

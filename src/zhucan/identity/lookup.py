@@ -19,12 +19,10 @@ from zhucan.core.hotcursor import hot_cursor
 from zhucan.elders.models import Elder, Tag
 from zhucan.regions.models import Region
 
-# A card: its active CitizenCard through the blind index; or, for an elder whose registered number
-# is not yet backfilled into CitizenCard (`zhucan cards_backfill`), the registry's own column (a lost
-# card has cleared it). Two parameters: (blind index, number).
+# A card: its active CitizenCard through the blind index (one parameter).
 _ELDER_BY = {"card": 'e."id" IN (SELECT c."elder_id" FROM identity_citizencard c WHERE c."number_index" = %s '
-                     'AND c."status" = \'active\' UNION ALL SELECT e2."id" FROM elders_elder e2 '
-                     'WHERE e2."citizen_card_number" = %s)', "index": 'e."id_number_index" = %s', "pk": 'e."id" = %s'}
+                     'AND c."status" = \'active\')', "index": 'e."id_number_index" = %s', "pk": 'e."id" = %s'}
+
 
 @cache
 def _elder_sql(by: str, vendor: str, with_usage: bool) -> str:
@@ -52,7 +50,7 @@ def city_pattern(canteen: Canteen) -> str:
 
 
 def find_elder(canteen: Canteen, by: str, value, usage_on: date | None = None) -> Elder | None:
-    """The elder of the canteen's city `by` "card" ((blind index, number)), "index" (ID number's
+    """The elder of the canteen's city `by` "card" ((blind index,)), "index" (ID number's
     blind index) or "pk"; None if there is none. With `usage_on`, `elder.usage_read` is
     (that day, the usage dict or None), read, not locked."""
     prefix = city_pattern(canteen)

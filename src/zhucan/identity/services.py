@@ -92,11 +92,8 @@ def _elder_for_change(actor, elder_id: int) -> Elder:
 
 
 def _check_number_free(*, elder: Elder, number: str, index: str) -> None:
-    """A card number (even of a lost card) never moves to another elder; nor may it clash with the
-    plain column today's checkout still reads."""
+    """A card number (even of a lost card) never moves to another elder."""
     if CitizenCard.objects.filter(number_index=index).exclude(elder=elder).exists():
-        raise identity_error("CARD_NUMBER_TAKEN", field="number")
-    if Elder.objects.filter(citizen_card_number=number).exclude(pk=elder.pk).exists():
         raise identity_error("CARD_NUMBER_TAKEN", field="number")
 
 
@@ -113,12 +110,6 @@ def _new_card(*, actor, elder: Elder, number: str, index: str, now: datetime) ->
         raise identity_error("CARD_NUMBER_TAKEN", field="number") from exc
 
 
-def _sync_plain_number(elder: Elder, number: str | None) -> None:
-    """Keep Elder.citizen_card_number (read by today's checkout) in step with the active card."""
-    Elder.objects.filter(pk=elder.pk).update(citizen_card_number=number)
-    elder.citizen_card_number = number
-
-
 def card_bind(*, actor, elder_id: int, number: str, ip: str | None = None) -> CitizenCard:
     """Bind a citizen card to an elder (HZ-9: one active card each)."""
     number = card_number_normalise(number)
@@ -131,7 +122,6 @@ def card_bind(*, actor, elder_id: int, number: str, ip: str | None = None) -> Ci
             raise identity_error("CARD_ALREADY_ACTIVE")
         _check_number_free(elder=elder, number=number, index=index)
         card = _new_card(actor=actor, elder=elder, number=number, index=index, now=now)
-        _sync_plain_number(elder, number)
         audit_record(actor=actor, action="identity.card_bind", obj=card, region_path=elder.community.path,
                      after=snapshot(card, CARD_AUDITED), ip=ip)
     return card
@@ -154,7 +144,6 @@ def card_report_lost(*, actor, card_id: int, ip: str | None = None) -> CitizenCa
         card.reported_lost_at = clock.now()
         card.reported_lost_by = actor if getattr(actor, "pk", None) else None
         card.save(update_fields=["status", "reported_lost_at", "reported_lost_by"])
-        _sync_plain_number(card.elder, None)
         audit_record(actor=actor, action="identity.card_report_lost", obj=card,
                      region_path=card.elder.community.path, before=before, after=snapshot(card, CARD_AUDITED), ip=ip)
     return card
@@ -181,7 +170,6 @@ def card_replace(*, actor, card_id: int, new_number: str, ip: str | None = None)
         new = _new_card(actor=actor, elder=card.elder, number=number, index=index, now=now)
         card.replaced_by = new
         card.save(update_fields=["replaced_by"])
-        _sync_plain_number(card.elder, number)
         audit_record(actor=actor, action="identity.card_replace", obj=card, region_path=card.elder.community.path,
                      before=before, after={**snapshot(card, CARD_AUDITED), "new_card": snapshot(new, CARD_AUDITED)},
                      ip=ip)
@@ -210,56 +198,9 @@ def identify_by_card(*, number: str, canteen: Canteen | None = None) -> Elder:
         if latest.reported_lost_at is not None:
             raise identity_error("CARD_REPORTED_LOST", field="number")
         raise identity_error("CARD_REPLACED", field="number")
-    # Transitional: elders registered with a card number but not yet backfilled into CitizenCard
-    # (`zhucan cards_backfill`). An exact match on the plain column; a lost card has cleared it.
-    elder = Elder.objects.filter(citizen_card_number=number).first()
-    if elder is not None:
-        return elder
     raise identity_error("CARD_UNKNOWN", field="number")
 
 
-def cards_backfill(*, actor=None, dry_run: bool = False, batch_size: int = 1000) -> dict[str, int]:
-    """Create CitizenCard rows from Elder.citizen_card_number for elders without an active card.
-    Idempotent: a second run creates nothing. Returns counts (created, skipped_invalid, skipped_taken)."""
-    now = clock.now()
-    counts = {"created": 0, "skipped_invalid": 0, "skipped_taken": 0, "already": 0}
-    elders = (Elder.objects.filter(citizen_card_number__isnull=False).exclude(citizen_card_number="")
-              .order_by("pk").values_list("pk", "citizen_card_number"))
-    with_active = set(CitizenCard.objects.filter(status=CardStatus.ACTIVE).values_list("elder_id", flat=True))
-    pending: list[CitizenCard] = []
-    seen: set[str] = set()
-
-    def flush() -> None:
-        if pending and not dry_run:
-            CitizenCard.objects.bulk_create(pending)
-        counts["created"] += len(pending)
-        pending.clear()
-
-    with transaction.atomic():
-        for elder_id, raw in elders.iterator(chunk_size=batch_size):
-            if elder_id in with_active:
-                counts["already"] += 1
-                continue
-            try:
-                number = card_number_normalise(raw)
-            except DomainError:
-                counts["skipped_invalid"] += 1
-                continue
-            index = card_number_index(number)
-            if index in seen or CitizenCard.objects.filter(number_index=index).exclude(elder_id=elder_id).exists():
-                counts["skipped_taken"] += 1
-                continue
-            seen.add(index)
-            pending.append(CitizenCard(
-                elder_id=elder_id, number_encrypted=crypto.encrypt(number, context=CARD_CONTEXT), number_index=index,
-                number_masked=card_number_mask(number), status=CardStatus.ACTIVE, issued_at=now))
-            if len(pending) >= batch_size:
-                flush()
-        flush()
-        if not dry_run:
-            audit_record(actor=actor, action="identity.cards_backfill", object_type="identity.citizencard",
-                         after=counts, note="CitizenCard rows created from Elder.citizen_card_number")
-    return counts
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import date, time
 
 from .errors import InputError
 
-ELDER_STATUSES = ("active", "deceased", "moved_away")
+ELDER_STATUSES = ("active", "deceased", "moved_away", "withdrawn")
 AREAS = ("urban", "rural")
 
 

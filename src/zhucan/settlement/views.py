@@ -12,8 +12,9 @@ from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.checkout.locks import month_start
 from zhucan.core import clock
+from zhucan.core.audit import audit_export
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
-from zhucan.core.http import add_domain_error, paginate
+from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.settlement import exports, selectors, services
 from zhucan.settlement.forms import (
     FilterForm,
@@ -200,6 +201,8 @@ def statement_export(request, pk: int, fmt: str):
     if fmt not in ("xlsx", "pdf"):
         raise NotFound("文件格式", "format")
     st = selectors.statement_get(actor=request.user, statement_id=pk, action="export")
+    audit_export(actor=request.user, what="statement", filters={"statement": st.pk, "format": fmt}, rows=1,
+                 ip=client_ip(request))
     if fmt == "xlsx":
         return _file(exports.statement_xlsx(st), XLSX, f"statement-{st.canteen_id}-{st.month:%Y-%m}.xlsx")
     return _file(exports.statement_pdf(st), "application/pdf", f"statement-{st.canteen_id}-{st.month:%Y-%m}.pdf")
@@ -210,6 +213,8 @@ def report_export(request, fmt: str):
     _form, report = _report_from(request)
     if report is None or fmt not in ("xlsx", "pdf"):
         raise NotFound("报表", "report")
+    audit_export(actor=request.user, what="settlement.report", filters={**request.GET.dict(), "format": fmt},
+                 rows=len(report.rows), ip=client_ip(request))
     name = f"district-report-{report.month:%Y-%m}"
     if fmt == "xlsx":
         return _file(exports.district_report_xlsx(report), XLSX, f"{name}.xlsx")

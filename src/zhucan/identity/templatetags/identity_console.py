@@ -49,19 +49,12 @@ def may_on_canteen(user, canteen, action: str) -> bool:
 
 @register.simple_tag
 def elder_card_masked(elder) -> str:
-    """The elder's card number for the facts list: the active card, masked (never the full number).
-    An elder whose number is only in the old registry column (not yet `cards_backfill`ed) gets it
-    masked the same way."""
+    """The elder's card number for the facts list: the active card, masked (never the full number)."""
     from zhucan.identity.models import CitizenCard
 
     masked = (CitizenCard.objects.filter(elder_id=elder.pk, status=CardStatus.ACTIVE)
               .values_list("number_masked", flat=True).first())
-    if masked:
-        return masked
-    legacy = (elder.citizen_card_number or "").strip()
-    if legacy:
-        return services.card_number_mask(legacy) if len(legacy) > 4 else "*" * len(legacy)
-    return "—"
+    return masked or "—"
 
 
 @register.inclusion_tag("identity/_elder_card_section.html", takes_context=True)
@@ -71,10 +64,8 @@ def elder_card_section(context):
     active = next((c for c in cards if c.status == CardStatus.ACTIVE), None)
     # 补卡 applies to the active card (damaged) or, when none is active, to the latest lost one.
     replaceable = active or next((c for c in cards if c.status == CardStatus.LOST), None)
-    legacy = (elder.citizen_card_number or "").strip() if not cards else ""
     return {
         "elder": elder, "cards": cards, "active": active, "replaceable": replaceable,
-        "legacy_masked": services.card_number_mask(legacy) if len(legacy) > 4 else "",
         "can_change": may_change_elder(user, elder),
         "csrf_token": context.get("csrf_token"),
     }
