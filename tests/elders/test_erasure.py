@@ -23,8 +23,9 @@ from zhucan.elders.models import Elder
 from zhucan.elders.services import ElderData, elder_update
 from zhucan.face import index
 from zhucan.face.models import FaceConsent, FaceEnrolment
+from zhucan.identity.identification import identify
 from zhucan.identity.models import CitizenCard, ElderPin
-from zhucan.identity.services import card_code_issue, elder_pin_set, identify_by_card, identify_by_id_number
+from zhucan.identity.services import card_code_issue, elder_pin_set
 from zhucan.settlement.selectors import district_report
 from zhucan.settlement.services import statement_generate
 
@@ -95,9 +96,9 @@ def test_erasure_removes_personal_data_and_keeps_meals_and_money(world, withdraw
     assert not Binding.objects.filter(elder_id=elder.pk, revoked_at__isnull=True).exists()
     account = PhoneAccount.objects.get()
     assert not account.is_active and account.password == "" and account.display_name == "" and account.phone == ""
-    for identify in (lambda: identify_by_card(number=CARD), lambda: identify_by_id_number(number=id_number)):
+    for presented in ({"card_number": CARD}, {"id_number": id_number}):
         with pytest.raises(DomainError):
-            identify()
+            identify(canteen=world.canteen, **presented)
     assert list(selectors.elder_list(user=staff, q=PHONE)) == []
 
     assert _figures(world) == before  # statements, district report and every meal unchanged
