@@ -1,10 +1,16 @@
-"""Users, their role and where in the tree (or which canteen) the role applies."""
+"""Users, their role and where in the tree (or which canteen) the role applies. A user's phone is
+personal data: the row holds it only encrypted (`phone_encrypted`); `user.phone` reads and writes the
+plain number. Nothing looks users up by phone, so there is no blind index."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from zhucan.core.sealed import mask_phone, sealed_text
+
+PHONE_CONTEXT = "accounts.user.phone"
 
 
 class Role(models.TextChoices):
@@ -37,7 +43,7 @@ class User(AbstractUser):
         related_name="staff",
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone_encrypted = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = "用户"
@@ -56,6 +62,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    phone = sealed_text("phone", context=PHONE_CONTEXT)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
 
     @property
     def scope_path(self) -> str | None:

@@ -28,6 +28,9 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("user", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
     ("user", "create"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("user", "change"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    # Users' whole phone numbers in the list and the export: those who manage the users (and keep
+    # their contacts up to date); the auditor sees them masked.
+    ("user", "see_contact"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     # The meal ledger: canteens sell and reverse; supervisors watch (HZ-10).
     ("meal", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("meal", "create"): frozenset({R.CANTEEN_MANAGER, R.CASHIER}),

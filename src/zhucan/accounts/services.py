@@ -15,7 +15,13 @@ from zhucan.core.audit import audit_record, snapshot
 from zhucan.core.errors import DomainError, PermissionDenied
 from zhucan.regions.models import Region
 
-USER_FIELDS = ["username", "display_name", "phone", "role", "region", "canteen", "is_active"]
+USER_FIELDS = ["username", "display_name", "role", "region", "canteen", "is_active"]
+
+
+def _audited(user: User) -> dict:
+    """The audit picture of a user, the phone masked: the audit log is read by auditors and
+    administrators, and the number is personal data."""
+    return {**snapshot(user, USER_FIELDS), "phone": user.phone_masked}
 
 
 def _err(code: str, zh: str, en: str, field: str) -> DomainError:
@@ -68,7 +74,7 @@ def user_create(*, actor, username: str, password: str, role: str, region: Regio
         user.set_password(password)
         user.save()
         audit_record(actor=actor, action="user.create", obj=user, region_path=user.scope_path or "",
-                     after=snapshot(user, USER_FIELDS), ip=ip)
+                     after=_audited(user), ip=ip)
     return user
 
 
@@ -83,11 +89,11 @@ def user_update(*, actor, user_id: int, role: str, region: Region | None, cantee
         if not actor.is_superuser and user.role not in GRANTABLE_ROLES.get(actor.role, frozenset()):
             raise PermissionDenied("修改该用户", "change this user")
         _check_assignment(actor=actor, role=role, region=region, canteen=canteen)
-        before = snapshot(user, USER_FIELDS)
+        before = _audited(user)
         user.role, user.display_name, user.phone, user.is_active = role, display_name, phone, is_active
         user.region = None if role in CANTEEN_ROLES else region
         user.canteen = canteen if role in CANTEEN_ROLES else None
         user.save()
         audit_record(actor=actor, action="user.update", obj=user, region_path=user.scope_path or "",
-                     before=before, after=snapshot(user, USER_FIELDS), ip=ip)
+                     before=before, after=_audited(user), ip=ip)
     return user

@@ -61,17 +61,25 @@ def user_list(request):
     if q:
         qs = qs.filter(username__icontains=q) | qs.filter(display_name__icontains=q)
     page, query = paginate(request, qs)
-    return render(request, "accounts/user_list.html", {"page": page, "query": query, "q": q,
-                                                      "can_create": has_perm(request.user, "user", "create")})
+    return render(request, "accounts/user_list.html", {
+        "page": page, "query": query, "q": q, "can_create": has_perm(request.user, "user", "create"),
+        "full_contact": has_perm(request.user, "user", "see_contact"),
+    })
 
 
 @requires("user", "export")
 def user_export(request):
+    """All users in the actor's jurisdiction as .xlsx. Phone numbers are whole only for the roles
+    that manage users, masked for the others; the export's audit row says which."""
     qs = restrict(User.objects.select_related("region", "canteen"), request.user, "export").order_by("username")
-    rows = CountedRows([u.username, u.display_name, u.get_role_display(), u.region.name if u.region else "",
-                        u.canteen.name if u.canteen else "", "是" if u.is_active else "否"] for u in qs)
-    content = xlsx_bytes(sheet="用户", headers=["用户名", "姓名", "角色", "所属辖区", "所属助餐点", "启用"], rows=rows)
-    audit_export(actor=request.user, what="user", filters=request.GET, rows=rows.count, ip=client_ip(request))
+    full_contact = has_perm(request.user, "user", "see_contact")
+    rows = CountedRows([u.username, u.display_name, u.phone if full_contact else u.phone_masked,
+                        u.get_role_display(), u.region.name if u.region else "", u.canteen.name if u.canteen else "",
+                        "是" if u.is_active else "否"] for u in qs)
+    content = xlsx_bytes(sheet="用户", headers=["用户名", "姓名", "联系电话", "角色", "所属辖区", "所属助餐点", "启用"],
+                         rows=rows)
+    audit_export(actor=request.user, what="user", filters={**request.GET.dict(), "full_contact": full_contact},
+                 rows=rows.count, ip=client_ip(request))
     return xlsx_response(f"用户-{clock.local_today():%Y%m%d}.xlsx", content)
 
 
