@@ -23,6 +23,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import date
+from datetime import time as day_time
 from email.message import Message
 from pathlib import Path
 
@@ -244,10 +245,15 @@ class Till(threading.Thread):
 def test_a_worker_killed_under_load_is_replaced_and_no_acknowledged_meal_is_lost(world, tmp_path):
     from django.conf import settings
 
+    from tests.conftest import _system_user
     from zhucan.api.services import terminal_register
     from zhucan.canteens.models import Dish
+    from zhucan.canteens.services import canteen_set_periods
     from zhucan.checkout.models import ElderDayUsage, Meal
 
+    # The server runs on the real clock: the canteen serves lunch all day, so the test sells whenever it runs.
+    canteen_set_periods(actor=_system_user(), canteen_id=world.canteen.pk,
+                        periods=[("lunch", day_time(0, 0), day_time(23, 59))])
     dish = Dish.objects.create(canteen=world.canteen, name="套餐", price_fen=1500)
     elders = [make_elder(world.xihu_c1, birth=date(1940 + i, 5, 1), name=f"测试老人{i}") for i in range(3)]
     registered = terminal_register(actor=None, canteen=world.canteen, name="1号收银台", vendor="测试厂商")

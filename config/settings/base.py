@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "zhucan.face",
     "zhucan.elderphone",
     "zhucan.filing",
+    "zhucan.privacy",
     "zhucan.console",
     "zhucan.demo",
 ]

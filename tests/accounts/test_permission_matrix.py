@@ -783,7 +783,7 @@ def test_table_covers_every_console_url():
     from django.urls import get_resolver
 
     covered = {"elders:list", "elders:detail", "elders:create", "elders:edit", "elders:export", "elders:verify",
-               "elders:reveal_id", "elders:reveal", "elders:erase", "elders:check_id", "canteens:list",
+               "elders:reveal_id", "elders:reveal", "privacy:erase", "elders:check_id", "canteens:list",
                "canteens:detail", "canteens:create",
                "canteens:edit", "canteens:export", "canteens:periods", "canteens:dish_create", "canteens:dish_edit",
                "accounts:user_list", "accounts:user_create", "accounts:user_edit", "accounts:user_export",

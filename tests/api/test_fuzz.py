@@ -56,16 +56,15 @@ class TerminalAuth(requests.auth.AuthBase):
 @pytest.fixture
 def served(live_server, world):
     """The live server with a registered terminal, a menu, an elder with a card, serving all day."""
-    from tests.conftest import _system_user
+    from tests.conftest import _system_user, bind_card
     from zhucan.api.services import terminal_register
     from zhucan.canteens.models import Dish
     from zhucan.canteens.services import canteen_set_periods
-    from zhucan.elders.models import Elder
 
     canteen_set_periods(actor=_system_user(), canteen_id=world.canteen.pk,
                         periods=[("lunch", time(0, 0), time(23, 59))])
     Dish.objects.create(canteen=world.canteen, name="套餐", price_fen=1500)
-    Elder.objects.filter(pk=world.elder.pk).update(citizen_card_number="3301000012345678")
+    bind_card(world.elder, "3301000012345678")
     registered = terminal_register(actor=None, canteen=world.canteen, name="模糊测试终端", vendor="schemathesis")
     return live_server.url, registered
 

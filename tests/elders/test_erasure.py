@@ -18,7 +18,6 @@ from zhucan.core.models import AuditLog
 from zhucan.elderphone.models import Binding, PhoneAccount
 from zhucan.elderphone.services import binding_create
 from zhucan.elders import selectors, services
-from zhucan.elders.erasure import elder_erase
 from zhucan.elders.models import Elder
 from zhucan.elders.services import ElderData, elder_update
 from zhucan.face import index
@@ -26,6 +25,7 @@ from zhucan.face.models import FaceConsent, FaceEnrolment
 from zhucan.identity.identification import identify
 from zhucan.identity.models import CitizenCard, ElderPin
 from zhucan.identity.services import card_code_issue, elder_pin_set
+from zhucan.privacy.erasure import elder_erase
 from zhucan.settlement.selectors import district_report
 from zhucan.settlement.services import statement_generate
 

@@ -29,7 +29,7 @@ def _row(sql, params=()):
         return cur.fetchone()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_migrations_encrypt_existing_rows_and_go_back(world):
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     elder, other = world.elder.pk, world.other_elder.pk

@@ -7,7 +7,7 @@ from zhucan.accounts.models import Role
 from zhucan.accounts.permissions import GRANTABLE_ROLES
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen
-from zhucan.elders.forms import RegionChoice
+from zhucan.regions.forms import RegionChoice
 from zhucan.regions.models import Region
 
 

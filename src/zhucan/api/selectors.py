@@ -26,16 +26,6 @@ _LIMIT_MESSAGES = {
 }
 
 
-def mask_name(name: str) -> str:
-    """张秀英 → 张*英, 张三 → 张*, 欧阳娜娜 → 欧**娜."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def _usage(elder: Elder, at: datetime) -> tuple[DayUsage, ElderDayUsage | None]:
     day = clock.local_date(at)
     row = ElderDayUsage.objects.filter(elder=elder, local_date=day).first()

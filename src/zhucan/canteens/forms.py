@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhucan.canteens.models import Canteen, PeriodName
 from zhucan.core.money import MoneyError, parse_yuan
-from zhucan.elders.forms import RegionChoice
+from zhucan.regions.forms import RegionChoice
 from zhucan.regions.models import Level
 from zhucan.regions.selectors import region_choices
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from zhucan.core import sealed
 from zhucan.core.money import fen_to_yuan
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -49,13 +50,8 @@ class ReceiptData:
 
 
 def mask_name(name: str) -> str:
-    """张三英 → 张*英, 张三 → 张*, 欧阳春花 → 欧**花."""
-    name = clean(name).strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    """The masked name (张*英) with printer control characters blanked."""
+    return sealed.mask_name(clean(name))
 
 
 def clean(text: str) -> str:

@@ -14,6 +14,16 @@ from zhucan.core import crypto
 _NOT_DIGIT = re.compile(r"\D")
 
 
+def mask_name(name: str) -> str:
+    """张秀英 → 张*英, 张三 → 张*, 欧阳娜娜 → 欧**娜: enough to greet the elder, not to find them."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def phone_digits(raw: str) -> str:
     """What identifies a phone number for lookup: its digits, without a +86 / 0086 prefix."""
     digits = _NOT_DIGIT.sub("", raw or "")

@@ -8,14 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from zhucan.elders.models import ElderStatus, Tag
+from zhucan.regions.forms import RegionChoice
 from zhucan.regions.models import Level, Region
 from zhucan.regions.selectors import region_choices
-
-
-class RegionChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Region) -> str:
-        parent = obj.parent.name if obj.parent_id else ""
-        return f"{parent} · {obj.name}" if parent else obj.name
 
 
 class ElderForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhucan.elders import views, views_erasure, views_import
+from zhucan.elders import views, views_import
 
 app_name = "elders"
 urlpatterns = [
@@ -16,5 +16,4 @@ urlpatterns = [
     path("<int:elder_id>/verify/", views.elder_verify, name="verify"),
     path("<int:elder_id>/reveal-id/", views.elder_reveal_id, name="reveal_id"),
     path("<int:elder_id>/reveal/<str:field>/", views.elder_reveal, name="reveal"),
-    path("<int:elder_id>/erase/", views_erasure.elder_erase_view, name="erase"),
 ]

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_POST
 from zhucan.accounts.gate import requires
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.selectors import canteen_get
-from zhucan.checkout.receipts_render import mask_name
 from zhucan.core.errors import DomainError, NotFound
 from zhucan.core.http import client_ip, run_service
+from zhucan.core.sealed import mask_name
 from zhucan.elders.selectors import elder_get
 from zhucan.identity import qr, services
 from zhucan.identity.models import CitizenCard

@@ -9,9 +9,10 @@ from zhucan.api.endpoints.common import terminal_of
 from zhucan.api.openapi import errors, signed
 from zhucan.api.present import remaining
 from zhucan.api.schemas import ElderOut, ErrorOut, IdentifyIn, UsageOut
-from zhucan.api.selectors import elder_usage_today, eligibility, mask_name, remaining_now
+from zhucan.api.selectors import elder_usage_today, eligibility, remaining_now
 from zhucan.core import clock
 from zhucan.core.money import fen_to_yuan as format_fen
+from zhucan.core.sealed import mask_name
 from zhucan.identity import identification
 
 router = Router(tags=["elders"])

@@ -14,9 +14,9 @@ from ninja import Router
 from zhucan.api.endpoints.common import terminal_of
 from zhucan.api.openapi import errors, signed
 from zhucan.api.schemas import ErrorOut, FaceEnrolOut, FaceIdentifyIn, FaceOut, FaceVerifyIn
-from zhucan.api.selectors import mask_name
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
+from zhucan.core.sealed import mask_name
 from zhucan.identity import identification
 from zhucan.identity.errors import input_invalid
 from zhucan.identity.face_tickets import FACE_TICKET_SECONDS

@@ -12,7 +12,7 @@ from zhucan.accounts.gate import requires
 from zhucan.core.errors import DomainError
 from zhucan.core.http import add_domain_error, client_ip
 from zhucan.elders import selectors
-from zhucan.elders.erasure import elder_erase
+from zhucan.privacy.erasure import elder_erase
 
 
 class ErasureForm(forms.Form):
@@ -33,5 +33,5 @@ def elder_erase_view(request, elder_id: int):
         else:
             messages.success(request, _("已办理退出，个人信息已删除；就餐和结算记录保留"))
             return redirect("elders:detail", elder_id=elder.pk)
-    return render(request, "elders/erase.html", {"elder": elder, "form": form},
+    return render(request, "privacy/erase.html", {"elder": elder, "form": form},
                   status=400 if request.method == "POST" else 200)
