@@ -89,7 +89,8 @@ def test_pages_stay_small_with_a_big_city(public_world, client):
     from tests.filing.conftest import designate
 
     for n in range(60):
-        canteen = make_canteen(public_world.xihu_sub, f"北山第{n}助餐点", address=f"西湖区北山路{n}号附近的一条小巷子里")
+        canteen = make_canteen(public_world.xihu_sub, f"北山第{n}助餐点",
+                               address=f"西湖区北山路{n}号附近的一条小巷子里")
         designate(canteen, number=f"西湖〔2026〕第1{n:02d}号")
     response = client.get("/public/canteens/?city=330100")
     assert response.content.decode().count('class="canteen"') == 62
