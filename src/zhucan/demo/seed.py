@@ -133,11 +133,12 @@ def seed_canteens(actor: User) -> int:
         name = f"{region.name}{spec.suffix}" if region else ""
         if region is None or Canteen.objects.filter(name=name).exists():
             continue
+        latitude, longitude = DEMO_COORDINATES.get(spec.region_code, (None, None))
         canteen = canteen_create(actor=actor, values={
             "name": name, "operator": f"{region.name}餐饮服务有限公司",
             "canteen_type": spec.canteen_type, "area": spec.area, "region": region,
             "address": f"{region.parent.name}{region.name}{len(name) * 7}号", "seats": 60,
-            "latitude": DEMO_COORDINATES[spec.region_code][0], "longitude": DEMO_COORDINATES[spec.region_code][1],
+            "latitude": latitude, "longitude": longitude,
             "floor_area_m2": 320 if spec.canteen_type == "community_new_build" else 180,
             "opening_date": spec.opened, "status": spec.status, "phone": "0571-8800" + str(1000 + created),
             "open_to_public": spec.canteen_type == "enterprise_branded",
