@@ -29,7 +29,6 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "REQUIREMENT_NOT_APPLICABLE": (400, "本助餐点不对社会开放，无需填报“{requirement}”",
                                    "{requirement} does not apply to a canteen closed to the public"),
     # --- terminals' capability reports and tests through API v1 ---
-    "TEST_MEAL_NOT_ELDER": (400, "测试就餐须识别一位老人", "a test meal needs an identified elder"),
     # --- the public directory and the sign ---
 }
 
