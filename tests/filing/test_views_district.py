@@ -65,7 +65,7 @@ def test_the_queue_lists_canteens_to_select_and_selecting_works(w, client):
     login(client, w.district)
     page = _main(client.get("/filing/"))
     assert "待遴选的助餐点" in page and "北山长者食堂" in page and "湖滨长者食堂" not in page
-    response = client.post("/filing/select/", {"canteen": w.canteen.pk, "note": "场地达标"})
+    response = client.post(f"/filing/canteens/{w.canteen.pk}/select/", {"note": "场地达标"})
     assert response.status_code == 302 and response["Location"] == f"/filing/canteens/{w.canteen.pk}/"
     designation = Designation.objects.get(canteen=w.canteen)
     assert (designation.stage, designation.selection_note, designation.selected_by_id) == (
@@ -74,7 +74,7 @@ def test_the_queue_lists_canteens_to_select_and_selecting_works(w, client):
 
 def test_selecting_a_canteen_of_another_district_is_not_found(w, client):
     login(client, w.other["district_admin"])
-    response = client.post("/filing/select/", {"canteen": w.canteen.pk})
+    response = client.post(f"/filing/canteens/{w.canteen.pk}/select/", {})
     assert response.status_code == 404
     assert not Designation.objects.exists()
 

@@ -5,8 +5,8 @@ from zhucan.filing import views_district
 app_name = "filing"
 urlpatterns = [
     path("", views_district.queue, name="queue"),
-    path("select/", views_district.select, name="select"),
     path("canteens/<int:canteen_id>/", views_district.canteen, name="canteen"),
+    path("canteens/<int:canteen_id>/select/", views_district.select, name="select"),
     path("canteens/<int:canteen_id>/agreement/", views_district.agreement, name="agreement"),
     path("canteens/<int:canteen_id>/suspend/", views_district.suspend, name="suspend"),
     path("canteens/<int:canteen_id>/reinstate/", views_district.reinstate, name="reinstate"),

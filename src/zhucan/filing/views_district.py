@@ -27,11 +27,6 @@ from zhucan.filing.requirements import declaration_lines
 # ---- forms ----------------------------------------------------------------------------------------
 
 
-class SelectForm(forms.Form):
-    canteen = forms.IntegerField(widget=forms.HiddenInput)
-    note = forms.CharField(label="遴选说明", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class AgreementForm(forms.Form):
     number = forms.CharField(label="协议编号", max_length=60)
     party_a = forms.CharField(label="甲方", max_length=100)
@@ -66,20 +61,16 @@ def queue(request):
         "queue": selectors.queue(user=user),
         "candidates": selectors.candidates(user=user) if has_perm(user, "filing", "select") else [],
         "designations": selectors.designations(user=user).order_by("canteen__region__path", "canteen__name"),
-        "select_form": SelectForm(),
         "is_city": not has_perm(user, "filing", "select"),
     })
 
 
 @require_POST
 @requires("filing", "select")
-def select(request):
-    form = SelectForm(request.POST)
-    if not form.is_valid():
-        raise NotFound("助餐点", "canteen")
-    canteen = selectors.canteen_get(user=request.user, canteen_id=form.cleaned_data["canteen"])
-    run_service(request, lambda: services.canteen_select(actor=request.user, canteen=canteen,
-                                                         note=form.cleaned_data["note"]),
+def select(request, canteen_id: int):
+    canteen = selectors.canteen_get(user=request.user, canteen_id=canteen_id)
+    note = request.POST.get("note", "")
+    run_service(request, lambda: services.canteen_select(actor=request.user, canteen=canteen, note=note),
                 f"已遴选：{canteen.name}")
     return redirect("filing:canteen", canteen_id=canteen.pk)
 
@@ -97,7 +88,7 @@ def canteen(request, canteen_id: int):
         "can_reinstate": stage == Stage.SUSPENDED and has_perm(user, "filing", "reinstate"),
         "can_revoke": stage in (Stage.DESIGNATED, Stage.SUSPENDED) and has_perm(user, "filing", "revoke"),
         "can_recheck": stage == Stage.DESIGNATED and has_perm(user, "filing", "recheck"),
-        "stage_form": StageForm(), "select_form": SelectForm(initial={"canteen": canteen_id}),
+        "stage_form": StageForm(),
         "today": clock.local_today(),
     })
 
