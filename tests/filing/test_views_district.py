@@ -250,3 +250,14 @@ def test_the_navigation_shows_the_filing_console_to_officials_only(w, client):
     assert 'href="/filing/"' in client.get("/").content.decode()
     login(client, w.users["cashier"])
     assert 'href="/filing/"' not in client.get("/").content.decode()
+
+
+def test_the_queue_shows_agreements_and_rechecks_ending_within_sixty_days(w, client):
+    today = clock.local_today()
+    to_designated(w.district, w.manager, w.canteen, on=today - timedelta(days=340))
+    Agreement.objects.filter(canteen=w.canteen).update(end_date=today + timedelta(days=45))
+    page = _clean(_main(login(client, w.district).get("/filing/")))
+    assert "年度复核" in page and "服务协议（XH-2026-001）到期" in page
+    assert f"{today + timedelta(days=45):%Y-%m-%d}" in page and ">25<" in page and ">45<" in page
+    Agreement.objects.filter(canteen=w.canteen).update(end_date=today + timedelta(days=61))
+    assert "服务协议（XH-2026-001）到期" not in _main(client.get("/filing/"))
