@@ -8,8 +8,6 @@ import io
 import json
 from datetime import date
 
-from tests.filing.conftest import TODAY
-
 HIDDEN = ["西溪遴选食堂", "西溪待审食堂", "西溪暂停食堂", "西溪撤销食堂", "西溪未备案食堂"]
 
 
@@ -34,15 +32,19 @@ def test_several_cities_get_a_chooser(public_world, client):
     assert "蒋官屯幸福食堂" in _text(client.get("/public/canteens/?city=371500"))
 
 
-def test_suspension_takes_the_canteen_off_at_once(public_world, client):
-    from zhucan.canteens.models import DesignatedSpan
-    from zhucan.filing.models import Designation
+def test_suspension_takes_the_canteen_off_at_once_and_reinstatement_brings_it_back(public_world, client):
+    from zhucan.filing.services import designation_reinstate, designation_suspend
 
+    admin = public_world.users["district_admin"]
+    url = f"/public/canteens/{public_world.canteen.pk}/"
     assert "北山长者食堂" in _text(client.get("/public/canteens/?city=330100"))  # now cached
-    Designation.objects.filter(canteen=public_world.canteen).update(stage="suspended")
-    DesignatedSpan.objects.filter(canteen=public_world.canteen).update(end=TODAY)
+    assert client.get(url).status_code == 200
+    designation_suspend(actor=admin, canteen=public_world.canteen, reason="食品安全检查未通过")
     assert "北山长者食堂" not in _text(client.get("/public/canteens/?city=330100"))
-    assert client.get(f"/public/canteens/{public_world.canteen.pk}/").status_code == 404
+    assert client.get(url).status_code == 404
+    designation_reinstate(actor=admin, canteen=public_world.canteen, reason="整改合格")
+    assert "北山长者食堂" in _text(client.get("/public/canteens/?city=330100"))
+    assert client.get(url).status_code == 200
 
 
 def test_search_by_name_or_address(public_world, client):
@@ -70,8 +72,8 @@ def test_canteen_page_shows_what_a_citizen_needs(public_world, client):
     page = _text(response)
     for shown in ["社区新建型", "西湖区北山路12号", "0571-88001234", "午餐 10:30–12:30", "老年套餐", "15.00 元",
                   "8折", "每日最高优惠20.00元", "年满60周岁", "食材新鲜、明码标价", "面向辖区老年人提供助餐服务",
-                  "惠老优先窗口", "爱心餐桌 4 张", "保俶社区、西溪社区", "西湖〔2026〕第001号", "定点",
-                  "2026-02-01 至 2028-01-31"]:
+                  "惠老优先窗口", "爱心餐桌 2 张", "保俶社区、西溪社区", "西湖〔2026〕第001号", "定点",
+                  "2026-12-07 至 2029-12-06"]:
         assert shown in page, shown
     assert "停售的菜" not in page
     assert "hz.city" not in page and "〔HZ" not in page  # no rule codes or clause references on screen
@@ -89,9 +91,9 @@ def test_pages_stay_small_with_a_big_city(public_world, client):
     from tests.filing.conftest import designate
 
     for n in range(60):
-        canteen = make_canteen(public_world.xihu_sub, f"北山第{n}助餐点",
+        canteen = make_canteen(public_world.xihu_c1, f"北山第{n}助餐点",
                                address=f"西湖区北山路{n}号附近的一条小巷子里")
-        designate(canteen, number=f"西湖〔2026〕第1{n:02d}号")
+        designate(canteen, district_admin=public_world.users["district_admin"])
     response = client.get("/public/canteens/?city=330100")
     assert response.content.decode().count('class="canteen"') == 62
     assert len(response.content) < 100 * 1024
@@ -118,11 +120,18 @@ def test_menu_change_shows_at_once(public_world, client):
     assert "16.50 元" in page and "15.00 元" not in page
 
 
-def test_span_that_starts_later_is_not_yet_public(public_world, client):
-    from zhucan.canteens.models import DesignatedSpan
+def test_designation_from_a_later_day_is_not_yet_public(public_world, client):
+    from tests.conftest import make_canteen, make_user
+    from tests.filing.lifecycle_helpers import review_all, to_submitted
+    from zhucan.filing.services import filing_decide
 
-    DesignatedSpan.objects.filter(canteen=public_world.other_canteen).update(start=date(2027, 1, 1))
-    assert "湖滨长者食堂" not in _text(client.get("/public/canteens/?city=330100"))
+    admin = public_world.users["district_admin"]
+    canteen = make_canteen(public_world.xihu_c1, "北山明年食堂")
+    manager = make_user("mgr-later", "canteen_manager", canteen=canteen)
+    filing = to_submitted(admin, manager, canteen, number="协议-明年")
+    review_all(admin, filing)
+    filing_decide(actor=admin, filing=filing, on=date(2027, 1, 1))
+    assert "北山明年食堂" not in _text(client.get("/public/canteens/?city=330100"))
 
 
 def test_english_on_request(public_world, client):
@@ -140,7 +149,7 @@ def test_open_data_json(public_world, client):
     assert beishan["menu"] == [{"name": "老年套餐", "category": "套餐", "price": "15.00"}]
     assert beishan["latitude"] == "30.263800" and beishan["longitude"] == "120.144500"
     assert beishan["delivery_coverage"] == ["保俶社区", "西溪社区"]
-    assert beishan["agreement_end"] == "2028-01-31"
+    assert beishan["agreement_end"] == "2029-12-06" and beishan["designated_on"] == "2026-12-07"
     assert beishan["url"] == f"http://testserver/public/canteens/{public_world.canteen.pk}/"
     assert "policy_id" not in beishan and "region_path" not in beishan
     everyone = json.loads(client.get("/public/canteens.json").content)["canteens"]

@@ -51,15 +51,16 @@ def public_city(code: str | None) -> Region | None:
 
 
 def _version(city: Region, today: date) -> str:
-    """Changes to anything a record shows move this string; it names the cached directory."""
+    """Changes to anything a record shows move this string; it names the cached directory. Who is
+    designated today is read exactly (one indexed query), so a suspension shows at the next request."""
     canteens = Canteen.objects.filter(region__path__startswith=city.path)
+    listed = list(canteens.filter(designated_on(today)).order_by("pk").values_list("pk", flat=True))
     c = canteens.aggregate(n=Count("id"), v=Sum("config_version"), u=Max("updated_at"))
     d = Designation.objects.filter(canteen__in=canteens).aggregate(n=Count("id"), t=Max("stage_changed_at"))
-    s = DesignatedSpan.objects.filter(canteen__in=canteens).aggregate(n=Count("id"), m=Max("id"), e=Max("end"))
     a = Agreement.objects.filter(canteen__in=canteens).aggregate(n=Count("id"), t=Max("recorded_at"))
     f = Filing.objects.filter(canteen__in=canteens).aggregate(t=Max("decided_at"))
     m = Dish.objects.filter(canteen__in=canteens).aggregate(n=Count("id"), m=Max("id"))
-    parts = [c["n"], c["v"], c["u"], d["n"], d["t"], s["n"], s["m"], s["e"], a["n"], a["t"], f["t"], m["n"], m["m"]]
+    parts = [listed, c["n"], c["v"], c["u"], d["n"], d["t"], a["n"], a["t"], f["t"], m["n"], m["m"]]
     return hashlib.sha1("|".join(str(p) for p in parts).encode(), usedforsecurity=False).hexdigest()
 
 
