@@ -99,6 +99,24 @@ def test_pages_stay_small_with_a_big_city(public_world, client):
     assert len(response.content) < 100 * 1024
 
 
+def test_a_repeated_request_is_served_from_the_cache(public_world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/public/canteens/{public_world.canteen.pk}/"
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        page = _text(client.get(url))
+    assert "老年套餐" in page
+
+    def built(ctx):  # the build reads each round's items; the cache key only counts rows
+        return [q["sql"] for q in ctx.captured_queries if "filing_filingitem" in q["sql"]]
+
+    assert built(first) and not built(second)
+    assert len(second.captured_queries) < len(first.captured_queries)
+
+
 def test_canteen_page_not_found_unless_designated(public_world, client):
     for canteen in [public_world.selected, public_world.submitted, public_world.suspended, public_world.revoked,
                     public_world.plain]:
@@ -136,7 +154,7 @@ def test_designation_from_a_later_day_is_not_yet_public(public_world, client):
 
 def test_english_on_request(public_world, client):
     page = _text(client.get(f"/public/canteens/{public_world.canteen.pk}/?lang=en"))
-    assert "Today's menu" in page and "Filing number" in page
+    assert "Today's menu" in page and "Filing number" in page and "Designated" in page
     assert "今日菜单" in _text(client.get(f"/public/canteens/{public_world.canteen.pk}/"))
 
 
