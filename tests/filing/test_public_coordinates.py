@@ -63,3 +63,12 @@ def test_demo_canteens_have_coordinates_in_their_city():
             assert Decimal("29.8") < lat < Decimal("30.6") and Decimal("119.8") < lon < Decimal("120.6")
         else:  # 聊城
             assert Decimal("36.2") < lat < Decimal("36.7") and Decimal("115.7") < lon < Decimal("116.3")
+
+
+def test_console_canteen_page_links_a_designated_canteen_to_its_public_page_and_sign(public_world, client):
+    client.login(username="xihu_admin", password=PASSWORD)
+    page = client.get(f"/canteens/{public_world.canteen.pk}/").content.decode()
+    assert f"/public/canteens/{public_world.canteen.pk}/sign.pdf?size=A4" in page
+    assert "30.263800, 120.144500" in page
+    page = client.get(f"/canteens/{public_world.plain.pk}/").content.decode()
+    assert "sign.pdf" not in page
