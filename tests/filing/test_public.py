@@ -86,6 +86,13 @@ def test_liaocheng_canteen_page_explains_its_subsidy(public_world, client):
     assert "每餐1.00元" in page and "每日限1餐" in page and "购买居家养老服务" in page
 
 
+def test_a_district_overlay_shows_only_at_that_district_s_canteens(public_world, client, settings):
+    settings.ZHUCAN_POLICY_OVERLAYS = {"hangzhou": ["xihu"]}
+    assert "西湖区80周岁以上户籍老人区级补贴" in _text(client.get(f"/public/canteens/{public_world.canteen.pk}/"))
+    other = _text(client.get(f"/public/canteens/{public_world.other_canteen.pk}/"))
+    assert "西湖区80周岁以上户籍老人区级补贴" not in other and "8折" in other
+
+
 def test_pages_stay_small_with_a_big_city(public_world, client):
     from tests.conftest import make_canteen
     from tests.filing.conftest import designate

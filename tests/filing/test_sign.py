@@ -51,6 +51,16 @@ def test_liaocheng_sign_a3_uses_the_public_address(public_world, client, setting
     assert _qr_texts(pdf) == [f"https://zhucan.example.cn/public/canteens/{public_world.lc_canteen.pk}/"]
 
 
+def test_sign_follows_a_change_of_name(public_world, client):
+    from tests.conftest import _system_user
+    from zhucan.canteens.services import canteen_update
+
+    assert "北山长者食堂" in PdfReader(io.BytesIO(_sign(client, public_world.canteen))).pages[0].extract_text()
+    canteen_update(actor=_system_user(), canteen_id=public_world.canteen.pk, values={"name": "北山颐乐食堂"})
+    text = PdfReader(io.BytesIO(_sign(client, public_world.canteen))).pages[0].extract_text()
+    assert "北山颐乐食堂" in text and "北山长者食堂" not in text
+
+
 def test_no_sign_for_a_canteen_not_designated(public_world, client):
     for canteen in [public_world.suspended, public_world.revoked, public_world.submitted]:
         assert client.get(f"/public/canteens/{canteen.pk}/sign.pdf").status_code == 404

@@ -89,8 +89,8 @@ def canteen_record(*, canteen_id: int) -> dict:
 
 def search(records: list[dict], text: str) -> list[dict]:
     """By name or address (any part of it)."""
-    words = text.split()
-    return [r for r in records if all(w in r["name"] or w in r["address"] for w in words)]
+    words = text.casefold().split()
+    return [r for r in records if all(w in r["name"].casefold() or w in r["address"].casefold() for w in words)]
 
 
 @dataclass(frozen=True)

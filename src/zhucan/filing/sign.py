@@ -4,16 +4,20 @@ by WeasyPrint with the platform's CJK fonts like every other printed document.""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from zhucan.core.pdf import render_pdf
 
+CACHE_SECONDS = 24 * 3600
 # Type scale per paper size: A3 is A4 enlarged by √2 on each side.
 SIZES = {"A4": 1.0, "A3": 1.414}
 
@@ -43,6 +47,20 @@ def qr_data_uri(url: str) -> str:
     # Error correction M survives a scuffed or sun-faded print; a generous scale keeps the modules
     # crisp when the PDF is printed large.
     return segno.make(url, error="m", micro=False).png_data_uri(scale=12, border=4)
+
+
+def sign_pdf_cached(request, record: dict, *, size: str) -> bytes:
+    """The sign from Django's cache while nothing printed on it changed: rendering a PDF costs a
+    second of CPU, and the address is public."""
+    url = public_url(request, record["id"])
+    printed = json.dumps([record, url, size, programme_mark(record["policy_id"]).get("svg")], sort_keys=True,
+                         ensure_ascii=False, default=str)
+    key = f"zhucan:public:sign:{record['id']}:{hashlib.sha1(printed.encode(), usedforsecurity=False).hexdigest()}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = sign_pdf(request, record, size=size)
+        cache.set(key, pdf, CACHE_SECONDS)
+    return pdf
 
 
 def sign_pdf(request, record: dict, *, size: str) -> bytes:

@@ -164,7 +164,7 @@ def canteen_sign(request, canteen_id: int):
     if size not in sign.SIZES:
         return HttpResponseBadRequest(_("纸张尺寸只能是 A4 或 A3"), content_type="text/plain; charset=utf-8")
     record = _record_or_404(canteen_id)
-    pdf = sign.sign_pdf(request, record, size=size)
+    pdf = sign.sign_pdf_cached(request, record, size=size)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="sign-{canteen_id}-{size}.pdf"'
     return response
