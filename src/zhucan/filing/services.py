@@ -223,8 +223,9 @@ def filing_item_save(*, actor, item: FilingItem, declaration: dict, evidence: li
         evidence = list(evidence)
         known = set(Evidence.objects.filter(items__filing__canteen=canteen).values_list("pk", flat=True))
         for e in evidence:
-            # Only files this canteen's own people uploaded (or already filed) may be attached.
-            if e.pk not in known and getattr(e.uploaded_by, "canteen_id", None) != canteen.pk:
+            # Only files the actor or this canteen's own people uploaded (or already filed) may be attached.
+            if e.pk not in known and e.uploaded_by_id != actor.pk \
+                    and getattr(e.uploaded_by, "canteen_id", None) != canteen.pk:
                 raise NotFound("备案材料", "evidence")
         before = snapshot(item, ITEM_AUDITED) | {"evidence": sorted(item.evidence.values_list("pk", flat=True))}
         changed = clean != item.declaration or sorted(e.pk for e in evidence) != before["evidence"]
