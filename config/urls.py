@@ -17,6 +17,7 @@ urlpatterns = [
     path("identity/", include("zhucan.identity.urls")),
     path("", include("zhucan.elderphone.urls")),  # /h5/ (phone page) and /elders/<id>/phone-accounts/
     path("face/", include("zhucan.face.urls")),
+    path("filing/", include("zhucan.filing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

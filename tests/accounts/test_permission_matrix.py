@@ -559,6 +559,152 @@ PHONE_VIEWS: dict[str, View] = {
 VIEWS.update(PHONE_VIEWS)
 MEDIA_SETUP["phone_revoke"] = _phone_with_binding  # made before the "nothing changed" snapshot
 
+
+# Designation and filing (HZ-8) at /filing/: the canteen's district selects, records the agreement,
+# reviews, decides, suspends, reinstates, revokes and re-checks; the city sees all of its districts
+# and may suspend or revoke; nobody else enters the officials' consoles (the canteen manager files
+# through its own page).
+FILING_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+filing_queue              ok/hidden    ok/hidden       403                403              403        403
+filing_register           ok/hidden    ok/hidden       403                403              403        403
+filing_register_export    ok/hidden    ok/hidden       403                403              403        403
+filing_canteen            ok/404       ok/404          403                403              403        403
+filing_select             403          ok/404          403                403              403        403
+filing_agreement          403          ok/404          403                403              403        403
+filing_review             ok/404       ok/404          403                403              403        403
+filing_item_review        403          ok/404          403                403              403        403
+filing_decide             403          ok/404          403                403              403        403
+filing_suspend            ok/404       ok/404          403                403              403        403
+filing_reinstate          403          ok/404          403                403              403        403
+filing_revoke             ok/404       ok/404          403                403              403        403
+filing_recheck            403          ok/404          403                403              403        403
+filing_evidence           ok/404       ok/404          403                403              403        403
+"""
+EXPECTED.update(_parse_table(FILING_TABLE))
+
+
+def _filing_to(stage: str):
+    """Walk 北山长者食堂 through the real services to `stage` (made before the snapshot)."""
+
+    def setup(w):
+        from tests.filing.lifecycle_helpers import review_all, to_designated, to_filing, to_submitted
+        from zhucan.filing.services import canteen_select, designation_suspend
+
+        district, manager = w.users["district_admin"], w.users["canteen_manager"]
+        if stage == "selected":
+            canteen_select(actor=district, canteen=w.canteen)
+        elif stage == "filing":
+            to_filing(district, w.canteen)
+        elif stage in ("submitted", "reviewed"):
+            w.filing = to_submitted(district, manager, w.canteen)
+            w.filing_item = w.filing.items.get(requirement="F3")
+            w.filing_evidence = w.filing.items.get(requirement="F1").evidence.get()
+            if stage == "reviewed":
+                review_all(district, w.filing)
+        else:
+            to_designated(district, manager, w.canteen)
+            if stage == "suspended":
+                designation_suspend(actor=district, canteen=w.canteen, reason="检查不合格")
+
+    return setup
+
+
+def _effect_filing_stage(stage: str, action: str):
+    def effect(w, actor, response):
+        from zhucan.filing.models import Designation
+
+        _redirects_to(response, rf"/filing/canteens/{w.canteen.pk}/")
+        designation = Designation.objects.get(canteen=w.canteen)
+        assert designation.stage == stage
+        if action in ("select",):
+            assert designation.selected_by_id == actor.pk
+
+    return effect
+
+
+def _effect_filing_item_review(w, actor, response):
+    _redirects_to(response, rf"/filing/rounds/{w.filing.pk}/#item-{w.filing_item.pk}")
+    w.filing_item.refresh_from_db()
+    assert (w.filing_item.review, w.filing_item.reviewed_by_id) == ("passed", actor.pk)
+
+
+def _effect_filing_recheck(w, actor, response):
+    from zhucan.filing.models import Designation
+
+    _redirects_to(response, rf"/filing/canteens/{w.canteen.pk}/")
+    due = Designation.objects.get(canteen=w.canteen).recheck_due
+    assert due.year == w.filing_recheck_due.year + 1
+
+
+def _effect_filing_evidence(w, actor, response):
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+
+
+def _with_recheck_due(w):
+    from zhucan.filing.models import Designation
+
+    _filing_to("designated")(w)
+    w.filing_recheck_due = Designation.objects.get(canteen=w.canteen).recheck_due
+
+
+def _canteen_url(tail: str):
+    return ((lambda w: f"/filing/canteens/{w.canteen.pk}/{tail}"), (lambda w: f"/filing/canteens/{MISSING}/{tail}"))
+
+
+def _reason(w):
+    return {"reason": "依规处理", "on": ""}
+
+
+FILING_VIEWS: dict[str, View] = {
+    "filing_queue": View("GET", lambda w: "/filing/", marker=lambda w: w.canteen.name),
+    "filing_register": View("GET", lambda w: "/filing/register/", marker=lambda w: w.canteen.name),
+    "filing_register_export": View("GET", lambda w: "/filing/register/export.xlsx", marker=lambda w: w.canteen.name,
+                                   export=True, audit_action="filing.register_export"),
+    "filing_canteen": View("GET", *_canteen_url(""), marker=lambda w: "第1轮"),
+    "filing_select": View("POST", *_canteen_url("select/"), data=lambda w: {"note": "场地达标"},
+                          audit_action="filing.select", effect=_effect_filing_stage("selected", "select")),
+    "filing_agreement": View("POST", *_canteen_url("agreement/"),
+                             data=lambda w: {"number": "西民协-1", "party_a": "西湖区民政局", "party_b": "运营公司",
+                                             "start_date": "2026-01-01", "end_date": "2028-12-31"},
+                             audit_action="filing.agreement", effect=_effect_filing_stage("filing", "agreement")),
+    "filing_review": View("GET", lambda w: f"/filing/rounds/{w.filing.pk}/", lambda w: f"/filing/rounds/{MISSING}/",
+                          marker=lambda w: "依法登记并具备服务资质"),
+    "filing_item_review": View("POST", lambda w: f"/filing/items/{w.filing_item.pk}/review/",
+                               lambda w: f"/filing/items/{MISSING}/review/", data=lambda w: {"decision": "pass"},
+                               audit_action="filing.review", effect=_effect_filing_item_review),
+    "filing_decide": View("POST", lambda w: f"/filing/rounds/{w.filing.pk}/decide/",
+                          lambda w: f"/filing/rounds/{MISSING}/decide/", data=lambda w: {"on": ""},
+                          audit_action="filing.designate", effect=_effect_filing_stage("designated", "decide")),
+    "filing_suspend": View("POST", *_canteen_url("suspend/"), data=_reason, audit_action="filing.suspend",
+                           effect=_effect_filing_stage("suspended", "suspend")),
+    "filing_reinstate": View("POST", *_canteen_url("reinstate/"), data=_reason, audit_action="filing.reinstate",
+                             effect=_effect_filing_stage("designated", "reinstate")),
+    "filing_revoke": View("POST", *_canteen_url("revoke/"), data=_reason, audit_action="filing.revoke",
+                          effect=_effect_filing_stage("revoked", "revoke")),
+    "filing_recheck": View("POST", *_canteen_url("recheck/"), data=lambda w: {"note": "复核合格"},
+                           audit_action="filing.recheck", effect=_effect_filing_recheck),
+    "filing_evidence": View("GET", lambda w: f"/filing/evidence/{w.filing_evidence.pk}/",
+                            lambda w: f"/filing/evidence/{MISSING}/", effect=_effect_filing_evidence),
+}
+VIEWS.update(FILING_VIEWS)
+MEDIA_SETUP.update({
+    "filing_queue": _filing_to("submitted"),
+    "filing_register": _filing_to("submitted"),
+    "filing_register_export": _filing_to("submitted"),
+    "filing_canteen": _filing_to("filing"),
+    "filing_agreement": _filing_to("selected"),
+    "filing_review": _filing_to("submitted"),
+    "filing_item_review": _filing_to("submitted"),
+    "filing_decide": _filing_to("reviewed"),
+    "filing_suspend": _filing_to("designated"),
+    "filing_reinstate": _filing_to("suspended"),
+    "filing_revoke": _filing_to("designated"),
+    "filing_recheck": _with_recheck_due,
+    "filing_evidence": _filing_to("submitted"),
+})
+
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -616,6 +762,7 @@ def _state() -> dict:
         "audit": rows(AuditLog.objects.all()),
         **_media_state(rows),
         **_phone_state(rows),
+        **_filing_state(rows),
     }
 
 
@@ -633,6 +780,16 @@ def _phone_state(rows) -> dict:
     from zhucan.elderphone.models import Binding, PhoneAccount
 
     return {model._meta.label_lower: rows(model.objects.all()) for model in (PhoneAccount, Binding)}
+
+
+def _filing_state(rows) -> dict:
+    from zhucan.canteens.models import DesignatedSpan
+    from zhucan.filing import models as filing
+
+    tables = (filing.Designation, filing.Agreement, filing.Filing, filing.FilingItem, filing.Reminder, DesignatedSpan)
+    state = {model._meta.label_lower: rows(model.objects.all()) for model in tables}
+    state["filing.evidence"] = sorted(filing.Evidence.objects.values_list("id", "sha256"))
+    return state
 
 
 _CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
@@ -709,7 +866,12 @@ def test_permission_matrix(matrix_world, client, name, role, side):
         assert response.status_code == 200, response.status_code
         if expected == "hidden":
             assert view.marker(w) not in _shown(view, response)
-        assert _state() == before
+        after = _state()
+        if view.export and view.audit_action:  # an audited export leaves exactly its own audit row
+            new = [r for r in after["audit"] if r not in before["audit"]]
+            assert [(r["action"], r["actor_id"]) for r in new] == [(view.audit_action, actor.pk)]
+            after["audit"] = before["audit"]
+        assert after == before
         return
 
     if expected == "403":
@@ -786,3 +948,16 @@ def test_table_covers_every_elderphone_console_url():
              if isinstance(n, str)}
     assert names == {"elderphone:bind", "elderphone:revoke"}
     assert len(names) == len(PHONE_VIEWS)
+
+
+def test_table_covers_every_filing_console_url_of_the_officials():
+    """The same rule for the officials' filing consoles (the canteen manager's own filing pages
+    are tested with them: tests/filing)."""
+    from django.urls import get_resolver
+
+    from zhucan.filing import views_district
+
+    resolver = get_resolver().namespace_dict["filing"][1]
+    names = {f"filing_{p.name}" for p in resolver.url_patterns
+             if getattr(p, "name", None) and p.callback.__module__ == views_district.__name__}
+    assert names == set(FILING_VIEWS)

@@ -9,7 +9,8 @@ import pytest
 from .conftest import CARD
 
 SIGNATURE = ["X-Zhucan-Key", "X-Zhucan-Timestamp", "X-Zhucan-Nonce", "X-Zhucan-Signature"]
-WRITES = {"/api/v1/meals/commit", "/api/v1/meals/void", "/api/v1/meals/refund", "/api/v1/meals/report"}
+WRITES = {"/api/v1/meals/commit", "/api/v1/meals/void", "/api/v1/meals/refund", "/api/v1/meals/report",
+          "/api/v1/terminal/tests/receipt", "/api/v1/terminal/tests/identification", "/api/v1/terminal/tests/meal"}
 ALWAYS = {"200", "400", "401", "403", "413", "500"}
 STATUSES = {
     ("post", "/api/v1/elders/identify"): ALWAYS | {"404", "409", "503"},
@@ -23,6 +24,10 @@ STATUSES = {
     ("post", "/api/v1/faces/identify"): ALWAYS,
     ("post", "/api/v1/faces/verify"): ALWAYS | {"404", "409"},
     ("post", "/api/v1/faces/enrol"): ALWAYS | {"404", "409"},
+    ("post", "/api/v1/terminal/capabilities"): ALWAYS,
+    ("post", "/api/v1/terminal/tests/receipt"): ALWAYS | {"409"},
+    ("post", "/api/v1/terminal/tests/identification"): ALWAYS | {"404", "409", "503"},
+    ("post", "/api/v1/terminal/tests/meal"): ALWAYS | {"404", "409", "422", "503"},
 }
 
 
@@ -68,6 +73,9 @@ def strictness_cases(world, menu):
     dish = menu["套餐"].pk
     line = {"dish_id": dish, "quantity": 1}
     report_line = {"name": "红烧肉", "quantity": 1, "unit_price_fen": 1500}
+    caps = {"citizen_card_reader": True, "id_card_reader": True, "face": True, "card_payment": True,
+            "qr_payment": True, "receipt_printer": True}
+    receipt = {"receipt_no": "T1", "text": "测试小票", "printed": True}
     return [
         # (operation, schema, body, the server and the schema refuse it)
         ("/api/v1/elders/identify", "IdentifyIn", {}, True),
@@ -101,6 +109,18 @@ def strictness_cases(world, menu):
         ("/api/v1/meals/report", "ReportIn", {"items": [], "benefit_fen": 0}, True),
         ("/api/v1/meals/report", "ReportIn", {"items": [{**report_line, "name": "   "}], "benefit_fen": 0}, True),
         ("/api/v1/meals/report", "ReportIn", {"items": [{**report_line, "quantity": 100}], "benefit_fen": 0}, True),
+        ("/api/v1/terminal/capabilities", "CapabilitiesIn", caps, False),
+        ("/api/v1/terminal/capabilities", "CapabilitiesIn", {**caps, "face": 1}, True),
+        ("/api/v1/terminal/capabilities", "CapabilitiesIn", {**caps, "face": None}, True),
+        ("/api/v1/terminal/capabilities", "CapabilitiesIn", {**caps, "camera": True}, True),
+        ("/api/v1/terminal/tests/receipt", "ReceiptTestIn", receipt, False),
+        ("/api/v1/terminal/tests/receipt", "ReceiptTestIn", {**receipt, "text": ""}, True),
+        ("/api/v1/terminal/tests/receipt", "ReceiptTestIn", {**receipt, "printed": "true"}, True),
+        ("/api/v1/terminal/tests/identification", "IdentifyTestIn", {"card_number": CARD}, False),
+        ("/api/v1/terminal/tests/identification", "IdentifyTestIn", {}, True),
+        ("/api/v1/terminal/tests/meal", "MealTestIn", {"elder": {"card_number": CARD}, "items": [line]}, False),
+        ("/api/v1/terminal/tests/meal", "MealTestIn", {"items": [line]}, True),
+        ("/api/v1/terminal/tests/meal", "MealTestIn", {"elder": {"card_number": CARD}, "items": []}, True),
     ]
 
 

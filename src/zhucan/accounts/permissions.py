@@ -49,6 +49,19 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("funds", "review"): frozenset({R.DISTRICT_ADMIN}),
     ("funds", "approve"): frozenset({R.CITY_ADMIN}),
     ("funds", "evaluate"): frozenset({R.DISTRICT_ADMIN}),
+    # Designation and filing (HZ-8): the canteen's district selects, records the agreement, reviews
+    # and decides; the city keeps the register of all districts and may suspend or revoke too; the
+    # canteen's manager fills in and submits its filing.
+    ("filing", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("filing", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("filing", "select"): frozenset({R.DISTRICT_ADMIN}),
+    ("filing", "agreement"): frozenset({R.DISTRICT_ADMIN}),
+    ("filing", "fill"): frozenset({R.CANTEEN_MANAGER}),
+    ("filing", "review"): frozenset({R.DISTRICT_ADMIN}),
+    ("filing", "suspend"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("filing", "reinstate"): frozenset({R.DISTRICT_ADMIN}),
+    ("filing", "revoke"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("filing", "recheck"): frozenset({R.DISTRICT_ADMIN}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),

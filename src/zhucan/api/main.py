@@ -15,7 +15,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from zhucan.api.auth import TerminalSignature
-from zhucan.api.endpoints import canteen, elders, faces, meals, report
+from zhucan.api.endpoints import canteen, elders, faces, meals, report, terminal
 from zhucan.api.errors import api_error, install_handlers
 from zhucan.api.present import JSON_DUMPS_PARAMS
 
@@ -93,3 +93,4 @@ api.add_router("", canteen.router)
 api.add_router("", meals.router)
 api.add_router("", report.router)
 api.add_router("", faces.router)
+api.add_router("", terminal.router)

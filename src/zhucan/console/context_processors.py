@@ -15,6 +15,7 @@ def console(request):
         (_("老年人档案"), "elders:list", ("elder", "view")),
         (_("助餐点"), "canteens:list", ("canteen", "view")),
         (_("建设补贴与运营奖补"), "funds:index", ("funds", "view")),
+        (_("定点备案"), "filing:queue", ("filing", "view")),
         (_("行政区划"), "regions:tree", ("region", "view")),
         (_("结算"), "settlement:list", ("statement", "view")),
         (_("用户"), "accounts:user_list", ("user", "view")),
