@@ -56,7 +56,11 @@ def make_user(username, role, *, region=None, canteen=None, password=PASSWORD):
 
 
 # Fixture canteens are designated from a date before every test's meals (benefits need it, HZ-8).
+# The tests of the designation lifecycle itself start from canteens not designated yet
+# (tests/filing/conftest.py sets "from" to None).
 DESIGNATED_FROM = date(2020, 1, 1)
+fixture_designation = {"from": DESIGNATED_FROM}
+_FIXTURE_DEFAULT = object()
 
 
 def designate(canteen, start=DESIGNATED_FROM, end=None):
@@ -71,8 +75,9 @@ def designate(canteen, start=DESIGNATED_FROM, end=None):
     return canteen
 
 
-def make_canteen(region, name, *, designated_from=DESIGNATED_FROM, **extra):
-    """A canteen created through the service; designated from `designated_from` (None: not designated)."""
+def make_canteen(region, name, *, designated_from=_FIXTURE_DEFAULT, **extra):
+    """A canteen created through the service; designated from `designated_from` (None: not designated;
+    by default from the fixtures' date)."""
     from zhucan.canteens.services import canteen_create
 
     values = {"name": name, "operator": f"{name}运营公司", "canteen_type": "community_new_build",
@@ -80,6 +85,8 @@ def make_canteen(region, name, *, designated_from=DESIGNATED_FROM, **extra):
               "floor_area_m2": 320, "status": "open"}
     values.update(extra)
     canteen = canteen_create(actor=_system_user(), values=values)
+    if designated_from is _FIXTURE_DEFAULT:
+        designated_from = fixture_designation["from"]
     if designated_from is not None:
         designate(canteen, designated_from)
     return canteen

@@ -27,6 +27,13 @@ SH = ZoneInfo("Asia/Shanghai")
 LUNCH = datetime(2025, 6, 2, 11, 30, tzinfo=SH)
 
 
+@pytest.fixture(autouse=True)
+def _designated(world):
+    """The shared canteens designated from 2020 (the filing tests' fixtures start undesignated)."""
+    designate(world.canteen)
+    designate(world.other_canteen)
+
+
 # --- the pure engine ---------------------------------------------------------------------------
 
 def test_the_engine_gives_nothing_at_a_canteen_not_designated_and_says_why():
@@ -203,6 +210,8 @@ def test_a_late_report_is_judged_by_its_own_date(world, api, frozen_clock):
 
 def test_fixture_canteens_are_designated_through_a_span(world):
     assert DesignatedSpan.objects.filter(canteen=world.canteen, end__isnull=True).exists()
+    made = make_canteen(world.xihu_sub2, "西溪第二食堂", designated_from=date(2020, 1, 1))
+    assert list(DesignatedSpan.objects.filter(canteen=made).values_list("start", "end")) == [(date(2020, 1, 1), None)]
     other = make_canteen(world.xihu_sub2, "西溪食堂", designated_from=None)
     assert not DesignatedSpan.objects.filter(canteen=other).exists()
     assert make_user("mgr2", "canteen_manager", canteen=other).canteen == other

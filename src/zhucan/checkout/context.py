@@ -55,7 +55,7 @@ def canteen_context(canteen: Canteen) -> CanteenContext:
     dishes = {d.pk: (d.name, d.price_fen) for d in canteen.dishes.filter(active=True)}
     city = canteen.region.ancestor(Level.CITY)
     spans = designated_spans(canteen.pk)
-    facts = replace(canteen_facts(canteen, date.min, spans=()), designated=True)
+    facts = canteen_facts(canteen)  # as designated; facts_on() picks per meal date
     context = CanteenContext(canteen.pk, version, canteen.status, policy_for_canteen(canteen), facts, periods,
                              dishes, city.path if city else "", spans, replace(facts, designated=False))
     with _lock:

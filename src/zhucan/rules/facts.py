@@ -70,11 +70,15 @@ def designated_on(spans: Spans, day: date) -> bool:
     return False
 
 
-def canteen_facts(canteen: Canteen, on: date, *, spans: Spans | None = None) -> CanteenFacts:
+def canteen_facts(canteen: Canteen, on: date | None = None, *, spans: Spans | None = None) -> CanteenFacts:
     """The canteen's facts for a meal on the local date `on`: a late report is judged by its own
-    date, so `designated` is read from the spans for that date, not for today."""
+    date, so `designated` is read from the spans for that date, not for today. Without `on`, the
+    facts as if designated: what its meals would get once designated (a filing's test quote)."""
     district = canteen.region.ancestor(Level.DISTRICT)
     periods = tuple(AnnouncedPeriod(p.name, p.start, p.end) for p in canteen.periods.all())
-    designated = designated_on(designated_spans(canteen.pk) if spans is None else spans, on)
+    if on is None:
+        designated = True
+    else:
+        designated = designated_on(designated_spans(canteen.pk) if spans is None else spans, on)
     return CanteenFacts(district=district.name if district else "", area=canteen.area or None, periods=periods,
                         designated=designated)
