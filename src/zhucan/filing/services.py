@@ -18,6 +18,7 @@ from django.db.models import Max
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import Canteen, DesignatedSpan
+from zhucan.canteens.services import canteen_touch
 from zhucan.core import clock
 from zhucan.core.audit import audit_record, snapshot
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -377,6 +378,7 @@ def filing_decide(*, actor, filing: Filing, on: date | None = None) -> Designati
             designation.legal_representative = str(f1.get(F1_LEGAL_REPRESENTATIVE, ""))[:40]
             designation.stage_reason = ""
             DesignatedSpan.objects.create(canteen=canteen, start=on)
+            canteen_touch(canteen.pk)  # checkout's cached canteen context reads the spans
         filing.decided_at, filing.decided_by = now, actor
         filing.save(update_fields=["status", "decided_at", "decided_by"])
         designation.stage_changed_at = now
@@ -421,6 +423,7 @@ def _stage_change(*, actor, canteen, action: str, allowed: tuple[str, ...], to: 
             DesignatedSpan.objects.create(canteen=canteen, start=on)
         else:
             _close_span(canteen, on)
+        canteen_touch(canteen.pk)  # checkout's cached canteen context reads the spans
         designation.stage, designation.stage_reason, designation.stage_changed_at = to, reason, clock.now()
         designation.save(update_fields=["stage", "stage_reason", "stage_changed_at"])
         _audit(actor, action, designation, canteen, before, DESIGNATION_AUDITED, note=reason, on=on)
