@@ -216,3 +216,26 @@ def test_fixture_canteens_are_designated_through_a_span(world):
     assert not DesignatedSpan.objects.filter(canteen=other).exists()
     assert make_user("mgr2", "canteen_manager", canteen=other).canteen == other
     assert Dish.objects.filter(canteen=other).count() == 0
+
+
+def test_the_districts_designation_and_suspension_reach_the_cashier_at_once(world, frozen_clock):
+    from tests.conftest import _system_user
+    from tests.filing.lifecycle_helpers import to_designated
+    from zhucan.canteens.models import Canteen
+    from zhucan.filing.services import designation_suspend
+
+    frozen_clock(datetime(2026, 3, 2, 11, 0, tzinfo=SH))
+    canteen = make_canteen(world.xihu_sub2, "西溪长者食堂", designated_from=None)
+    dish = Dish.objects.create(canteen=canteen, name="套餐", price_fen=1500)
+
+    def quote():  # each request reads the canteen row afresh
+        return _quote(Canteen.objects.get(pk=canteen.pk), world.elder, dish)
+
+    assert quote().quote.reason_code == "CANTEEN_NOT_DESIGNATED"
+    assert "本助餐点未定点" in quote().explanation_zh
+    to_designated(world.users["district_admin"], _system_user(), canteen)
+    assert quote().benefit_fen == 450
+    designation_suspend(actor=world.users["district_admin"], canteen=canteen, reason="食品安全检查未通过")
+    q = quote()
+    assert (q.benefit_fen, q.quote.reason_code) == (0, "CANTEEN_NOT_DESIGNATED")
+    assert "本助餐点已暂停定点" in q.explanation_zh
