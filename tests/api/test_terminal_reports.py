@@ -17,10 +17,9 @@ CAPS = {"citizen_card_reader": True, "id_card_reader": True, "face": True, "card
 
 @pytest.fixture
 def designated(world):
-    """The canteen designated since before the test (its meals carry benefits)."""
-    from zhucan.canteens.models import DesignatedSpan
-
-    DesignatedSpan.objects.create(canteen=world.canteen, start=date(2025, 1, 1))
+    """The canteen designated since before the test (its meals carry benefits): the shared fixture
+    designates its canteens through a span (tests/conftest.py make_canteen)."""
+    assert world.canteen.designated_spans.filter(start__lte=date(2025, 1, 1), end__isnull=True).exists()
     return world.canteen
 
 
