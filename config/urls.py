@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("zhucan.elderphone.urls")),  # /h5/ (phone page) and /elders/<id>/phone-accounts/
     path("face/", include("zhucan.face.urls")),
     path("filing/", include("zhucan.filing.urls")),
+    path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -198,6 +198,16 @@ ZHUCAN_SMS_BACKEND = env("ZHUCAN_SMS_BACKEND", "zhucan.elderphone.sms.ConsoleSms
 # Simulated clock (training, benchmarks): an aware ISO moment the platform's time starts from.
 ZHUCAN_CLOCK_START = env("ZHUCAN_CLOCK_START") or None
 
+# The public directory (/public/canteens/): the address printed in the QR code of the unified sign
+# (empty: the address the sign was requested on), and each city's programme mark by policy id.
+ZHUCAN_PUBLIC_BASE_URL = env("ZHUCAN_PUBLIC_BASE_URL", "") or ""
+ZHUCAN_PROGRAMME_MARKS = {
+    "hangzhou": {"name_zh": "全城通", "title_zh": "杭州市老年人智慧助餐", "subtitle_zh": "老年助餐服务定点机构",
+                 "colour": "#c8102e", "svg": "zhucan/marks/hangzhou-quanchengtong.svg"},
+    "liaocheng": {"name_zh": "幸福食堂", "title_zh": "聊城市老年人助餐服务", "subtitle_zh": "幸福食堂定点机构",
+                  "colour": "#d9480f", "svg": "zhucan/marks/liaocheng-xingfushitang.svg"},
+}
+
 ZHUCAN_POLICY_DIR = Path(env("ZHUCAN_POLICY_DIR", str(BASE_DIR / "policies")))
 # District overlays (HZ-6) each city platform has enabled: {policy id: [overlay id, ...]}.
 ZHUCAN_POLICY_OVERLAYS: dict[str, list[str]] = {}

@@ -17,8 +17,8 @@ class CanteenForm(forms.ModelForm):
     class Meta:
         model = Canteen
         fields = ["name", "operator", "credit_code", "food_licence", "canteen_type", "area", "region",
-                  "address", "phone", "seats", "floor_area_m2", "opening_date", "status", "open_to_public",
-                  "public_info", "service_promises"]
+                  "address", "latitude", "longitude", "phone", "seats", "floor_area_m2", "opening_date", "status",
+                  "open_to_public", "public_info", "service_promises"]
         widgets = {
             "opening_date": forms.DateInput(attrs={"type": "date"}),
             "public_info": forms.Textarea(attrs={"rows": 3}),
@@ -30,7 +30,7 @@ class CanteenForm(forms.ModelForm):
         self.fields["region"].queryset = region_choices(user=user, levels=(Level.SUBDISTRICT, Level.COMMUNITY))
         if not registration:  # canteen managers keep only their operational fields
             for name in ["name", "operator", "credit_code", "food_licence", "canteen_type", "area", "region",
-                         "address", "seats", "floor_area_m2", "opening_date", "status"]:
+                         "address", "latitude", "longitude", "seats", "floor_area_m2", "opening_date", "status"]:
                 del self.fields[name]
 
     def _post_clean(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,11 @@ class Canteen(models.Model):
     open_to_public = models.BooleanField(_("对社会开放"), default=False)  # HZ-F6: priority window if so
     public_info = models.TextField(_("公开信息"), blank=True)  # LC-9
     service_promises = models.TextField(_("服务承诺"), blank=True)  # LC-9
+    # WGS-84 degrees, as a phone's geolocation reports them: the public directory sorts by distance.
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Moved forward by every change to the canteen, its periods or its menu; checkout caches the
@@ -57,6 +63,11 @@ class Canteen(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="canteen_unique_name_in_region"),
             models.CheckConstraint(condition=models.Q(floor_area_m2__gte=0), name="canteen_area_non_negative"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="canteen_coordinates_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from zhucan.regions.models import Level, Region
 
 REGISTRATION_FIELDS = [
     "name", "operator", "credit_code", "food_licence", "canteen_type", "area", "region", "address",
-    "seats", "floor_area_m2", "opening_date", "status",
+    "seats", "floor_area_m2", "opening_date", "status", "latitude", "longitude",
 ]
 OPERATIONAL_FIELDS = ["phone", "open_to_public", "public_info", "service_promises"]
 AUDITED = REGISTRATION_FIELDS + OPERATIONAL_FIELDS
@@ -35,6 +35,22 @@ def _check_region(*, actor, region: Region) -> None:
     if not restrict(Region.objects.all(), actor, "view").filter(pk=region.pk).exists():
         raise _canteen_error("CANTEEN_BAD_REGION", "请选择您辖区内的街道或社区", "choose a place within "
                              "your jurisdiction", "region")
+
+
+def _check_coordinates(canteen: Canteen) -> None:
+    """Both or neither, inside the globe: a half-typed location would misplace the canteen for
+    everyone who looks for one near them."""
+    lat, lon = canteen.latitude, canteen.longitude
+    if (lat is None) != (lon is None):
+        field = "longitude" if lon is None else "latitude"
+        raise _canteen_error("CANTEEN_BAD_COORDINATES", "经度和纬度须同时填写", "give both latitude and "
+                             "longitude, or neither", field)
+    if lat is not None and not -90 <= lat <= 90:
+        raise _canteen_error("CANTEEN_BAD_COORDINATES", "纬度须在 -90 到 90 之间", "latitude must be "
+                             "between -90 and 90", "latitude")
+    if lon is not None and not -180 <= lon <= 180:
+        raise _canteen_error("CANTEEN_BAD_COORDINATES", "经度须在 -180 到 180 之间", "longitude must be "
+                             "between -180 and 180", "longitude")
 
 
 def canteen_touch(canteen_id: int) -> None:
@@ -63,6 +79,7 @@ def canteen_create(*, actor, values: dict, ip: str | None = None) -> Canteen:
     _check_region(actor=actor, region=values["region"])
     with transaction.atomic():
         canteen = Canteen(**{k: v for k, v in values.items() if k in AUDITED})
+        _check_coordinates(canteen)
         _save(canteen)
         MealPeriod.objects.bulk_create(
             MealPeriod(canteen=canteen, name=name, start=start, end=end) for name, start, end in STANDARD_PERIODS
@@ -88,6 +105,7 @@ def canteen_update(*, actor, canteen_id: int, values: dict, ip: str | None = Non
         before = snapshot(canteen, AUDITED)
         for key, value in values.items():
             setattr(canteen, key, value)
+        _check_coordinates(canteen)
         _save(canteen)
         after = snapshot(canteen, AUDITED)
         _bump(canteen.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -46,6 +47,25 @@ class DemoCanteen:
     area: str
     status: str = "open"
     opened: date | None = date(2023, 3, 1)
+
+
+# Where the demo canteens stand (WGS-84, inside their real subdistricts) for the public directory's
+# "near me".
+DEMO_COORDINATES = {
+    "330102003": (Decimal("30.259400"), Decimal("120.164800")),
+    "330102004": (Decimal("30.265300"), Decimal("120.177900")),
+    "330105001": (Decimal("30.296700"), Decimal("120.169300")),
+    "330106002": (Decimal("30.263800"), Decimal("120.144500")),
+    "330106005": (Decimal("30.289600"), Decimal("120.128700")),
+    "330106013": (Decimal("30.292100"), Decimal("120.109800")),
+    "330108001": (Decimal("30.214900"), Decimal("120.216400")),
+    "330109001": (Decimal("30.164200"), Decimal("120.265100")),
+    "330113001": (Decimal("30.420600"), Decimal("120.299700")),
+    "371502010": (Decimal("36.414800"), Decimal("116.030900")),
+    "371502008": (Decimal("36.468500"), Decimal("115.988600")),
+    "371571400": (Decimal("36.430200"), Decimal("116.071400")),
+    "371502010239": (Decimal("36.395300"), Decimal("116.044800")),
+}
 
 
 CANTEENS = [
@@ -113,10 +133,12 @@ def seed_canteens(actor: User) -> int:
         name = f"{region.name}{spec.suffix}" if region else ""
         if region is None or Canteen.objects.filter(name=name).exists():
             continue
+        latitude, longitude = DEMO_COORDINATES.get(spec.region_code, (None, None))
         canteen = canteen_create(actor=actor, values={
             "name": name, "operator": f"{region.name}餐饮服务有限公司",
             "canteen_type": spec.canteen_type, "area": spec.area, "region": region,
             "address": f"{region.parent.name}{region.name}{len(name) * 7}号", "seats": 60,
+            "latitude": latitude, "longitude": longitude,
             "floor_area_m2": 320 if spec.canteen_type == "community_new_build" else 180,
             "opening_date": spec.opened, "status": spec.status, "phone": "0571-8800" + str(1000 + created),
             "open_to_public": spec.canteen_type == "enterprise_branded",

@@ -204,10 +204,9 @@ def explain_en(q: Quote) -> str:
     return "; ".join(parts)
 
 
-def _layer_zh(policy: Policy, layer: Layer) -> list[str]:
-    el, lim = layer.eligibility, layer.limits
-    out = [f"【{layer.name_zh}】（{layer.id}）"]
-    who = f"  对象：年满{el.min_age}周岁" + (f"至{el.max_age}周岁" if el.max_age is not None else "")
+def _who_zh(layer: Layer) -> str:
+    el = layer.eligibility
+    who = f"年满{el.min_age}周岁" + (f"至{el.max_age}周岁" if el.max_age is not None else "")
     if el.hukou_districts:
         who += f"，户籍在{'、'.join(sorted(el.hukou_districts))}"
     if el.required_tags_any:
@@ -216,20 +215,18 @@ def _layer_zh(policy: Policy, layer: Layer) -> list[str]:
         who += f"；不含{_tag_zh(el.excluded_tags)}人群"
     if el.require_verified:
         who += "；须经街道资格核查"
-    out.append(f"{who}　〔{el.ref}〕")
-    if el.canteen_districts:
-        out.append(f"  适用助餐机构：{'、'.join(sorted(el.canteen_districts))}")
-    if el.areas:
-        out.append(f"  适用区域：{'、'.join(sorted(el.areas))}")
-    for rule in layer.rules:
-        funder = policy.funders.get(rule.funder)
-        out.append(f"  规则 {rule.id}（{rule.name_zh}，出资方：{funder.name_zh if funder else rule.funder}）"
-                   f"　〔{rule.ref}〕")
-        for b in rule.bands:
-            ages = f"{b.min_age}-{b.max_age}周岁" if b.max_age is not None else f"{b.min_age}周岁及以上"
-            value = bp_to_zhe(b.value) if rule.kind == "percent" else f"每餐{format_fen(b.value)}元"
-            label = f"（{b.label_zh}）" if b.label_zh and b.label_zh != value else ""
-            out.append(f"    {ages}：{value}{label}")
+    return who
+
+
+def _band_zh(rule: Rule, b: Band) -> str:
+    ages = f"{b.min_age}-{b.max_age}周岁" if b.max_age is not None else f"{b.min_age}周岁及以上"
+    value = bp_to_zhe(b.value) if rule.kind == "percent" else f"每餐{format_fen(b.value)}元"
+    label = f"（{b.label_zh}）" if b.label_zh and b.label_zh != value else ""
+    return f"{ages}：{value}{label}"
+
+
+def _limits_zh(layer: Layer) -> list[str]:
+    lim = layer.limits
     limits = []
     if lim.require_period:
         limits.append("仅限用餐优惠时段")
@@ -240,13 +237,47 @@ def _layer_zh(policy: Policy, layer: Layer) -> list[str]:
     if lim.daily_cap_fen is not None:
         limits.append(f"每日最高优惠{format_fen(lim.daily_cap_fen)}元")
     limits.append("优惠不超过餐费")
-    out.append(f"  限制：{'；'.join(limits)}　〔{lim.ref}〕")
+    return limits
+
+
+def _layer_zh(policy: Policy, layer: Layer) -> list[str]:
+    el, lim = layer.eligibility, layer.limits
+    out = [f"【{layer.name_zh}】（{layer.id}）", f"  对象：{_who_zh(layer)}　〔{el.ref}〕"]
+    if el.canteen_districts:
+        out.append(f"  适用助餐机构：{'、'.join(sorted(el.canteen_districts))}")
+    if el.areas:
+        out.append(f"  适用区域：{'、'.join(sorted(el.areas))}")
+    for rule in layer.rules:
+        funder = policy.funders.get(rule.funder)
+        out.append(f"  规则 {rule.id}（{rule.name_zh}，出资方：{funder.name_zh if funder else rule.funder}）"
+                   f"　〔{rule.ref}〕")
+        out.extend(f"    {_band_zh(rule, b)}" for b in rule.bands)
+    out.append(f"  限制：{'；'.join(_limits_zh(layer))}　〔{lim.ref}〕")
     if len(layer.rules) > 1:
         if layer.split_when_short == SPLIT_PROPORTIONAL:
             out.append("  分摊：餐费或封顶余额不足各规则合计时，按各规则金额比例分摊，尾差分计靠前的规则")
         else:
             out.append("  分摊：餐费或封顶余额不足各规则合计时，按规则顺序支付，靠后的规则先减")
     return out
+
+
+def layer_public_zh(layer: Layer) -> dict:
+    """A layer as a citizen reads it on a canteen's public page: the same Chinese as
+    ``zhucan policy show``, without rule ids, funders' codes or clause references."""
+    return {
+        "title": layer.name_zh,
+        "who": _who_zh(layer),
+        "rules": [f"{rule.name_zh}：" + "；".join(_band_zh(rule, b) for b in rule.bands) for rule in layer.rules],
+        "limits": "；".join(_limits_zh(layer)),
+    }
+
+
+def layer_applies_to_canteen(layer: Layer, *, district: str, area: str | None) -> bool:
+    """Whether the layer's benefit is given at a canteen of this district and area."""
+    el = layer.eligibility
+    if el.canteen_districts is not None and district not in el.canteen_districts:
+        return False
+    return el.areas is None or area in el.areas
 
 
 def show_version_zh(policy: Policy, version: Version) -> str:
