@@ -59,10 +59,13 @@ messages: venv
 demo: venv system-deps
 	$(BIN)/zhucan migrate --noinput -v0
 	$(BIN)/zhucan seed_demo
-	@echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; stop with Ctrl-C)"
+	@echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; the background worker runs beside it; stop both with Ctrl-C)"
 	@if [ "$(DEMO_CLOCK)" = real ]; then start=""; else \
 	  start="$$(TZ=Asia/Shanghai date +%Y-%m-%d)T$(DEMO_CLOCK):00+08:00"; echo "Demo clock starts at $$start"; fi; \
-	ZHUCAN_CLOCK_START="$$start" $(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
+	export ZHUCAN_CLOCK_START="$$start"; \
+	$(BIN)/zhucan worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
 
 lint: venv
 	$(BIN)/ruff check .

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -83,7 +83,7 @@ def seed(n_elders: int, n_canteens: int) -> dict:
 
     from zhucan.accounts.models import User
     from zhucan.api.services import terminal_register
-    from zhucan.canteens.models import Canteen, Dish
+    from zhucan.canteens.models import Canteen, DesignatedSpan, Dish
     from zhucan.canteens.services import canteen_create
     from zhucan.core import clock, crypto
     from zhucan.core.idnumber import make_id_number, mask_id_number
@@ -110,6 +110,8 @@ def seed(n_elders: int, n_canteens: int) -> dict:
         reg = terminal_register(actor=actor, canteen=canteen, name="压测终端", vendor="bench")
         terminals.append((reg.terminal.key_id, reg.secret, canteen.pk,
                           list(Dish.objects.filter(canteen=canteen).values_list("pk", flat=True))))
+    # Designated canteens (HZ-8): only their meals carry benefits, the path the benchmark measures.
+    DesignatedSpan.objects.bulk_create(DesignatedSpan(canteen_id=t[2], start=date(2020, 1, 1)) for t in terminals)
     Canteen.objects.update(config_version=1)
     today = clock.local_today()
     cards = []

@@ -62,14 +62,41 @@ def make_user(username, role, *, region=None, canteen=None, password=PASSWORD):
     return user
 
 
-def make_canteen(region, name, **extra):
+# Fixture canteens are designated from a date before every test's meals (benefits need it, HZ-8).
+# The tests of the designation lifecycle itself start from canteens not designated yet
+# (tests/filing/conftest.py sets "from" to None).
+DESIGNATED_FROM = date(2020, 1, 1)
+fixture_designation = {"from": DESIGNATED_FROM}
+_FIXTURE_DEFAULT = object()
+
+
+def designate(canteen, start=DESIGNATED_FROM, end=None):
+    """Open a designated span for a fixture canteen directly (the filing workflow is tested in
+    tests/filing); moves the canteen's config_version as the filing services do."""
+    from zhucan.canteens.models import DesignatedSpan
+    from zhucan.canteens.services import canteen_touch
+
+    DesignatedSpan.objects.create(canteen=canteen, start=start, end=end)
+    canteen_touch(canteen.pk)
+    canteen.refresh_from_db(fields=["config_version"])
+    return canteen
+
+
+def make_canteen(region, name, *, designated_from=_FIXTURE_DEFAULT, **extra):
+    """A canteen created through the service; designated from `designated_from` (None: not designated;
+    by default from the fixtures' date)."""
     from zhucan.canteens.services import canteen_create
 
     values = {"name": name, "operator": f"{name}运营公司", "canteen_type": "community_new_build",
               "area": "urban", "region": region, "address": f"{region.name}1号", "seats": 40,
               "floor_area_m2": 320, "status": "open"}
     values.update(extra)
-    return canteen_create(actor=_system_user(), values=values)
+    canteen = canteen_create(actor=_system_user(), values=values)
+    if designated_from is _FIXTURE_DEFAULT:
+        designated_from = fixture_designation["from"]
+    if designated_from is not None:
+        designate(canteen, designated_from)
+    return canteen
 
 
 @pytest.fixture

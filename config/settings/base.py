@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "zhucan.core",
     "zhucan.regions",
     "zhucan.accounts",
@@ -210,6 +212,15 @@ ZHUCAN_PROGRAMME_MARKS = {
 ZHUCAN_POLICY_DIR = Path(env("ZHUCAN_POLICY_DIR", str(BASE_DIR / "policies")))
 # District overlays (HZ-6) each city platform has enabled: {policy id: [overlay id, ...]}.
 ZHUCAN_POLICY_OVERLAYS: dict[str, list[str]] = {}
+
+# Background and periodic work: one mechanism, the tasks framework on the platform's own database,
+# run by one `zhucan worker` process (which also enqueues the periodic jobs below when due).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Periodic jobs as data: a name, the task's dotted path, and either `every_minutes` or `daily_at`
+# ("HH:MM", Asia/Shanghai).
+ZHUCAN_PERIODIC_JOBS: list[dict] = [
+    {"name": "filing-sweep", "task": "zhucan.filing.tasks.filing_sweep_task", "daily_at": "06:00"},
+]
 
 LOGGING = {
     "version": 1,

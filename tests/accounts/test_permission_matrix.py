@@ -625,6 +625,8 @@ def _filing_to(stage: str):
         from zhucan.filing.services import canteen_select, designation_suspend
 
         district, manager = w.users["district_admin"], w.users["canteen_manager"]
+        # The shared fixture designates the canteen directly; the lifecycle starts undesignated.
+        w.canteen.designated_spans.all().delete()
         if stage == "selected":
             canteen_select(actor=district, canteen=w.canteen)
         elif stage == "filing":

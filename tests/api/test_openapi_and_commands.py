@@ -24,6 +24,8 @@ def test_openapi_document_lists_the_endpoints(client, db):
         ("get", "/api/v1/canteen/menu"), ("post", "/api/v1/meals/quote"), ("post", "/api/v1/meals/commit"),
         ("post", "/api/v1/meals/void"), ("post", "/api/v1/meals/refund"), ("post", "/api/v1/meals/report"),
         ("post", "/api/v1/faces/identify"), ("post", "/api/v1/faces/verify"), ("post", "/api/v1/faces/enrol"),
+        ("post", "/api/v1/terminal/capabilities"), ("post", "/api/v1/terminal/tests/receipt"),
+        ("post", "/api/v1/terminal/tests/identification"), ("post", "/api/v1/terminal/tests/meal"),
     }
     assert {(m, p) for p, ops in paths.items() for m in ops} == expected
     assert "TerminalSignature" in doc["components"]["securitySchemes"]

@@ -3,7 +3,9 @@ training-mode test meal — signed, idempotent, never in the ledger, and read by
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+
+import pytest
 
 from zhucan.filing.models import TerminalCapabilities, TerminalTest
 
@@ -11,6 +13,14 @@ from .conftest import CARD, LUNCH
 
 CAPS = {"citizen_card_reader": True, "id_card_reader": True, "face": True, "card_payment": True,
         "qr_payment": True, "receipt_printer": True, "software": "收银宝 3.2"}
+
+
+@pytest.fixture
+def designated(world):
+    """The canteen designated since before the test (its meals carry benefits): the shared fixture
+    designates its canteens through a span (tests/conftest.py make_canteen)."""
+    assert world.canteen.designated_spans.filter(start__lte=date(2025, 1, 1), end__isnull=True).exists()
+    return world.canteen
 
 
 def _ledger_untouched():
@@ -63,7 +73,8 @@ def test_a_test_identification_goes_through_the_identification_door(api, carded,
     _ledger_untouched()
 
 
-def test_a_training_meal_is_rated_by_the_real_quote_and_never_reaches_the_ledger(api, menu, carded, terminal):
+def test_a_training_meal_is_rated_by_the_real_quote_and_never_reaches_the_ledger(api, menu, carded, terminal,
+                                                                                  designated):
     body = {"elder": {"card_number": CARD}, "items": [{"dish_id": menu["套餐"].pk, "quantity": 1}]}
     response = api.post("/api/v1/terminal/tests/meal", body, key="meal-1")
     assert response.status_code == 200, response.json()
@@ -89,7 +100,7 @@ def test_a_training_meal_is_refused_like_a_quote(api, menu, carded):
     assert not TerminalTest.objects.exists()
 
 
-def test_reports_feed_the_f4_and_f5_checks(api, world, menu, carded, terminal):
+def test_reports_feed_the_f4_and_f5_checks(api, world, menu, carded, terminal, designated):
     from tests.filing.rows import filing_of
     from zhucan.filing.checks import run_checks
 
@@ -109,3 +120,20 @@ def test_reports_feed_the_f4_and_f5_checks(api, world, menu, carded, terminal):
     other = filing_of(world.other_canteen)
     run_checks(filing=other)
     assert other.items.get(requirement="F5").check_detail == ["本助餐点尚未登记收银终端"]
+
+
+def test_the_district_sees_the_terminal_s_capabilities_and_tests(api, client, world, menu, carded, terminal):
+    from tests.conftest import login
+
+    api.post("/api/v1/terminal/capabilities", {**CAPS, "face": False})
+    api.post("/api/v1/terminal/tests/receipt", {"receipt_no": "T1", "text": "北山长者食堂 测试小票", "printed": True},
+             key="r")
+    api.post("/api/v1/terminal/tests/identification", {"card_number": CARD}, key="i")
+    url = f"/filing/canteens/{world.canteen.pk}/terminals/"
+    page = login(client, world.users["district_admin"]).get(url).content.decode()
+    assert "1号收银台" in page and "收银宝 3.2" in page
+    assert "刷脸识别：否" in page and "小票打印：是" in page
+    assert "小票 T1：已打印" in page and "北山长者食堂 测试小票" in page and "识别老人 张*英" in page
+    assert CARD not in page and "张秀英" not in page  # masked
+    assert login(client, world.other["district_admin"]).get(url).status_code == 404
+    assert login(client, world.users["canteen_manager"]).get(url).status_code == 403

@@ -1,5 +1,8 @@
-"""Designated canteens for the public directory's tests, each walked through the real lifecycle
-services (select → agreement → filing → review → designate, then suspend or revoke)."""
+"""Fixtures of the filing tests. They walk canteens through the designation lifecycle themselves,
+so the shared fixture canteens start not designated here (elsewhere they are designated so that
+their meals carry benefits). Designated canteens for the public directory's tests are each walked
+through the real lifecycle services (select → agreement → filing → review → designate, then
+suspend or revoke)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import tests.conftest as shared
+
 NOW = datetime(2026, 12, 7, 11, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def _canteens_start_undesignated(monkeypatch):
+    monkeypatch.setitem(shared.fixture_designation, "from", None)
 
 
 def designate(canteen, *, district_admin, manager=None, coverage=None, stage="designated"):

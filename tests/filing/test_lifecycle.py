@@ -453,3 +453,11 @@ def test_not_yours_answers_like_not_found(w):
 def test_a_role_that_may_not_act_is_refused_before_any_lookup(w):
     with pytest.raises(PermissionDenied):
         services.canteen_select(actor=w.users["auditor"], canteen=Canteen(pk=MISSING))
+
+
+def test_the_system_account_can_walk_the_whole_workflow(w):
+    """The demo seed and background work act as the platform's superuser system account."""
+    system = _system_user()
+    designation = to_designated(system, system, w.canteen, on=date(2026, 1, 10))
+    assert designation.stage == Stage.DESIGNATED
+    assert _spans(w.canteen) == [(date(2026, 1, 10), None)]

@@ -40,7 +40,8 @@ def test_own_scenarios_cover_every_requirement():
     for req in ("HZ-1", "HZ-2", "HZ-3", "HZ-4", "HZ-5", "HZ-6", "HZ-7", "LC-4", "LC-8"):
         assert req in text, req
     for reason in ("NOT_ELIGIBLE_AGE", "EXCLUDED_TAG", "OUTSIDE_MEAL_PERIOD", "PERIOD_ALREADY_USED",
-                   "DAILY_CAP_REACHED", "DAILY_MEALS_USED", "ELDER_INACTIVE", "NOT_VERIFIED"):
+                   "DAILY_CAP_REACHED", "DAILY_MEALS_USED", "ELDER_INACTIVE", "NOT_VERIFIED",
+                   "CANTEEN_NOT_DESIGNATED"):
         assert reason in text, reason
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.conftest import make_canteen
@@ -14,7 +16,7 @@ from zhucan.rules.facts import canteen_facts, elder_facts, policy_for_canteen, p
 def test_a_canteen_gets_its_citys_policy_and_facts(world):
     policy = policy_for_canteen(world.canteen)
     assert isinstance(policy, Policy) and policy is policy_for_city("hangzhou")
-    assert canteen_facts(world.canteen).district == "西湖区"
+    assert canteen_facts(world.canteen, date(2025, 6, 2)).district == "西湖区"
     facts = elder_facts(world.elder)
     assert facts.birth_date == world.elder.birth_date and facts.status == world.elder.status
 

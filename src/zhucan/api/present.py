@@ -67,7 +67,7 @@ def quote_answer(q: MealQuote) -> dict:
     }
 
 
-def meal_answer(meal: Meal, *, replayed: bool, remaining_entries: list[dict]) -> dict:
+def meal_answer(meal: Meal, *, replayed: bool, remaining_entries: list[dict], reason_code: str | None = None) -> dict:
     mismatch_id = (ReportMismatch.objects.filter(meal=meal).values_list("pk", flat=True).first()
                    if meal.mode == "report" else None)
     return {
@@ -89,6 +89,7 @@ def meal_answer(meal: Meal, *, replayed: bool, remaining_entries: list[dict]) ->
         "tenders": [{"kind": t.kind, "amount_fen": t.amount_fen, "amount_yuan": yuan(t.amount_fen),
                      "reference": t.reference} for t in meal.rows("tenders")],
         "policy_version": meal.policy_version,
+        "reason_code": reason_code,
         "explanation_zh": meal.explanation_zh,
         "explanation_en": meal.explanation_en,
         "remaining": remaining(remaining_entries),

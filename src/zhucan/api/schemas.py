@@ -312,6 +312,7 @@ class MealOut(Schema):
     benefit_lines: list[BenefitLineOut]
     tenders: list[TenderOut]
     policy_version: str
+    reason_code: str | None = Field(None, description="无优惠时的原因代码（如 CANTEEN_NOT_DESIGNATED）")
     explanation_zh: str
     explanation_en: str
     remaining: list[RemainingOut] = Field(..., description="今日剩余优惠")

@@ -23,6 +23,9 @@ _LIMIT_MESSAGES = {
     "DAILY_CAP_REACHED": ("今日优惠额度已用完，本餐按原价", "today's benefit cap is reached; full price now"),
     "DAILY_MEALS_USED": ("今日优惠餐次已用完，本餐按原价", "today's subsidised meals are used; full price now"),
     "OUTSIDE_MEAL_PERIOD": ("当前不在优惠供餐时段", "outside the subsidised meal periods"),
+    # Not the elder's limit but the canteen's: it still sells, at full price.
+    "CANTEEN_NOT_DESIGNATED": ("本助餐点当前未定点或已暂停定点，本餐按原价", "the canteen is not designated now; "
+                               "full price"),
 }
 
 
@@ -34,8 +37,8 @@ def _usage(elder: Elder, at: datetime) -> tuple[DayUsage, ElderDayUsage | None]:
 
 def _probe(canteen: Canteen, elder: Elder, at: datetime, amount_fen: int, usage: DayUsage) -> Quote | None:
     try:
-        return evaluate(policy_for_canteen(canteen), elder_facts(elder), canteen_facts(canteen), at,
-                        amount_fen=amount_fen, usage=usage)
+        facts = canteen_facts(canteen, clock.local_date(at))
+        return evaluate(policy_for_canteen(canteen), elder_facts(elder), facts, at, amount_fen=amount_fen, usage=usage)
     except (PolicyError, DomainError):
         return None
 

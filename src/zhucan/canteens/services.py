@@ -53,9 +53,14 @@ def _check_coordinates(canteen: Canteen) -> None:
                              "between -180 and 180", "longitude")
 
 
-def _bump(canteen_id: int) -> None:
-    """Tell every platform process that the canteen's checkout context changed."""
+def canteen_touch(canteen_id: int) -> None:
+    """Tell every platform process that the canteen's checkout context changed. Call it inside the
+    transaction of any write that changes what checkout knows of the canteen (its periods, menu,
+    designated spans), so the change and the new version commit together."""
     Canteen.objects.filter(pk=canteen_id).update(config_version=F("config_version") + 1)
+
+
+_bump = canteen_touch
 
 
 def _save(canteen: Canteen) -> None:

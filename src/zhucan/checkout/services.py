@@ -43,6 +43,7 @@ from zhucan.core.hotcursor import hot_cursor
 from zhucan.core.money import fen_to_yuan
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, ElderFacts, PolicyError, Quote, evaluate
+from zhucan.policy.engine import CANTEEN_NOT_DESIGNATED
 from zhucan.rules.facts import elder_facts
 
 MAX_QUANTITY = 99
@@ -93,7 +94,11 @@ class MealQuote:
 
     @property
     def explanation_zh(self) -> str:
-        return self.quote.explanation_zh if self.quote else NON_ELDER_EXPLANATION[0]
+        if self.quote is None:
+            return NON_ELDER_EXPLANATION[0]
+        if self.quote.reason_code == CANTEEN_NOT_DESIGNATED:
+            return designation_notice(self.canteen, self.at) or self.quote.explanation_zh
+        return self.quote.explanation_zh
 
     @property
     def explanation_en(self) -> str:
@@ -141,11 +146,24 @@ def _check_canteen_open(canteen: Canteen, at: datetime) -> None:
         raise checkout_error("OUTSIDE_OPENING_HOURS", hours=hours)
 
 
+def designation_notice(canteen: Canteen, at: datetime) -> str | None:
+    """Why the canteen's meals carry no benefit on `at`'s local date, in the cashier's words; None
+    while it is designated."""
+    context = canteen_context(canteen)
+    day = clock.local_date(at)
+    if context.facts_on(day).designated:
+        return None
+    if context.designation_lapsed(day):
+        return "本助餐点已暂停定点，本餐不享受优惠，按原价收费"
+    return "本助餐点未定点，本餐不享受优惠，按原价收费"
+
+
 def _evaluate(canteen: Canteen, elder: Elder | ElderFacts, at: datetime, gross_fen: int, usage: DayUsage) -> Quote:
     context = canteen_context(canteen)
     facts = elder if isinstance(elder, ElderFacts) else elder_facts(elder)
     try:
-        return evaluate(context.policy, facts, context.facts, at, amount_fen=gross_fen, usage=usage)
+        return evaluate(context.policy, facts, context.facts_on(usage.date or clock.local_date(at)), at,
+                        amount_fen=gross_fen, usage=usage)
     except PolicyError as exc:
         raise checkout_error("INPUT_INVALID", detail=str(exc)) from exc
 
@@ -207,6 +225,7 @@ class CommitResult:
     meal: Meal
     replayed: bool
     remaining: list[dict] = field(default_factory=list)
+    reason_code: str | None = None  # why the meal carries no benefit (the policy's stable code)
 
 
 _REPLAY_SQL = "SELECT id, request_digest FROM checkout_meal WHERE canteen_id = %s AND idempotency_key = %s"
@@ -455,7 +474,8 @@ def meal_commit(*, canteen: Canteen, elder: Elder | None, lines: list[OrderLine]
         if replay is None:
             raise
         return CommitResult(replay, True)
-    return CommitResult(meal, False, remaining_allowance(quote) if quote else [])
+    return CommitResult(meal, False, remaining_allowance(quote) if quote else [],
+                        quote.reason_code if quote else None)
 
 
 def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_key: str, request_digest: str,

@@ -38,3 +38,15 @@ class AuditLog(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class ScheduledJob(models.Model):
+    """When each periodic job (settings.ZHUCAN_PERIODIC_JOBS) was last enqueued, so a job is
+    enqueued once per due moment even across worker restarts or with two workers running."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    last_slot = models.DateTimeField()  # the due moment last enqueued
+    enqueued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_slot}"

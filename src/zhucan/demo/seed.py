@@ -262,6 +262,10 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
     actor = _system_user()
     created_canteens = seed_canteens(actor)
     users = seed_users()
+    # Designation through the real filing workflow (HZ-8), dated before the June 2025 meals below.
+    from zhucan.demo.filing import seed_demo_designations
+
+    designations = seed_demo_designations(actor)
     created_elders = seed_elders(elders)
     # June 2025 at the counters of both cities (for the settlement demo), then Liaocheng's funds:
     # construction target and subsidies (LC-1, LC-3), evaluations and rewards (LC-5, LC-6).
@@ -277,4 +281,4 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
 
     seed_demo_identity()  # cards, one elder's PIN, printed card code and face; 1:N and the PIN factor at a canteen
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
-            "meals": meals}
+            "meals": meals, "designations": designations}

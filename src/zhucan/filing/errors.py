@@ -24,6 +24,7 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "EVIDENCE_TYPE": (400, "“{name}”不是图片（JPEG、PNG）或PDF文件", "{name} is not a JPEG, PNG or PDF file"),
     "EVIDENCE_TOO_LARGE": (413, "“{name}”超过{limit}MB，请压缩后上传", "{name} is larger than {limit} MB"),
     "EVIDENCE_EMPTY": (400, "“{name}”是空文件", "{name} is empty"),
+    "EVIDENCE_TOO_MANY": (400, "一次最多上传{limit}个文件", "at most {limit} files at once"),
     "DECLARATION_MISSING": (400, "请填写“{label}”", "{label} is required"),
     "DECLARATION_INVALID": (400, "“{label}”{problem}", "{label}: {problem_en}"),
     "REQUIREMENT_NOT_APPLICABLE": (400, "本助餐点不对社会开放，无需填报“{requirement}”",

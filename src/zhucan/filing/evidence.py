@@ -62,13 +62,18 @@ def _clean_name(file_name: str) -> str:
     return name[-120:]
 
 
+def evidence_size_check(*, size: int, file_name: str) -> None:
+    """Refuse an upload over the limit by its announced size, before reading it."""
+    limit = max_upload_bytes()
+    if size > limit:
+        raise filing_error("EVIDENCE_TOO_LARGE", field="evidence", name=_clean_name(file_name),
+                           limit=limit // (1024 * 1024))
+
+
 def evidence_check(*, data: bytes, file_name: str) -> str:
     """Refuse a file before anything is written (several uploads are checked before any is stored)."""
-    name = _clean_name(file_name)
-    limit = max_upload_bytes()
-    if len(data) > limit:
-        raise filing_error("EVIDENCE_TOO_LARGE", field="evidence", name=name, limit=limit // (1024 * 1024))
-    return content_type_of(data, name)
+    evidence_size_check(size=len(data), file_name=file_name)
+    return content_type_of(data, _clean_name(file_name))
 
 
 def evidence_store(*, actor, data: bytes, file_name: str) -> Evidence:

@@ -18,6 +18,7 @@ from django.db.models import Max
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import Canteen, DesignatedSpan
+from zhucan.canteens.services import canteen_touch
 from zhucan.core import clock
 from zhucan.core.audit import audit_record, snapshot
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -223,8 +224,9 @@ def filing_item_save(*, actor, item: FilingItem, declaration: dict, evidence: li
         evidence = list(evidence)
         known = set(Evidence.objects.filter(items__filing__canteen=canteen).values_list("pk", flat=True))
         for e in evidence:
-            # Only files this canteen's own people uploaded (or already filed) may be attached.
-            if e.pk not in known and getattr(e.uploaded_by, "canteen_id", None) != canteen.pk:
+            # Only files the actor or this canteen's own people uploaded (or already filed) may be attached.
+            if e.pk not in known and e.uploaded_by_id != actor.pk \
+                    and getattr(e.uploaded_by, "canteen_id", None) != canteen.pk:
                 raise NotFound("备案材料", "evidence")
         before = snapshot(item, ITEM_AUDITED) | {"evidence": sorted(item.evidence.values_list("pk", flat=True))}
         changed = clean != item.declaration or sorted(e.pk for e in evidence) != before["evidence"]
@@ -376,6 +378,7 @@ def filing_decide(*, actor, filing: Filing, on: date | None = None) -> Designati
             designation.legal_representative = str(f1.get(F1_LEGAL_REPRESENTATIVE, ""))[:40]
             designation.stage_reason = ""
             DesignatedSpan.objects.create(canteen=canteen, start=on)
+            canteen_touch(canteen.pk)  # checkout's cached canteen context reads the spans
         filing.decided_at, filing.decided_by = now, actor
         filing.save(update_fields=["status", "decided_at", "decided_by"])
         designation.stage_changed_at = now
@@ -420,6 +423,7 @@ def _stage_change(*, actor, canteen, action: str, allowed: tuple[str, ...], to: 
             DesignatedSpan.objects.create(canteen=canteen, start=on)
         else:
             _close_span(canteen, on)
+        canteen_touch(canteen.pk)  # checkout's cached canteen context reads the spans
         designation.stage, designation.stage_reason, designation.stage_changed_at = to, reason, clock.now()
         designation.save(update_fields=["stage", "stage_reason", "stage_changed_at"])
         _audit(actor, action, designation, canteen, before, DESIGNATION_AUDITED, note=reason, on=on)

@@ -101,3 +101,21 @@ def meal_test_record(*, terminal, key: str, digest: str, identified, quote, occu
     }
     return _record(terminal, TerminalTestKind.MEAL, key=key, digest=digest, detail=detail, passed=False,
                    occurred_at=occurred_at)
+
+
+@dataclass
+class TerminalReport:
+    terminal: object
+    capabilities: TerminalCapabilities | None
+    tests: list[TerminalTest]
+
+
+def terminal_reports(*, canteen, per_terminal: int = 10) -> list[TerminalReport]:
+    """Each registered terminal of the canteen with its reported capabilities and latest tests
+    (the caller has checked the canteen is in the user's scope)."""
+    out = []
+    for terminal in canteen.terminals.order_by("revoked_at", "pk"):
+        caps = TerminalCapabilities.objects.filter(terminal=terminal).first()
+        tests = list(TerminalTest.objects.filter(terminal=terminal)[:per_terminal])
+        out.append(TerminalReport(terminal, caps, tests))
+    return out

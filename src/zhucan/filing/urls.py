@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhucan.filing import views_district
+from zhucan.filing import views_canteen, views_district, views_terminals
 
 app_name = "filing"
 urlpatterns = [
@@ -18,4 +18,11 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/", views_district.evidence, name="evidence"),
     path("register/", views_district.register, name="register"),
     path("register/export.xlsx", views_district.register_export, name="register_export"),
+    path("canteens/<int:canteen_id>/terminals/", views_terminals.terminals, name="terminals"),
+    path("mine/", views_canteen.mine, name="mine"),
+    path("mine/items/<int:item_id>/", views_canteen.item_edit, name="mine_item"),
+    path("mine/submit/", views_canteen.submit, name="mine_submit"),
+    path("mine/resubmit/", views_canteen.resubmit, name="mine_resubmit"),
+    path("mine/rounds/<int:filing_id>/", views_canteen.round_detail, name="mine_round"),
+    path("mine/evidence/<int:evidence_id>/", views_canteen.evidence, name="mine_evidence"),
 ]

@@ -25,6 +25,7 @@ from .money import apply_rate, split_proportional
 from .usage import DayUsage, LayerUsage
 
 # Stable reason codes for a layer (and a quote) that gives no benefit.
+CANTEEN_NOT_DESIGNATED = "CANTEEN_NOT_DESIGNATED"
 ELDER_INACTIVE = "ELDER_INACTIVE"
 NOT_VERIFIED = "NOT_VERIFIED"
 NOT_IN_DISTRICT = "NOT_IN_DISTRICT"
@@ -41,8 +42,8 @@ NOTHING_PAYABLE = "NOTHING_PAYABLE"
 BENEFIT_ROUNDS_TO_ZERO = "BENEFIT_ROUNDS_TO_ZERO"
 
 REASON_CODES = (
-    ELDER_INACTIVE, NOT_VERIFIED, NOT_IN_DISTRICT, NOT_IN_AREA, NOT_HUKOU_DISTRICT, NOT_ELIGIBLE_AGE,
-    EXCLUDED_TAG, MISSING_TAG, OUTSIDE_MEAL_PERIOD, PERIOD_ALREADY_USED, DAILY_MEALS_USED,
+    CANTEEN_NOT_DESIGNATED, ELDER_INACTIVE, NOT_VERIFIED, NOT_IN_DISTRICT, NOT_IN_AREA, NOT_HUKOU_DISTRICT,
+    NOT_ELIGIBLE_AGE, EXCLUDED_TAG, MISSING_TAG, OUTSIDE_MEAL_PERIOD, PERIOD_ALREADY_USED, DAILY_MEALS_USED,
     DAILY_CAP_REACHED, NOTHING_PAYABLE, BENEFIT_ROUNDS_TO_ZERO,
 )
 # Reasons that say the elder was covered by the layer but a limit stopped it (worth explaining).
@@ -282,6 +283,8 @@ def _rate_layer(layer: Layer, elder: ElderFacts, canteen: CanteenFacts, age: int
                 inactive: bool, lu: LayerUsage, base: int) -> tuple[str | None, tuple, int, int]:
     """One layer's decision: (reason or None, hits, raw amount, granted amount)."""
     el = layer.eligibility
+    if not canteen.designated:
+        return CANTEEN_NOT_DESIGNATED, (), 0, 0
     if inactive:
         return ELDER_INACTIVE, (), 0, 0
     if el.require_verified and not elder.verified:

@@ -95,6 +95,8 @@ def _refused_zh(q: Quote, oc: LayerOutcome, first: bool) -> str:
     layer, reason, el = oc.layer, oc.reason, oc.layer.eligibility
     prefix = "" if first else f"{layer.name_zh}："
     lim = layer.limits
+    if reason == E.CANTEEN_NOT_DESIGNATED:
+        return f"{prefix}本助餐点当日不是定点助餐机构（未定点或已暂停定点），本餐不享受优惠，按原价"
     if reason == E.ELDER_INACTIVE:
         # Find the elder's status through the layer-independent facts is not possible here; say it plainly.
         return f"{prefix}老人已故或已迁出，自状态变更之日起不享受优惠"
@@ -149,6 +151,7 @@ def explain_zh(q: Quote) -> str:
 
 
 _REASON_EN = {
+    E.CANTEEN_NOT_DESIGNATED: "the canteen is not a designated canteen on this date: no benefit, full price",
     E.ELDER_INACTIVE: "elder deceased or moved away: no benefit from the status date",
     E.NOT_VERIFIED: "eligibility not yet verified by the subdistrict",
     E.NOT_IN_DISTRICT: "only at canteens of the district",

@@ -61,18 +61,23 @@ class CanteenFacts:
 
     ``district`` is a district name (上城区, 开发区) that overlays match on; ``area`` is ``urban`` or
     ``rural`` (LC-2, matters for LC-5 rewards); ``periods`` — if given — are the hours the canteen
-    announced; they narrow the policy's standard periods of the same name.
+    announced; they narrow the policy's standard periods of the same name. ``designated`` says
+    whether the canteen is a designated canteen (定点) on the meal's date: only then do its meals
+    carry benefits (HZ-8).
     """
 
     district: str
     area: str | None = None
     periods: tuple[AnnouncedPeriod, ...] | None = None
+    designated: bool = True
 
     def __post_init__(self) -> None:
         if self.area is not None and self.area not in AREAS:
             raise InputError("canteen.area", f"unknown area {self.area!r}; expected urban or rural")
         if self.periods is not None and not isinstance(self.periods, tuple):
             object.__setattr__(self, "periods", tuple(self.periods))
+        if not isinstance(self.designated, bool):
+            raise InputError("canteen.designated", f"expected true or false, got {self.designated!r}")
 
 
 @dataclass(frozen=True, slots=True)

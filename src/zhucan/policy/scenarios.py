@@ -114,7 +114,7 @@ class _Reader:
             raise self.fail(fld, exc.reason) from None
 
     def canteen(self, value: Any, fld: str) -> CanteenFacts:
-        c = self.obj(value, fld, {"district", "area", "periods", "name"}, {"district"})
+        c = self.obj(value, fld, {"district", "area", "periods", "name", "designated"}, {"district"})
         periods = None
         if c.get("periods") is not None:
             if not isinstance(c["periods"], list):
@@ -138,7 +138,10 @@ class _Reader:
         area = c.get("area")
         if area is not None and area not in ("urban", "rural"):
             raise self.fail(f"{fld}.area", f"expected urban or rural, got {area!r}")
-        return CanteenFacts(self.text(c["district"], f"{fld}.district"), area, periods)
+        designated = c.get("designated", True)
+        if not isinstance(designated, bool):
+            raise self.fail(f"{fld}.designated", f"expected true or false, got {designated!r}")
+        return CanteenFacts(self.text(c["district"], f"{fld}.district"), area, periods, designated)
 
 
 def _parse_case(raw: Any, index: int, file: str, tz: ZoneInfo) -> Case:

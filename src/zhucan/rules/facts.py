@@ -3,11 +3,12 @@ policy. The engine stays pure; this is the only place that knows both worlds."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
 
-from zhucan.canteens.models import Canteen
+from zhucan.canteens.models import Canteen, DesignatedSpan
 from zhucan.elders.models import Elder, Verification
 from zhucan.policy import AnnouncedPeriod, CanteenFacts, ElderFacts, Policy, PolicyError, load_policy
 from zhucan.regions.models import Level
@@ -53,7 +54,31 @@ def elder_facts(elder: Elder) -> ElderFacts:
     )
 
 
-def canteen_facts(canteen: Canteen) -> CanteenFacts:
+Spans = tuple[tuple[date, date | None], ...]
+
+
+def designated_spans(canteen_id: int) -> Spans:
+    """The canteen's designated spans as (start, end-exclusive or None), oldest first."""
+    return tuple(DesignatedSpan.objects.filter(canteen_id=canteen_id).order_by("start").values_list("start", "end"))
+
+
+def designated_on(spans: Spans, day: date) -> bool:
+    """Whether `day` (a local date) falls inside one of the spans (HZ-8: benefits only while designated)."""
+    for start, end in spans:
+        if start <= day and (end is None or day < end):
+            return True
+    return False
+
+
+def canteen_facts(canteen: Canteen, on: date | None = None, *, spans: Spans | None = None) -> CanteenFacts:
+    """The canteen's facts for a meal on the local date `on`: a late report is judged by its own
+    date, so `designated` is read from the spans for that date, not for today. Without `on`, the
+    facts as if designated: what its meals would get once designated (a filing's test quote)."""
     district = canteen.region.ancestor(Level.DISTRICT)
     periods = tuple(AnnouncedPeriod(p.name, p.start, p.end) for p in canteen.periods.all())
-    return CanteenFacts(district=district.name if district else "", area=canteen.area or None, periods=periods)
+    if on is None:
+        designated = True
+    else:
+        designated = designated_on(designated_spans(canteen.pk) if spans is None else spans, on)
+    return CanteenFacts(district=district.name if district else "", area=canteen.area or None, periods=periods,
+                        designated=designated)

@@ -14,10 +14,13 @@ from zhucan.api.present import answer_response, meal_answer
 from zhucan.api.schemas import ElderRef
 from zhucan.api.selectors import remaining_now
 from zhucan.checkout.errors import checkout_error
+from zhucan.checkout.models import MealKind
 from zhucan.checkout.services import OrderLine, TenderIn
 from zhucan.core.errors import DomainError
 from zhucan.identity import identification
 from zhucan.identity.identification import Identified
+from zhucan.policy.engine import CANTEEN_NOT_DESIGNATED
+from zhucan.rules.facts import designated_on, designated_spans
 
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,80}$")
 
@@ -90,4 +93,18 @@ def written_answer(terminal: Terminal, result) -> HttpResponse:
     """The answer to a meal written by commit, void, refund or report: the meal, whether this was
     a replay, and today's allowance after it."""
     return answer_response(meal_answer(result.meal, replayed=result.replayed,
-                                       remaining_entries=remaining_after(terminal, result)))
+                                       remaining_entries=remaining_after(terminal, result),
+                                       reason_code=reason_of(result)))
+
+
+def reason_of(result) -> str | None:
+    """Why the meal carries no benefit. A replay re-derives only what the ledger row can still
+    tell: an elder's sale at full price on a date the canteen was not designated."""
+    if not result.replayed:
+        return result.reason_code
+    meal = result.meal
+    if meal.kind != MealKind.SALE or meal.elder_id is None or meal.benefit_fen:
+        return None
+    if designated_on(designated_spans(meal.canteen_id), meal.local_date):
+        return None
+    return CANTEEN_NOT_DESIGNATED

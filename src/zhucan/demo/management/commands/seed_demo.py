@@ -16,6 +16,9 @@ class Command(BaseCommand):
             f"新增：区划 {result['regions']}，助餐点 {result['canteens']}，老人 {result['elders']}，"
             f"2025年6月就餐记录 {meals['meals']}（撤销 {meals['voids']}）"
         )
+        stages = result["designations"]
+        self.stdout.write(f"定点助餐点 {stages.get('designated', 0)} 家（经遴选、协议、备案、审核）；"
+                          f"备案待审 {stages.get('submitted', 0)} 家（见西湖区备案审核）")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, where in result["users"]:
             self.stdout.write(f"  {username:<16} {role:<12} {where}")
