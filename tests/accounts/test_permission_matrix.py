@@ -952,7 +952,7 @@ def test_table_covers_every_console_url():
                  "elders:import_template"}
     names = set()
     resolver = get_resolver()
-    for ns in ("console", "accounts", "elders", "canteens", "regions"):
+    for ns in ("console", "accounts", "elders", "canteens", "regions", "privacy"):
         names |= {f"{ns}:{n}" for n in resolver.namespace_dict[ns][1].reverse_dict if isinstance(n, str)}
     assert names - elsewhere == covered
 
