@@ -12,14 +12,13 @@ import pytest
 from tests.api.conftest import CARD as API_CARD
 from tests.api.conftest import Signed
 from tests.checkout.test_cashier_views import CARD, Till
-from tests.conftest import designate, login, make_canteen, make_user
+from tests.conftest import bind_card, designate, login, make_canteen, make_user
 from zhucan.canteens.models import DesignatedSpan, Dish
 from zhucan.canteens.services import canteen_touch
 from zhucan.checkout import context as checkout_context
 from zhucan.checkout import services as S
 from zhucan.checkout.models import Meal
 from zhucan.core import clock
-from zhucan.elders.models import Elder
 from zhucan.policy import CanteenFacts, ElderFacts, InputError, evaluate
 from zhucan.rules.facts import canteen_facts, policy_for_city
 
@@ -116,7 +115,7 @@ def test_a_span_starting_at_midnight_is_honoured_without_a_write(world, menu, fr
 def till(world, menu, client, frozen_clock, settings, tmp_path):
     settings.ZHUCAN_RECEIPT_PRINTER = f"file://{tmp_path}/{{receipt_no}}.bin"
     frozen_clock(LUNCH)
-    Elder.objects.filter(pk=world.elder.pk).update(citizen_card_number=CARD)
+    bind_card(world.elder, CARD)
     return Till(login(client, world.users["cashier"]))
 
 
@@ -157,7 +156,7 @@ def api(client, world, frozen_clock):
     from zhucan.api.services import terminal_register
 
     frozen_clock(LUNCH)
-    Elder.objects.filter(pk=world.elder.pk).update(citizen_card_number=API_CARD)
+    bind_card(world.elder, API_CARD)
     reg = terminal_register(actor=None, canteen=world.canteen, name="1号收银台", vendor="测试厂商")
     return Signed(client, reg.terminal.key_id, reg.secret, lambda: clock.now())
 

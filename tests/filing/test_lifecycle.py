@@ -220,6 +220,25 @@ def test_stage_dates_cannot_reach_back_before_the_span(w):
                                                     on=date(2026, 3, 15)), "STAGE_DATE_INVALID")
 
 
+def test_a_span_left_open_outside_the_services_refuses_the_designation_precisely(w):
+    filing = to_submitted(w.district, w.manager, w.canteen)
+    review_all(w.district, filing)
+    DesignatedSpan.objects.create(canteen=w.canteen, start=date(2026, 1, 5))
+    error = _refused(lambda: services.filing_decide(actor=w.district, filing=filing, on=date(2026, 3, 1)),
+                     "SPAN_ALREADY_OPEN")
+    assert error.message_zh == "该助餐点已有自2026-01-05起未结束的定点期，请先核对定点记录"
+    assert error.http_status == 409
+
+
+def test_a_span_left_open_outside_the_services_refuses_the_reinstatement_precisely(w):
+    to_designated(w.district, w.manager, w.canteen, on=date(2026, 3, 1))
+    services.designation_suspend(actor=w.district, canteen=w.canteen, reason="检查不合格", on=date(2026, 4, 1))
+    DesignatedSpan.objects.create(canteen=w.canteen, start=date(2026, 5, 1))
+    error = _refused(lambda: services.designation_reinstate(actor=w.district, canteen=w.canteen, reason="整改合格",
+                                                            on=date(2026, 6, 1)), "SPAN_ALREADY_OPEN")
+    assert "2026-05-01" in error.message_zh
+
+
 def test_stage_changes_need_a_reason(w):
     to_designated(w.district, w.manager, w.canteen)
     _refused(lambda: services.designation_suspend(actor=w.district, canteen=w.canteen, reason="  "),

@@ -16,6 +16,8 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "FILING_REVIEW_INCOMPLETE": (400, "还有备案要求未审核：{items}", "requirements not yet reviewed: {items}"),
     "STAGE_REASON_REQUIRED": (400, "请写明原因", "a reason is required"),
     "STAGE_DATE_INVALID": (400, "日期不能早于{earliest}", "the date cannot be before {earliest}"),
+    "SPAN_ALREADY_OPEN": (409, "该助餐点已有自{start}起未结束的定点期，请先核对定点记录",
+                          "the canteen already has a designated span open since {start}"),
     # --- declarations, evidence and automatic checks ---
     "CREDIT_CODE_FORMAT": (400, "统一社会信用代码应为18位数字或大写字母", "a credit code has 18 digits or capitals"),
     "CREDIT_CODE_INVALID": (400, "统一社会信用代码校验位不正确，请核对", "the credit code's check character is wrong"),

@@ -377,7 +377,7 @@ def filing_decide(*, actor, filing: Filing, on: date | None = None) -> Designati
             designation.licence_expiry = expiry
             designation.legal_representative = str(f1.get(F1_LEGAL_REPRESENTATIVE, ""))[:40]
             designation.stage_reason = ""
-            DesignatedSpan.objects.create(canteen=canteen, start=on)
+            _span_open(canteen, on)
             canteen_touch(canteen.pk)  # checkout's cached canteen context reads the spans
         filing.decided_at, filing.decided_by = now, actor
         filing.save(update_fields=["status", "decided_at", "decided_by"])
@@ -393,6 +393,20 @@ def filing_decide(*, actor, filing: Filing, on: date | None = None) -> Designati
 
 def _open_span(canteen: Canteen) -> DesignatedSpan | None:
     return DesignatedSpan.objects.select_for_update().filter(canteen=canteen, end__isnull=True).first()
+
+
+def _span_open(canteen: Canteen, on: date) -> DesignatedSpan:
+    """Open the designated span from `on`. A span still open (one written by hand in the database,
+    say) is refused with its date rather than left to the one-open-span constraint, whose
+    IntegrityError would otherwise surface as a server error."""
+    current = _open_span(canteen)
+    if current is not None:
+        raise filing_error("SPAN_ALREADY_OPEN", start=current.start.isoformat())
+    try:
+        with transaction.atomic():
+            return DesignatedSpan.objects.create(canteen=canteen, start=on)
+    except IntegrityError as exc:  # a span opened concurrently outside the lifecycle's lock
+        raise filing_error("SPAN_ALREADY_OPEN", start=on.isoformat()) from exc
 
 
 def _close_span(canteen: Canteen, on: date) -> None:
@@ -420,7 +434,7 @@ def _stage_change(*, actor, canteen, action: str, allowed: tuple[str, ...], to: 
             last = DesignatedSpan.objects.filter(canteen=canteen).aggregate(end=Max("end"))["end"]
             if last is not None and on < last:
                 raise filing_error("STAGE_DATE_INVALID", field="on", earliest=last.isoformat())
-            DesignatedSpan.objects.create(canteen=canteen, start=on)
+            _span_open(canteen, on)
         else:
             _close_span(canteen, on)
         canteen_touch(canteen.pk)  # checkout's cached canteen context reads the spans
