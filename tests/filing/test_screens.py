@@ -98,3 +98,23 @@ def test_the_public_filing_facts_do_not_break_a_date(demo, client):
     # filing facts otherwise broke "2028-03-31" at a hyphen.
     assert '<dl class="facts stacked">' in page
     assert re.search(r'<span class="nb">\d{4}-\d{2}-\d{2}</span> 至 <span class="nb">\d{4}-\d{2}-\d{2}</span>', page)
+
+
+def test_the_review_form_chooses_nothing_for_the_official(demo, client):
+    from zhucan.filing.models import Review
+
+    client.force_login(User.objects.get(username="xihu_admin"))
+    waiting = Filing.objects.get(status=FilingStatus.SUBMITTED)
+    page = client.get(f"/filing/rounds/{waiting.pk}/").content.decode()
+    # A requirement nobody has looked at yet offers both answers and pre-selects neither.
+    assert not re.search(r'value="(pass|return)"[^>]*checked', page)
+    item = waiting.items.get(requirement="F2")
+    response = client.post(f"/filing/items/{item.pk}/review/", {"reason": ""}, follow=True)
+    assert "请选择“通过”或“退回修改”" in response.content.decode()
+    item.refresh_from_db()
+    assert item.review == Review.PENDING
+    client.post(f"/filing/items/{item.pk}/review/", {"decision": "pass"})
+    item.refresh_from_db()
+    assert item.review == Review.PASSED
+    page = client.get(f"/filing/rounds/{waiting.pk}/").content.decode()
+    assert len(re.findall(r'value="pass" required checked', page)) == 1
