@@ -118,3 +118,12 @@ def test_the_review_form_chooses_nothing_for_the_official(demo, client):
     assert item.review == Review.PASSED
     page = client.get(f"/filing/rounds/{waiting.pk}/").content.decode()
     assert len(re.findall(r'value="pass" required checked', page)) == 1
+
+
+def test_the_queue_opens_the_waiting_round_and_aligns_its_counts(demo, client):
+    client.force_login(User.objects.get(username="xihu_admin"))
+    waiting = Filing.objects.get(status=FilingStatus.SUBMITTED)
+    page = client.get("/filing/").content.decode()
+    assert f'<a href="/filing/rounds/{waiting.pk}/">第1轮备案待审核</a>' in page
+    # The stage counts are right-aligned numbers; their headings stand over them, not a column away.
+    assert '<th class="num">已遴选</th>' in page and '<th class="num">撤销定点</th>' in page
