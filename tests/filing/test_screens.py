@@ -127,3 +127,10 @@ def test_the_queue_opens_the_waiting_round_and_aligns_its_counts(demo, client):
     assert f'<a href="/filing/rounds/{waiting.pk}/">第1轮备案待审核</a>' in page
     # The stage counts are right-aligned numbers; their headings stand over them, not a column away.
     assert '<th class="num">已遴选</th>' in page and '<th class="num">撤销定点</th>' in page
+
+
+def test_the_open_data_links_say_what_they_are(demo, client):
+    page = _readable(client.get("/public/canteens/?city=330100"))
+    assert "开放数据下载： JSON" in page.replace("：JSON", "： JSON")
+    english = client.get("/public/canteens/?city=330100&lang=en").content.decode()
+    assert "Open data: " in english
