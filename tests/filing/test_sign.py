@@ -70,3 +70,17 @@ def test_sign_size_must_be_a4_or_a3(public_world, client):
     response = client.get(f"/public/canteens/{public_world.canteen.pk}/sign.pdf?size=B5")
     assert response.status_code == 400
     assert "A4 或 A3" in response.content.decode()
+
+
+def _glyph_height(pdf: bytes, text: str) -> float:
+    page = pypdfium2.PdfDocument(pdf)[0].get_textpage()
+    _left, bottom, _right, top = page.get_charbox(page.get_text_range().index(text))
+    return top - bottom
+
+
+def test_the_a3_sign_is_the_a4_sign_enlarged(public_world, client):
+    name = public_world.canteen.name
+    a4 = _glyph_height(_sign(client, public_world.canteen, "A4"), name)
+    a3 = _glyph_height(_sign(client, public_world.canteen, "A3"), name)
+    # A3 is A4 enlarged by √2 on each side; the type grows with the paper so it reads from as far.
+    assert 1.35 < a3 / a4 < 1.48

@@ -19,7 +19,7 @@ from zhucan.canteens.models import Canteen, CanteenStatus
 from zhucan.core import clock
 from zhucan.filing import services
 from zhucan.filing.evidence import evidence_store
-from zhucan.filing.models import Designation, Review, Stage
+from zhucan.filing.models import Designation, Requirement, Review, Stage
 from zhucan.filing.requirements import SPECS, applies, coverage_choices, credit_check_character
 from zhucan.regions.models import Level, Region
 
@@ -89,7 +89,10 @@ def _evidence(manager: User, requirement: str, canteen: Canteen) -> list:
     if requirement == "F1":
         data, name = _pdf(f"licence {canteen.pk}"), "营业执照与食品经营许可证.pdf"
     else:
-        data, name = _png(f"{requirement} {canteen.pk}"), f"{requirement}现场照片.png"
+        # Officials and managers read the file name and see the picture: the requirement's title,
+        # never its code.
+        title = str(Requirement(requirement).label)
+        data, name = _png(f"photo {canteen.pk}-{requirement[1:]}"), f"{title}现场照片.png"
     return [evidence_store(actor=manager, data=data, file_name=name)]
 
 

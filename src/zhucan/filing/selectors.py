@@ -60,6 +60,7 @@ class Deadline:
     what: str
     due: date | None = None
     days: int = 0  # days left (negative: overdue) or, for a waiting round, days waited
+    filing: Filing | None = None  # the waiting round, so the queue opens its review directly
 
 
 @dataclass
@@ -82,7 +83,7 @@ def queue(*, user, today: date | None = None) -> Queue:
     for filing in (Filing.objects.filter(canteen__in=canteens, status=FilingStatus.SUBMITTED)
                    .select_related("canteen").order_by("submitted_at")):
         waited = (today - clock.local_date(filing.submitted_at)).days if filing.submitted_at else 0
-        out.waiting.append(Deadline(filing.canteen, f"第{filing.round}轮备案待审核", None, waited))
+        out.waiting.append(Deadline(filing.canteen, f"第{filing.round}轮备案待审核", None, waited, filing))
     live = qs.filter(stage__in=[Stage.DESIGNATED, Stage.SUSPENDED, Stage.FILING, Stage.SUBMITTED])
     for d in live.filter(recheck_due__lte=horizon, stage=Stage.DESIGNATED):
         out.due.append(Deadline(d.canteen, "年度复核", d.recheck_due, (d.recheck_due - today).days))

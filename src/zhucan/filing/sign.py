@@ -18,8 +18,9 @@ from django.utils.safestring import mark_safe
 from zhucan.core.pdf import render_pdf
 
 CACHE_SECONDS = 24 * 3600
-# Type scale per paper size: A3 is A4 enlarged by √2 on each side.
-SIZES = {"A4": 1.0, "A3": 1.414}
+# Type scale per paper size in thousandths: A3 is A4 enlarged by √2 on each side. Integers, because
+# the template's widthratio truncates its scale argument to an int (1.414 would print A3 at A4 size).
+SIZES = {"A4": 1000, "A3": 1414}
 
 
 def public_url(request, canteen_id: int) -> str:

@@ -136,11 +136,17 @@ def review(request, filing_id: int):
 @requires("filing", "review")
 def item_review(request, item_id: int):
     item = selectors.item_get(user=request.user, item_id=item_id)
-    passed = request.POST.get("decision") == "pass"
+    back = reverse("filing:review", args=[item.filing_id]) + f"#item-{item.pk}"
+    decision = request.POST.get("decision")
+    if decision not in ("pass", "return"):
+        # Nothing is pre-chosen: an official who saves without choosing has decided nothing.
+        messages.error(request, f"“{item.get_requirement_display()}”：请选择“通过”或“退回修改”")
+        return redirect(back)
+    passed = decision == "pass"
     run_service(request, lambda: services.item_review(actor=request.user, item=item, passed=passed,
                                                       reason=request.POST.get("reason", "")),
                 f"“{item.get_requirement_display()}”：{'通过' if passed else '已退回'}")
-    return redirect(reverse("filing:review", args=[item.filing_id]) + f"#item-{item.pk}")
+    return redirect(back)
 
 
 @require_POST
