@@ -53,6 +53,9 @@ def bench_env(db: str) -> dict[str, str]:
     start = datetime.now(SH).replace(hour=11, minute=0, second=0, microsecond=0)
     return {
         **os.environ,
+        # The shared virtualenv installs zhucan from another checkout: the child processes (migrate,
+        # the server) must import this checkout's code, as this process does.
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
         "ZHUCAN_SECRET_KEY": secrets.token_urlsafe(40), "ZHUCAN_DATA_KEY": key(), "ZHUCAN_INDEX_KEY": key(),

@@ -81,9 +81,10 @@ def seed(n_elders: int, days: int) -> None:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             "INSERT INTO elders_elder (name, id_number_encrypted, id_number_index, id_number_masked, birth_date, sex,"
-            " phone, address, hukou_note, status, verification, verification_reason, created_at, updated_at,"
+            " phone_encrypted, phone_index, address_encrypted, hukou_note, status, verification, verification_reason,"
+            " created_at, updated_at,"
             " community_id) SELECT '老人' || g, 'x', md5(g::text), '3301**********' || lpad(g::text, 4, '0'),"
-            " DATE '1945-01-01', 'F', '', '', '', 'active', 'verified', '', now(), now(), %s"
+            " DATE '1945-01-01', 'F', '', '', '', '', 'active', 'verified', '', now(), now(), %s"
             " FROM generate_series(1, %s) g", [community.pk, n_elders])
         cur.execute("SELECT min(id) FROM elders_elder")
         e0 = cur.fetchone()[0]
