@@ -48,8 +48,27 @@ PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 SH = ZoneInfo("Asia/Shanghai")
 
 
-def bench_env(db: str) -> dict[str, str]:
+def _keys_file(db: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"zhucan-bench-keys-{db}.json"
+
+
+def bench_keys(db: str, fresh: bool) -> dict[str, str]:
+    """The secret and data keys the database `db` was seeded with. Card numbers and phones are
+    encrypted and blind-indexed with them, so a later checkout_inprocess.py run on the same database
+    must use the same keys: a fresh seed writes them (owner-only) beside the system's temp files."""
+    path = _keys_file(db)
+    if not fresh and path.exists():
+        return json.loads(path.read_text())
     key = lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
+    keys = {"ZHUCAN_SECRET_KEY": secrets.token_urlsafe(40), "ZHUCAN_DATA_KEY": key(), "ZHUCAN_INDEX_KEY": key()}
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        json.dump(keys, out)
+    return keys
+
+
+def bench_env(db: str, fresh: bool = False) -> dict[str, str]:
+    """The production-like environment for the database `db`; `fresh`: new keys (a new seed)."""
     start = datetime.now(SH).replace(hour=11, minute=0, second=0, microsecond=0)
     return {
         **os.environ,
@@ -58,7 +77,7 @@ def bench_env(db: str) -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
-        "ZHUCAN_SECRET_KEY": secrets.token_urlsafe(40), "ZHUCAN_DATA_KEY": key(), "ZHUCAN_INDEX_KEY": key(),
+        **bench_keys(db, fresh),
         "ZHUCAN_ALLOWED_HOSTS": "127.0.0.1,localhost", "ZHUCAN_SECURE_COOKIES": "0",
         "ZHUCAN_ALLOW_SIMULATED_CLOCK": "1", "ZHUCAN_CLOCK_START": start.isoformat(),
         "ZHUCAN_VAR_DIR": tempfile.mkdtemp(prefix="zhucan-bench-"),
@@ -413,7 +432,7 @@ def main() -> int:
                         "statement after its 5th use), or extended (parsed and planned on every call)")
     args = p.parse_args()
 
-    env = bench_env(args.db)
+    env = bench_env(args.db, fresh=True)
     os.environ.update(env)
     print(f"# database {args.db}: recreate, migrate, seed {args.elders} elders, {args.canteens} canteens")
     t0 = time.time()
