@@ -8,8 +8,10 @@
 2. Writes one lunch a day per elder for the month with `INSERT … SELECT … generate_series` (every
    elder-day of June 2025 from the 1st): the sale, its benefit line (layer `city`), 1 % of them
    voided, and the day-usage rows exactly as commit and void leave them — a consistent ledger.
-3. Times `usage_verify()` (both GROUP BYs and the walk over the elder-days) and checks it finds
-   nothing; then zeroes one row and checks that it is found.
+3. Times `usage_verify()` (the database screen — ledger and usage rows compared with EXCEPT, the
+   ledger's figures against the loosest limits — then the exact check of the elder-days it picks
+   out) and checks it finds nothing; then zeroes one row and checks that it is found (that second
+   pass is not timed). Exits non-zero if either check fails.
 """
 
 from __future__ import annotations
