@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/checkout_load.py [--clients 32] [--rounds 3] [--seconds 15] [--elders 100000]
 
 1. Creates a fresh PostgreSQL database (`zhucan_bench` on 127.0.0.1:5432), migrates it, seeds the
-   real Hangzhou division tree, canteens with menus, ≥100,000 elders with citizen cards, and one
-   signed terminal per canteen.
+   real Hangzhou division tree, canteens with menus (designated, or their meals carry no benefit),
+   ≥100,000 elders with citizen cards (in the identity card table, encrypted and blind-indexed with
+   keys kept for checkout_inprocess.py: bench_keys), and one signed terminal per canteen.
 2. Starts the platform as in production (granian, `config.settings.production`, DEBUG off; or
    `--server gunicorn` for comparison) with a simulated clock at 11:00 local time so that every
    checkout is in the lunch period.
