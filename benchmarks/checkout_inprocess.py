@@ -12,6 +12,9 @@ checkout_load.py seeded, and prints
 - the Python function calls per checkout (cProfile's count over one run): a figure that does not
   move with the load on a shared machine, for comparing two versions of the hot path.
 
+Every checkout must carry a benefit (the seeded canteens are designated); if one does not, the run
+fails. The keys the database was seeded with are reused (checkout_load.bench_keys).
+
 A diagnostic beside checkout_load.py (which measures the target figures), not a target itself.
 """
 
@@ -34,6 +37,29 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def designation_cost(canteen) -> tuple[float, float]:
+    """What gating benefits on designation adds to a checkout, timed on its own (medians of 7):
+    the per-meal decision the checkout makes (µs per call), and the spans query the cached canteen
+    context makes when it is built (ms)."""
+    import timeit
+
+    from django.db import connection
+
+    from zhucan.checkout.context import canteen_context
+    from zhucan.core import clock
+    from zhucan.rules.facts import designated_spans
+
+    context = canteen_context(canteen)
+    day = clock.local_date(clock.now())
+    if not context.facts_on(day).designated:
+        raise SystemExit(f"canteen {canteen.pk} is not designated today")
+    per_call = statistics.median(timeit.repeat(lambda: context.facts_on(day), number=100_000, repeat=7)) * 10
+    designated_spans(canteen.pk)  # the connection is open
+    query = statistics.median(timeit.repeat(lambda: designated_spans(canteen.pk), number=200, repeat=7)) * 5
+    connection.close()
+    return per_call, query
 
 
 def main() -> int:
@@ -89,10 +115,14 @@ def main() -> int:
             raise SystemExit(f"{path}: {status[0]} {answer}")
         return answer
 
+    full_price = []
+
     def checkout() -> None:
         items = [{"dish_id": rng.choice(dishes[:2]), "quantity": 1}, {"dish_id": dishes[2], "quantity": 1}]
         elder = {"card_number": cards.pop()}
         quote = call("/api/v1/meals/quote", {"elder": elder, "items": items})
+        if not quote["benefit_fen"]:  # e.g. an undesignated canteen: not the path this measures
+            full_price.append(quote)
         call("/api/v1/meals/commit", {"elder": elder, "items": items, "expected_payable_fen": quote["payable_fen"]},
              idem=secrets.token_hex(8))
 
@@ -112,9 +142,16 @@ def main() -> int:
     calls = pstats.Stats(profile).total_calls / args.checkouts
     if args.profile:
         profile.dump_stats(args.profile)
+    gate_us, spans_ms = designation_cost(canteen)
     print(f"{args.checkouts} checkouts × {args.runs} runs in process: CPU {statistics.median(cpu):.2f} ms per "
           f"checkout (median; runs {', '.join(f'{c:.2f}' for c in cpu)})")
     print(f"Python function calls per checkout: {calls:,.0f}")
+    print(f"designation: deciding it for a meal {gate_us:.2f} µs (the cached spans against the meal's date; "
+          f"quote and commit each decide once); reading the spans when the canteen context is built "
+          f"{spans_ms:.2f} ms (once per canteen and config version)")
+    if full_price:
+        print(f"{len(full_price)} checkouts had no benefit (first: {full_price[0]}): not the measured path")
+        return 1
     return 0
 
 

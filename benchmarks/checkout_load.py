@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/checkout_load.py [--clients 32] [--rounds 3] [--seconds 15] [--elders 100000]
 
 1. Creates a fresh PostgreSQL database (`zhucan_bench` on 127.0.0.1:5432), migrates it, seeds the
-   real Hangzhou division tree, canteens with menus, ≥100,000 elders with citizen cards, and one
-   signed terminal per canteen.
+   real Hangzhou division tree, canteens with menus (designated, or their meals carry no benefit),
+   ≥100,000 elders with citizen cards (in the identity card table, encrypted and blind-indexed with
+   keys kept for checkout_inprocess.py: bench_keys), and one signed terminal per canteen.
 2. Starts the platform as in production (granian, `config.settings.production`, DEBUG off; or
    `--server gunicorn` for comparison) with a simulated clock at 11:00 local time so that every
    checkout is in the lunch period.
@@ -48,14 +49,36 @@ PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 SH = ZoneInfo("Asia/Shanghai")
 
 
-def bench_env(db: str) -> dict[str, str]:
+def _keys_file(db: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"zhucan-bench-keys-{db}.json"
+
+
+def bench_keys(db: str, fresh: bool) -> dict[str, str]:
+    """The secret and data keys the database `db` was seeded with. Card numbers and phones are
+    encrypted and blind-indexed with them, so a later checkout_inprocess.py run on the same database
+    must use the same keys: a fresh seed writes them (owner-only) beside the system's temp files."""
+    path = _keys_file(db)
+    if not fresh and path.exists():
+        return json.loads(path.read_text())
     key = lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
+    keys = {"ZHUCAN_SECRET_KEY": secrets.token_urlsafe(40), "ZHUCAN_DATA_KEY": key(), "ZHUCAN_INDEX_KEY": key()}
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        json.dump(keys, out)
+    return keys
+
+
+def bench_env(db: str, fresh: bool = False) -> dict[str, str]:
+    """The production-like environment for the database `db`; `fresh`: new keys (a new seed)."""
     start = datetime.now(SH).replace(hour=11, minute=0, second=0, microsecond=0)
     return {
         **os.environ,
+        # The shared virtualenv installs zhucan from another checkout: the child processes (migrate,
+        # the server) must import this checkout's code, as this process does.
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
-        "ZHUCAN_SECRET_KEY": secrets.token_urlsafe(40), "ZHUCAN_DATA_KEY": key(), "ZHUCAN_INDEX_KEY": key(),
+        **bench_keys(db, fresh),
         "ZHUCAN_ALLOWED_HOSTS": "127.0.0.1,localhost", "ZHUCAN_SECURE_COOKIES": "0",
         "ZHUCAN_ALLOW_SIMULATED_CLOCK": "1", "ZHUCAN_CLOCK_START": start.isoformat(),
         "ZHUCAN_VAR_DIR": tempfile.mkdtemp(prefix="zhucan-bench-"),
@@ -410,7 +433,7 @@ def main() -> int:
                         "statement after its 5th use), or extended (parsed and planned on every call)")
     args = p.parse_args()
 
-    env = bench_env(args.db)
+    env = bench_env(args.db, fresh=True)
     os.environ.update(env)
     print(f"# database {args.db}: recreate, migrate, seed {args.elders} elders, {args.canteens} canteens")
     t0 = time.time()

@@ -18,11 +18,9 @@ import timeit
 from datetime import date
 from pathlib import Path
 
-try:
-    import zhucan.core.idnumber as idn
-except ModuleNotFoundError:  # run from a checkout without PYTHONPATH=src
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import zhucan.core.idnumber as idn
+# This checkout's code, not whichever copy the virtualenv has installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+import zhucan.core.idnumber as idn
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"

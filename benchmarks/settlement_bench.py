@@ -66,6 +66,9 @@ def bench_env(db: str) -> dict[str, str]:
     key = lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
     return {
         **os.environ,
+        # The shared virtualenv installs zhucan from another checkout: the child processes (migrate,
+        # the server) must import this checkout's code, as this process does.
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
         "ZHUCAN_SECRET_KEY": secrets.token_urlsafe(40), "ZHUCAN_DATA_KEY": key(), "ZHUCAN_INDEX_KEY": key(),
@@ -104,9 +107,10 @@ def seed(n_meals: int, n_canteens: int, n_elders: int) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO elders_elder (name, id_number_encrypted, id_number_index, id_number_masked, birth_date, sex,"
-            " phone, address, hukou_note, status, verification, verification_reason, created_at, updated_at,"
-            " community_id) SELECT '老人' || g, 'x', md5(g::text), '', DATE '1945-01-01', 'F', '', '', '', 'active',"
-            " 'verified', '', now(), now(), %s FROM generate_series(1, %s) g", [community.pk, n_elders])
+            " phone_encrypted, phone_index, address_encrypted, hukou_note, status, verification, verification_reason,"
+            " created_at, updated_at,"
+            " community_id) SELECT '老人' || g, 'x', md5(g::text), '', DATE '1945-01-01', 'F', '', '', '', '',"
+            " 'active', 'verified', '', now(), now(), %s FROM generate_series(1, %s) g", [community.pk, n_elders])
         cur.execute("SELECT min(id) FROM elders_elder")
         e0 = cur.fetchone()[0]
     print(f"# seeded regions, {n_canteens} canteens, {n_elders} elders in {time.perf_counter() - t0:.0f} s",
