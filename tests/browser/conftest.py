@@ -12,10 +12,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; Django's async guard would otherwise refuse
 # the ORM calls the tests (and the live server's setup) make from it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# `make test` runs the SQLite and PostgreSQL halves side by side on two cores, with Chromium and a live
+# server in each: an assertion waits up to 15 s for the page (Playwright's 5 s default was seen to run
+# out while a dish key waited out the widened keyboard-wedge window and its round trip).
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("ZHUCAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
