@@ -9,24 +9,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrations import migrate as _migrate
+from tests.migrations import row as _row
 from zhucan.core import crypto
 
 BEFORE = [("accounts", "0002_terminal_terminalnonce"), ("core", "0001_initial")]
 AFTER = [("accounts", "0005_drop_plain_user_phone")]
 NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _row(sql, params=()):
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from zhucan.core.sealed import mask_name
 from zhucan.elderphone.errors import phone_error
 from zhucan.elders import sealed
 
@@ -39,11 +40,5 @@ def phone_mask(phone: str) -> str:
 
 
 def name_mask(name: str) -> str:
-    """张秀英 → 张*英, 张三 → 张*, 欧阳娜娜 → 欧**娜 (the name shown beside the code on the phone,
-    which cashiers and bystanders see)."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    """张秀英 → 张*英 (the name shown beside the code on the phone, which cashiers and bystanders see)."""
+    return mask_name(name)
