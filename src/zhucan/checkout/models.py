@@ -234,3 +234,106 @@ class LockedMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.canteen_id}@{self.month:%Y-%m}"
+
+
+# ---- roll-ups (HZ-10 dashboards) -------------------------------------------------------------------
+# Maintained in the same transaction as the ledger rows they sum (`checkout/rollups.py`), so the
+# dashboards never scan a month of raw meals; `zhucan ledger verify` checks them equal to a GROUP BY
+# over the ledger. Counts and money are net: a void or refund subtracts what its original added.
+
+
+class CanteenDayRollup(models.Model):
+    """One canteen × local date × period × identification method."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)  # the canteen's region path, for prefix scoping
+    local_date = models.DateField()
+    period = models.CharField(max_length=16, blank=True)
+    identified_by = models.CharField(max_length=12, blank=True)
+    meals = models.IntegerField(default=0)  # sales minus reversals
+    elder_meals = models.IntegerField(default=0)  # of them, meals of identified elders (人次)
+    sales = models.IntegerField(default=0)
+    voids = models.IntegerField(default=0)
+    refunds = models.IntegerField(default=0)
+    gross_fen = models.BigIntegerField(default=0)
+    benefit_fen = models.BigIntegerField(default=0)
+    payable_fen = models.BigIntegerField(default=0)
+    benefit_city_fen = models.BigIntegerField(default=0)
+    benefit_district_fen = models.BigIntegerField(default=0)
+    benefit_canteen_fen = models.BigIntegerField(default=0)
+    benefit_other_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["canteen", "local_date", "period", "identified_by"],
+                                    name="rollup_canteen_day_once"),
+        ]
+        indexes = [models.Index(fields=["local_date", "region_path"], name="rollup_canteen_day_date")]
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id} {self.local_date} {self.period} {self.identified_by}"
+
+
+class BenefitRuleDayRollup(models.Model):
+    """One canteen × local date × policy rule × funder: the benefit by rule."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    local_date = models.DateField()
+    rule_id = models.CharField(max_length=80)
+    funder = models.CharField(max_length=16)
+    lines = models.IntegerField(default=0)
+    amount_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["canteen", "local_date", "rule_id", "funder"],
+                                    name="rollup_rule_day_once"),
+        ]
+        indexes = [models.Index(fields=["local_date", "region_path"], name="rollup_rule_day_date")]
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id} {self.local_date} {self.rule_id}"
+
+
+class ElderMonthRollup(models.Model):
+    """One elder × month: which days they ate (bit d-1 of `days_mask` for day d, set while the
+    day's net meals are above zero), for distinct elders and coverage over any range without the
+    ledger. `region_path` is the elder's community path when the row was written."""
+
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()  # the first day of the month
+    region_path = models.CharField(max_length=255)
+    days_mask = models.BigIntegerField(default=0)
+    meals = models.IntegerField(default=0)
+    benefit_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["elder", "month"], name="rollup_elder_month_once"),
+        ]
+        indexes = [models.Index(fields=["month", "region_path"], name="rollup_elder_month_path")]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.month:%Y-%m}"
+
+
+class CommunityDayRollup(models.Model):
+    """One elder community × local date: distinct elders who ate (an elder counts once a day
+    however many meals) and their meals and benefit, wherever in the city they ate."""
+
+    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    local_date = models.DateField()
+    elders = models.IntegerField(default=0)
+    meals = models.IntegerField(default=0)
+    benefit_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "local_date"], name="rollup_community_day_once"),
+        ]
+        indexes = [models.Index(fields=["local_date", "region_path"], name="rollup_community_day_date")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.local_date}"
