@@ -290,39 +290,87 @@ def rollups_verify(days: tuple[date, date] | None = None) -> tuple[int, list[Rol
     return compared, problems
 
 
+# PostgreSQL rebuilds in four INSERT … SELECT statements (a city's month is millions of meals; the
+# Python path below is for SQLite). Both compute what `expected` does.
+_COUNTED = """
+  SELECT m.*, COALESCE(o.local_date, m.local_date) AS d, CASE WHEN m.kind = 'sale' THEN 1 ELSE -1 END AS sign
+  FROM checkout_meal m LEFT JOIN checkout_meal o ON o.id = m.reverses_id
+  WHERE m.local_date >= %(start)s AND COALESCE(o.local_date, m.local_date) BETWEEN %(start)s AND %(end)s
+"""
+_ELDER_DAYS = f"""
+  SELECT elder_id, d, SUM(sign) AS n, SUM(benefit_fen) AS b FROM ({_COUNTED}) x
+  WHERE elder_id IS NOT NULL GROUP BY elder_id, d
+"""
+PG_REBUILD = (
+    f"""INSERT INTO checkout_canteendayrollup (canteen_id, region_path, local_date, period, identified_by,
+      {", ".join(_CANTEEN_SUMS)})
+    SELECT x.canteen_id, r.path, x.d, x.period, x.identified_by, SUM(x.sign),
+      SUM(CASE WHEN x.elder_id IS NOT NULL THEN x.sign ELSE 0 END), COUNT(*) FILTER (WHERE x.kind = 'sale'),
+      COUNT(*) FILTER (WHERE x.kind = 'void'), COUNT(*) FILTER (WHERE x.kind = 'refund'), SUM(x.gross_fen),
+      SUM(x.benefit_fen), SUM(x.payable_fen), SUM(x.benefit_city_fen), SUM(x.benefit_district_fen),
+      SUM(x.benefit_canteen_fen), SUM(x.benefit_other_fen)
+    FROM ({_COUNTED}) x JOIN canteens_canteen c ON c.id = x.canteen_id JOIN regions_region r ON r.id = c.region_id
+    GROUP BY x.canteen_id, r.path, x.d, x.period, x.identified_by""",
+    f"""INSERT INTO checkout_benefitruledayrollup (canteen_id, region_path, local_date, rule_id, funder, lines,
+      amount_fen)
+    SELECT x.canteen_id, r.path, x.d, bl.rule_id, bl.funder, SUM(x.sign), SUM(bl.amount_fen)
+    FROM ({_COUNTED}) x JOIN checkout_benefitline bl ON bl.meal_id = x.id
+    JOIN canteens_canteen c ON c.id = x.canteen_id JOIN regions_region r ON r.id = c.region_id
+    GROUP BY x.canteen_id, r.path, x.d, bl.rule_id, bl.funder""",
+    f"""INSERT INTO checkout_eldermonthrollup (elder_id, month, region_path, days_mask, meals, benefit_fen)
+    SELECT ed.elder_id, date_trunc('month', ed.d)::date, r.path,
+      COALESCE(bit_or(CASE WHEN ed.n > 0 THEN CAST(1 AS BIGINT) << (extract(day FROM ed.d)::int - 1) END), 0),
+      SUM(ed.n), SUM(ed.b)
+    FROM ({_ELDER_DAYS}) ed JOIN elders_elder e ON e.id = ed.elder_id JOIN regions_region r ON r.id = e.community_id
+    GROUP BY ed.elder_id, date_trunc('month', ed.d)::date, r.path""",
+    f"""INSERT INTO checkout_communitydayrollup (community_id, region_path, local_date, elders, meals, benefit_fen)
+    SELECT e.community_id, r.path, ed.d, COUNT(*) FILTER (WHERE ed.n > 0), SUM(ed.n), SUM(ed.b)
+    FROM ({_ELDER_DAYS}) ed JOIN elders_elder e ON e.id = ed.elder_id JOIN regions_region r ON r.id = e.community_id
+    GROUP BY e.community_id, r.path, ed.d""",
+)
+
+
 def rollups_rebuild(days: tuple[date, date] | None = None) -> dict[str, int]:
     """Rewrite the roll-ups of the counted days in `days` (widened to whole months; None: all) from
     the ledger, in one transaction; rows written per roll-up. For an upgrade, or after a repair."""
     days = whole_months(days)
     with transaction.atomic():
         # Hold off commits while recounting: a meal committed between the GROUP BY and the insert
-        # would be lost from the roll-ups (the chain heads are what every writer locks).
+        # would be lost from the roll-ups (every writer locks its canteen's chain head).
         from zhucan.checkout.models import CanteenChain
 
         list(CanteenChain.objects.select_for_update().values_list("pk", flat=True))
-        want = expected(days)
-        canteen_paths = dict(Meal.objects.values("canteen_id").distinct().order_by()
-                             .values_list("canteen_id", "canteen__region__path"))
-        community_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder__community_id").distinct()
-                               .order_by().values_list("elder__community_id", "elder__community__path"))
-        elder_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder_id").distinct().order_by()
-                           .values_list("elder_id", "elder__community__path"))
-        written = {}
-        for name, model, key, sums in TABLES:
+        for _name, model, _key, _sums in TABLES:
             qs = model.objects.all()
             if days is not None:
                 qs = qs.filter(**{("month" if model is ElderMonthRollup else "local_date") + "__range": days})
             qs.delete()
-            objs = []
-            for k, v in want[name].items():
-                fields = dict(zip(key, k, strict=True)) | dict(zip(sums, v, strict=True))
-                if name in ("canteen_day", "rule_day"):
-                    fields["region_path"] = canteen_paths[k[0]]
-                elif name == "elder_month":
-                    fields["region_path"] = elder_paths[k[0]]
-                else:
-                    fields["region_path"] = community_paths[k[0]]
-                objs.append(model(**fields))
-            model.objects.bulk_create(objs, batch_size=2000)
-            written[name] = len(objs)
+        if connection.vendor == "postgresql":
+            start, end = days or (date.min, date.max)
+            span = {"start": start, "end": end}
+            written = {}
+            with connection.cursor() as cur:
+                for (name, *_rest), sql in zip(TABLES, PG_REBUILD, strict=True):
+                    cur.execute(sql, span)
+                    written[name] = cur.rowcount
+            return written
+        return _rebuild_python(days)
+
+
+def _rebuild_python(days: tuple[date, date] | None) -> dict[str, int]:
+    want = expected(days)
+    canteen_paths = dict(Meal.objects.values("canteen_id").distinct().order_by()
+                         .values_list("canteen_id", "canteen__region__path"))
+    elder_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder_id").distinct().order_by()
+                       .values_list("elder_id", "elder__community__path"))
+    community_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder__community_id").distinct()
+                           .order_by().values_list("elder__community_id", "elder__community__path"))
+    paths = {"canteen_day": canteen_paths, "rule_day": canteen_paths, "elder_month": elder_paths,
+             "community_day": community_paths}
+    written = {}
+    for name, model, key, sums in TABLES:
+        objs = [model(region_path=paths[name][k[0]], **dict(zip(key, k, strict=True)),
+                      **dict(zip(sums, v, strict=True))) for k, v in want[name].items()]
+        model.objects.bulk_create(objs, batch_size=2000)
+        written[name] = len(objs)
     return written
