@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "zhucan.elderphone",
     "zhucan.filing",
     "zhucan.privacy",
+    "zhucan.analytics",
     "zhucan.console",
     "zhucan.demo",
 ]

@@ -65,6 +65,12 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("filing", "reinstate"): frozenset({R.DISTRICT_ADMIN}),
     ("filing", "revoke"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("filing", "recheck"): frozenset({R.DISTRICT_ADMIN}),
+    # Dashboards and the big screen (HZ-10, LC-7): officials and auditors over their jurisdiction, a
+    # canteen's manager over their own canteen; the list of elders not reached is for those who
+    # watch over residents (exported masked or whole as the elder export decides).
+    ("dashboard", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("dashboard", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("dashboard", "not_reached"): frozenset(_ALL_STAFF),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
