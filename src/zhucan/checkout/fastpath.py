@@ -14,13 +14,14 @@ from datetime import date, datetime
 
 from django.db import connection
 
+from zhucan.checkout import rollups
 from zhucan.core.hotcursor import hot_cursor
 
 LOCK_USAGE_SQL = """
 INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)
 VALUES (%s, %s, %s, 0, 0, %s)
 ON CONFLICT (elder_id, local_date) DO UPDATE SET elder_id = EXCLUDED.elder_id
-RETURNING id, usage
+RETURNING id, usage, meals
 """
 
 LOCK_CHAIN_SQL = """
@@ -33,10 +34,10 @@ RETURNING seq, head_hash
 # (the elder's day usage, then the canteen's chain head).
 LOCK_SALE_SQL = f"""
 WITH u AS ({LOCK_USAGE_SQL.strip()}), c AS ({LOCK_CHAIN_SQL.strip()})
-SELECT u.id, u.usage, c.seq, c.head_hash FROM u, c
+SELECT u.id, u.usage, u.meals, c.seq, c.head_hash FROM u, c
 """
 
-WRITE_SQL = """
+WRITE_SQL = f"""
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id,
     identified_by, receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, benefit_city_fen,
@@ -68,7 +69,7 @@ WITH m AS (
 ), c AS (
   UPDATE checkout_canteenchain SET seq = %(chain_seq)s, head_hash = %(record_hash)s
   WHERE canteen_id = %(canteen_id)s
-)
+), {rollups.PG_CTES}
 SELECT id FROM m
 """
 
@@ -77,20 +78,22 @@ def is_available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def lock_usage(elder_id: int, day: date, empty_usage: dict, now: datetime) -> tuple[int, dict]:
+def lock_usage(elder_id: int, day: date, empty_usage: dict, now: datetime) -> tuple[int, dict, int]:
+    """(usage row id, usage, net meals so far): the row created if missing, and locked."""
     with connection.cursor() as cur:
         cur.execute(LOCK_USAGE_SQL, [elder_id, day, json.dumps(empty_usage), now])
-        row_id, usage = cur.fetchone()
-    return row_id, usage if isinstance(usage, dict) else json.loads(usage)
+        row_id, usage, meals = cur.fetchone()
+    return row_id, usage if isinstance(usage, dict) else json.loads(usage), meals
 
 
 def lock_sale(elder_id: int, day: date, empty_usage: dict, now: datetime, canteen_id: int,
-              genesis: str) -> tuple[int, dict, int, str]:
-    """(usage row id, usage, chain seq, chain head): both rows created if missing, both locked."""
+              genesis: str) -> tuple[int, dict, int, int, str]:
+    """(usage row id, usage, net meals so far, chain seq, chain head): both rows created if
+    missing, both locked."""
     cur = hot_cursor()
     cur.execute(LOCK_SALE_SQL, [elder_id, day, json.dumps(empty_usage), now, canteen_id, genesis])
-    row_id, usage, seq, head = cur.fetchone()
-    return row_id, usage if isinstance(usage, dict) else json.loads(usage), seq, head
+    row_id, usage, meals, seq, head = cur.fetchone()
+    return row_id, usage if isinstance(usage, dict) else json.loads(usage), meals, seq, head
 
 
 def lock_chain(canteen_id: int, genesis: str) -> tuple[int, str]:
@@ -101,11 +104,12 @@ def lock_chain(canteen_id: int, genesis: str) -> tuple[int, str]:
 
 
 def write(meal: dict, items: list[tuple[int | None, str, int, int]], lines: list[tuple[str, str, str, int]],
-          tenders: list[tuple[str, int, str]], usage: tuple[int, dict, int, int] | None) -> int:
+          tenders: list[tuple[str, int, str]], usage: tuple[int, dict, int, int] | None,
+          share: rollups.Share) -> int:
     """Insert the meal (`meal`: its column values by attribute name) with its items (dish, name,
     quantity, unit price), benefit lines (rule, layer, funder, fen) and tenders (kind, fen,
-    reference), apply `usage` (row id, usage after, benefit and meals added) and advance the chain
-    head; returns the meal's id."""
+    reference), apply `usage` (row id, usage after, benefit and meals added), advance the chain
+    head and add the record's `share` to the roll-ups; returns the meal's id."""
     params = dict(meal)
     # The rows go as three JSON documents (json.dumps is C; eleven typed arrays were dumped by
     # psycopg element by element in Python), unpacked in SQL in their order.
@@ -118,6 +122,7 @@ def write(meal: dict, items: list[tuple[int | None, str, int, int]], lines: list
         tenders=json.dumps([{"kind": k, "amount_fen": a, "reference": r} for k, a, r in tenders], ensure_ascii=False),
         u_id=usage[0] if usage else None, u_usage=json.dumps(usage[1] if usage else {}),
         u_benefit=usage[2] if usage else 0, u_meals=usage[3] if usage else 0,
+        r_rules=json.dumps(share.rules, ensure_ascii=False), **share.params,
     )
     cur = hot_cursor()
     cur.execute(WRITE_SQL, params)

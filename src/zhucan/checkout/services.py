@@ -21,7 +21,7 @@ from django.db.models import F
 
 from zhucan.accounts.models import Terminal
 from zhucan.canteens.models import Canteen, CanteenStatus
-from zhucan.checkout import fastpath, ledger
+from zhucan.checkout import fastpath, ledger, rollups
 from zhucan.checkout.context import canteen_context
 from zhucan.checkout.errors import INELIGIBLE_REASONS, REASON_ZH, checkout_error
 from zhucan.checkout.locks import is_locked, open_settle_month
@@ -244,8 +244,9 @@ def _replay(canteen: Canteen, key: str, digest: str) -> Meal | None:
     return Meal.objects.get(pk=found[0])
 
 
-def _usage_row(row_id: int, elder: Elder, day, usage: dict) -> ElderDayUsage:
-    row = rows.loaded(ElderDayUsage, ("id", "elder_id", "local_date", "usage"), (row_id, elder.pk, day, usage))
+def _usage_row(row_id: int, elder: Elder, day, usage: dict, meals: int) -> ElderDayUsage:
+    row = rows.loaded(ElderDayUsage, ("id", "elder_id", "local_date", "usage", "meals"),
+                      (row_id, elder.pk, day, usage, meals))
     row._state.fields_cache["elder"] = elder
     return row
 
@@ -263,16 +264,16 @@ def _lock_sale(canteen: Canteen, elder: Elder | None, day) -> tuple[ElderDayUsag
         return None, _lock_chain(canteen)
     if not fastpath.is_available():
         return _lock_usage(elder, day), _lock_chain(canteen)
-    row_id, usage, seq, head = fastpath.lock_sale(elder.pk, day, DayUsage.empty(day).to_dict(), clock.now(),
-                                                  canteen.pk, ledger.GENESIS)
-    return _usage_row(row_id, elder, day, usage), _chain_head(canteen, seq, head)
+    row_id, usage, meals, seq, head = fastpath.lock_sale(elder.pk, day, DayUsage.empty(day).to_dict(), clock.now(),
+                                                         canteen.pk, ledger.GENESIS)
+    return _usage_row(row_id, elder, day, usage, meals), _chain_head(canteen, seq, head)
 
 
 def _lock_usage(elder: Elder, day) -> ElderDayUsage:
     """Create the day's usage row if missing, then lock it (SELECT … FOR UPDATE)."""
     if fastpath.is_available():
-        row_id, usage = fastpath.lock_usage(elder.pk, day, DayUsage.empty(day).to_dict(), clock.now())
-        return _usage_row(row_id, elder, day, usage)
+        row_id, usage, meals = fastpath.lock_usage(elder.pk, day, DayUsage.empty(day).to_dict(), clock.now())
+        return _usage_row(row_id, elder, day, usage, meals)
     ElderDayUsage.objects.bulk_create(
         [ElderDayUsage(elder=elder, local_date=day, usage=DayUsage.empty(day).to_dict(), updated_at=clock.now())],
         ignore_conflicts=True,
@@ -308,7 +309,8 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
            tenders: list[TenderIn], gross: int, benefit: int, policy_id: str, policy_version: str,
            explanation: tuple[str, str], usage_delta: dict, key: str, digest: str,
            usage: UsageUpdate | None, settle_month: date | None = None) -> Meal:
-    """Append one record to the canteen's chain, with its usage update, in the caller's transaction."""
+    """Append one record to the canteen's chain, with its usage update and its share of the
+    roll-ups (checkout/rollups.py), in the caller's transaction."""
     seq = chain.seq + 1
     receipt_no = f"C{canteen.pk:05d}-{seq:08d}"
     at_iso = at.astimezone(clock.LOCAL_TZ).isoformat(timespec="seconds")
@@ -339,9 +341,13 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
         "created_at": now,
     }
     related = {"canteen": canteen, "terminal": terminal, "cashier": cashier, "elder": elder, "reverses": reverses}
+    share = rollups.share(values, lines, region_id=canteen.region_id,
+                          community_id=elder.community_id if elder else None,
+                          counted_day=reverses.local_date if reverses else local_date,
+                          meals_before=usage.row.meals if usage else None, meals_change=usage.meals if usage else 0)
     if fastpath.is_available():
         pk = fastpath.write(values, items, lines, [(t.kind, t.amount_fen, t.reference) for t in tenders],
-                            (usage.row.pk, usage.usage, usage.benefit_fen, usage.meals) if usage else None)
+                            (usage.row.pk, usage.usage, usage.benefit_fen, usage.meals) if usage else None, share)
         meal = rows.loaded(Meal, ("id", *values), (pk, *values.values()))  # as stored, without Model.__init__
         meal._state.fields_cache.update(related)
         _remember_rows(
@@ -369,6 +375,7 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
         ElderDayUsage.objects.filter(pk=usage.row.pk).update(
             usage=usage.usage, benefit_fen=F("benefit_fen") + usage.benefit_fen, meals=F("meals") + usage.meals,
             updated_at=now)
+    rollups.apply(share)
     return meal
 
 
