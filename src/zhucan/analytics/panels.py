@@ -38,7 +38,7 @@ def share(part: int, whole: int) -> str:
 
 def period_label(name: str) -> str:
     if not name:
-        return _("时段外")
+        return _("未分时段")
     return str(dict(PeriodName.choices).get(name, name))
 
 

@@ -44,7 +44,7 @@ def _tables(user, chosen: panels.Chosen) -> dict[str, panels.Table]:
     cov = selectors.coverage(user=user, start=r.start, end=r.end)
     if cov is not None:
         tables += [
-            panels.table_coverage("coverage_subdistrict", "覆盖率：按街道", "街道", cov.by_subdistrict + [cov.total]),
+            panels.table_coverage("coverage_subdistrict", "覆盖率：按街道", "街道", [*cov.by_subdistrict, cov.total]),
             panels.table_coverage("coverage_community", "覆盖率：按社区", "社区", cov.by_community),
             panels.table_coverage("coverage_age", "覆盖率：按年龄段", "年龄段", cov.by_age),
             panels.table_coverage("coverage_tag", "覆盖率：按标签", "标签", cov.by_tag),
@@ -184,10 +184,9 @@ def _open_alerts(user) -> list[dict]:
 
     out = []
     for a in open_alerts(user, limit=10):
-        canteen = getattr(a, "canteen", None)
-        out.append({"title": str(getattr(a, "title", "")), "place": canteen.name if canteen else "",
-                    "at": f"{clock.local_date(a.occurred_at):%m-%d} {a.occurred_at.astimezone(clock.LOCAL_TZ):%H:%M}"
-                    if getattr(a, "occurred_at", None) else ""})
+        local = a.occurred_at.astimezone(clock.LOCAL_TZ)
+        out.append({"title": a.title, "place": a.canteen.name if a.canteen_id else "",
+                    "status": a.get_status_display(), "at": f"{local:%m-%d %H:%M}"})
     return out
 
 
