@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
     path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
+    path("dashboard/", include("zhucan.analytics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

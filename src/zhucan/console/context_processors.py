@@ -12,6 +12,7 @@ def console(request):
     nav += [
         (_("收银台"), "checkout:cashier", ("meal", "create")),
         (_("实时就餐"), "checkout:live", ("meal", "view")),
+        (_("数据看板"), "analytics:dashboard", ("dashboard", "view")),
         (_("老年人档案"), "elders:list", ("elder", "view")),
         (_("助餐点"), "canteens:list", ("canteen", "view")),
         (_("建设补贴与运营奖补"), "funds:index", ("funds", "view")),

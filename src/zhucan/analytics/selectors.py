@@ -1,0 +1,368 @@
+"""The dashboards' reads (HZ-10, LC-7): every figure comes from the roll-ups the ledger keeps
+(`checkout.models` CanteenDayRollup, BenefitRuleDayRollup, ElderMonthRollup, CommunityDayRollup),
+never from a scan of the raw meals, scoped to the user with `restrict` (a region-bound user sees the
+rows under their node's path, canteen staff their own canteen's rows). Coverage divides by the elder
+registry (eligible registered elders), which is scoped the same way.
+
+Money stays integer fen here; the views turn it into yuan at the edge.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
+
+from zhucan.accounts.models import CANTEEN_ROLES
+from zhucan.accounts.scoping import restrict
+from zhucan.canteens.models import Canteen
+from zhucan.checkout.models import (
+    BenefitRuleDayRollup,
+    CanteenDayRollup,
+    CommunityDayRollup,
+    ElderMonthRollup,
+    Meal,
+)
+from zhucan.elders.models import Elder, ElderStatus, Verification
+from zhucan.regions.models import Region
+
+FUNDERS = ("city", "district", "canteen", "other")
+MONEY_FIELDS = ("gross_fen", "benefit_fen", "payable_fen", "benefit_city_fen", "benefit_district_fen",
+                "benefit_canteen_fen", "benefit_other_fen")
+COUNT_FIELDS = ("meals", "elder_meals", "sales", "voids", "refunds")
+# Age bands for coverage (full years on the range's last day).
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("60岁以下", 0, 59), ("60–69岁", 60, 69), ("70–79岁", 70, 79), ("80–89岁", 80, 89), ("90岁及以上", 90, None),
+)
+NOT_REACHED_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Range:
+    """A range of local dates, both ends inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Range:
+        """The period of equal length just before this one."""
+        end = self.start - timedelta(days=1)
+        return Range(end - timedelta(days=self.days - 1), end)
+
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.days)]
+
+
+@dataclass
+class Totals:
+    meals: int = 0
+    elder_meals: int = 0
+    sales: int = 0
+    voids: int = 0
+    refunds: int = 0
+    gross_fen: int = 0
+    benefit_fen: int = 0
+    payable_fen: int = 0
+    benefit_city_fen: int = 0
+    benefit_district_fen: int = 0
+    benefit_canteen_fen: int = 0
+    benefit_other_fen: int = 0
+    elders: int | None = None  # distinct elders who ate (None: not known to this user's scope)
+
+    @property
+    def average_bill_fen(self) -> int:
+        """Gross per net meal, rounded half up to the fen (0 with no meals)."""
+        return divide_half_up(self.gross_fen, self.meals)
+
+    def funders(self) -> dict[str, int]:
+        return {f: getattr(self, f"benefit_{f}_fen") for f in FUNDERS}
+
+
+@dataclass
+class Coverage:
+    label: str
+    eligible: int = 0
+    reached: int = 0
+
+    @property
+    def permille(self) -> int:
+        """Coverage in tenths of a percent (integer, half up): 1 of 3 → 333 (33.3%)."""
+        return divide_half_up(self.reached * 1000, self.eligible)
+
+
+@dataclass
+class CoverageReport:
+    total: Coverage
+    by_subdistrict: list[Coverage] = field(default_factory=list)
+    by_community: list[Coverage] = field(default_factory=list)
+    by_age: list[Coverage] = field(default_factory=list)
+    by_tag: list[Coverage] = field(default_factory=list)
+
+
+def divide_half_up(numerator: int, denominator: int) -> int:
+    if denominator <= 0:
+        return 0
+    sign = -1 if numerator < 0 else 1
+    return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))
+
+
+def _sums(fields=COUNT_FIELDS + MONEY_FIELDS) -> dict:
+    return {f: Sum(f) for f in fields}
+
+
+def _totals_from(row: dict) -> Totals:
+    return Totals(**{f: int(row.get(f) or 0) for f in COUNT_FIELDS + MONEY_FIELDS})
+
+
+# ---- scoped roll-up rows --------------------------------------------------------------------------
+
+
+def canteen_rows(*, user, start: date, end: date) -> QuerySet[CanteenDayRollup]:
+    return restrict(CanteenDayRollup.objects.filter(local_date__range=(start, end)), user, "view")
+
+
+def rule_rows(*, user, start: date, end: date) -> QuerySet[BenefitRuleDayRollup]:
+    return restrict(BenefitRuleDayRollup.objects.filter(local_date__range=(start, end)), user, "view")
+
+
+def sees_elders(user) -> bool:
+    """Distinct elders and coverage are figures of a jurisdiction's residents: region-bound users
+    (and superusers) have them; a canteen's staff see their canteen's meals only."""
+    return bool(user.is_superuser or (user.role not in CANTEEN_ROLES and user.region_id))
+
+
+def _month_masks(start: date, end: date) -> list[tuple[date, int]]:
+    """(first day of month, bit mask of the range's days in it) for each month the range touches."""
+    out = []
+    month = start.replace(day=1)
+    while month <= end:
+        last_day = calendar.monthrange(month.year, month.month)[1]
+        first = start.day if (month.year, month.month) == (start.year, start.month) else 1
+        last = end.day if (month.year, month.month) == (end.year, end.month) else last_day
+        out.append((month, ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _ate_in(qs: QuerySet[ElderMonthRollup], start: date, end: date) -> QuerySet[ElderMonthRollup]:
+    """Elder-month rows with at least one eating day inside the range."""
+    masks = _month_masks(start, end)
+    hit = Case(*[When(month=m, then=F("days_mask").bitand(mask)) for m, mask in masks],
+               default=Value(0), output_field=IntegerField())
+    return qs.filter(month__in=[m for m, _ in masks]).annotate(hit=hit).filter(hit__gt=0)
+
+
+def distinct_elders(*, user, start: date, end: date) -> int | None:
+    """Elders living in the user's jurisdiction who ate at least once in the range (anywhere)."""
+    if not sees_elders(user):
+        return None
+    qs = _ate_in(restrict(ElderMonthRollup.objects.all(), user, "view"), start, end)
+    return qs.values("elder_id").distinct().count()
+
+
+# ---- figures for a range --------------------------------------------------------------------------
+
+
+def totals(*, user, start: date, end: date) -> Totals:
+    t = _totals_from(canteen_rows(user=user, start=start, end=end).aggregate(**_sums()))
+    t.elders = distinct_elders(user=user, start=start, end=end)
+    return t
+
+
+def by_day(*, user, start: date, end: date) -> list[dict]:
+    """One row per date of the range (zeros included): meals, 人次, benefit, and the distinct
+    elders of the jurisdiction who ate that day (None for canteen staff)."""
+    rows = {r["local_date"]: r for r in canteen_rows(user=user, start=start, end=end)
+            .values("local_date").annotate(**_sums(("meals", "elder_meals", "gross_fen", "benefit_fen")))}
+    elders: dict[date, int] = {}
+    if sees_elders(user):
+        community = restrict(CommunityDayRollup.objects.filter(local_date__range=(start, end)), user, "view")
+        elders = {r["local_date"]: int(r["n"] or 0)
+                  for r in community.values("local_date").annotate(n=Sum("elders"))}
+    out = []
+    for day in Range(start, end).dates():
+        r = rows.get(day, {})
+        out.append({"date": day, "meals": int(r.get("meals") or 0), "elder_meals": int(r.get("elder_meals") or 0),
+                    "gross_fen": int(r.get("gross_fen") or 0), "benefit_fen": int(r.get("benefit_fen") or 0),
+                    "elders": elders.get(day, 0) if sees_elders(user) else None})
+    return out
+
+
+def by_period(*, user, start: date, end: date) -> dict[str, Totals]:
+    """Period name ('breakfast', 'lunch', 'dinner', '' outside the periods) → totals."""
+    return {r["period"]: _totals_from(r) for r in canteen_rows(user=user, start=start, end=end)
+            .values("period").annotate(**_sums()).order_by("period")}
+
+
+def by_method(*, user, start: date, end: date) -> dict[str, Totals]:
+    """Identification method ('card', 'face', 'qr', … '' / 'none' for non-elder customers) → totals."""
+    return {r["identified_by"]: _totals_from(r) for r in canteen_rows(user=user, start=start, end=end)
+            .values("identified_by").annotate(**_sums()).order_by("identified_by")}
+
+
+def by_rule(*, user, start: date, end: date) -> list[dict]:
+    """(rule id, funder) → benefit lines and amount, largest amount first."""
+    return [{"rule_id": r["rule_id"], "funder": r["funder"], "lines": int(r["lines"] or 0),
+             "amount_fen": int(r["amount_fen"] or 0)}
+            for r in rule_rows(user=user, start=start, end=end).values("rule_id", "funder")
+            .annotate(lines=Sum("lines"), amount_fen=Sum("amount_fen")).order_by("-amount_fen", "rule_id")]
+
+
+def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
+    """Per canteen operating results, most meals first."""
+    sums = {r["canteen_id"]: _totals_from(r) for r in canteen_rows(user=user, start=start, end=end)
+            .values("canteen_id").annotate(**_sums())}
+    canteens = Canteen.objects.filter(pk__in=sums).select_related("region", "region__parent")
+    rows = [(c, sums[c.pk]) for c in canteens]
+    rows.sort(key=lambda ct: (-ct[1].meals, ct[0].name))
+    return rows
+
+
+def _node_of(user) -> Region | None:
+    if user.is_superuser or user.role in CANTEEN_ROLES:
+        return None
+    return user.region
+
+
+def by_child_region(*, user, start: date, end: date) -> list[tuple[Region, Totals]]:
+    """The user's node one level down (city → districts, district → subdistricts): totals of the
+    canteens under each child. Canteen rows are grouped by their path, then folded to the child."""
+    if not user.is_superuser and user.role in CANTEEN_ROLES:
+        return []
+    node = _node_of(user)
+    if node is None:
+        children = list(Region.objects.filter(level="city").order_by("path"))
+    else:
+        children = list(Region.objects.filter(parent=node).order_by("path"))
+    if not children:
+        return []
+    out = {c.pk: Totals() for c in children}
+    for r in canteen_rows(user=user, start=start, end=end).values("region_path").annotate(**_sums()):
+        for c in children:
+            if r["region_path"].startswith(c.path):
+                t = out[c.pk]
+                for f in COUNT_FIELDS + MONEY_FIELDS:
+                    setattr(t, f, getattr(t, f) + int(r[f] or 0))
+                break
+    return [(c, out[c.pk]) for c in children]
+
+
+def latest_day_with_data(*, user, today: date) -> date | None:
+    """The latest local date up to today with any meal in the user's scope."""
+    return (restrict(CanteenDayRollup.objects.filter(local_date__lte=today, sales__gt=0), user, "view")
+            .aggregate(d=Max("local_date"))["d"])
+
+
+# ---- today ----------------------------------------------------------------------------------------
+
+
+def today_live(*, user, today: date) -> dict:
+    """Today so far: totals, meals and 人次 by period, benefit by funder."""
+    return {"totals": totals(user=user, start=today, end=today),
+            "periods": by_period(user=user, start=today, end=today)}
+
+
+def latest_meals(*, user, limit: int = 20) -> list[Meal]:
+    """The most recent ledger records in scope (the live feed of the big screen)."""
+    return list(restrict(Meal.objects.all(), user, "view").select_related("canteen", "elder")
+                .order_by("-at", "-id")[:limit])
+
+
+# ---- coverage and the elders not reached ----------------------------------------------------------
+
+
+def eligible_elders(*, user) -> QuerySet[Elder]:
+    """Registered elders the programme serves: verified, active, not erased, in the user's scope."""
+    return restrict(Elder.objects.filter(status=ElderStatus.ACTIVE, verification=Verification.VERIFIED,
+                                         erased_at__isnull=True), user, "view")
+
+
+def _reached(start: date, end: date) -> Exists:
+    return Exists(_ate_in(ElderMonthRollup.objects.filter(elder=OuterRef("pk")), start, end))
+
+
+def _age_case(on: date) -> Case:
+    """Age band index from the birth date (full years on `on`)."""
+    whens = []
+    for i, (_label, low, high) in enumerate(AGE_BANDS):
+        latest_birth = _years_before(on, low)  # born on or before → at least `low`
+        cond = Q(birth_date__lte=latest_birth)
+        if high is not None:
+            cond &= Q(birth_date__gt=_years_before(on, high + 1))
+        whens.append(When(cond, then=Value(i)))
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February → 28 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def coverage(*, user, start: date, end: date) -> CoverageReport | None:
+    """Eligible registered elders who ate at least once in the range ÷ eligible registered elders,
+    overall, per subdistrict and community, per age band (on the range's last day) and per tag."""
+    if not sees_elders(user):
+        return None
+    qs = eligible_elders(user=user).annotate(reached=_reached(start, end))
+    counted = {"n": Count("pk", distinct=True), "r": Count("pk", filter=Q(reached=True), distinct=True)}
+    total = qs.aggregate(**counted)
+    report = CoverageReport(Coverage("合计", int(total["n"]), int(total["r"])))
+    communities = (qs.values("community_id", "community__name", "community__parent_id", "community__path")
+                   .annotate(**counted).order_by("community__path"))
+    subs: dict[int, Coverage] = {}
+    sub_names = dict(Region.objects.filter(pk__in={c["community__parent_id"] for c in communities})
+                     .values_list("pk", "name"))
+    for c in communities:
+        report.by_community.append(Coverage(c["community__name"], int(c["n"]), int(c["r"])))
+        sub = subs.setdefault(c["community__parent_id"], Coverage(sub_names.get(c["community__parent_id"], "")))
+        sub.eligible += int(c["n"])
+        sub.reached += int(c["r"])
+    report.by_subdistrict = list(subs.values())
+    ages = {r["band"]: r for r in qs.annotate(band=_age_case(end)).values("band").annotate(**counted)}
+    for i, (label, _low, _high) in enumerate(AGE_BANDS):
+        r = ages.get(i)
+        if r is not None:
+            report.by_age.append(Coverage(label, int(r["n"]), int(r["r"])))
+    for r in qs.filter(tags__isnull=False).values("tags__name").annotate(**counted).order_by("tags__name"):
+        report.by_tag.append(Coverage(r["tags__name"], int(r["n"]), int(r["r"])))
+    return report
+
+
+def not_reached(*, user, today: date, days: int = NOT_REACHED_DAYS) -> QuerySet[Elder]:
+    """Eligible elders of the jurisdiction with no meal in the last `days` days up to today: the
+    list a community worker visits."""
+    if not sees_elders(user):
+        return Elder.objects.none()
+    start = today - timedelta(days=days - 1)
+    return (eligible_elders(user=user).annotate(reached=_reached(start, today)).filter(reached=False)
+            .select_related("community", "community__parent").order_by("community__path", "name", "pk"))
+
+
+def last_meal_dates(elder_ids: list[int]) -> dict[int, date]:
+    """The last day each elder ate (from the elder-month roll-up), for the listed elders only."""
+    out: dict[int, date] = {}
+    rows = (ElderMonthRollup.objects.filter(elder_id__in=elder_ids, days_mask__gt=0)
+            .values("elder_id", "month", "days_mask").order_by("elder_id", "-month"))
+    for r in rows:
+        if r["elder_id"] in out:
+            continue
+        out[r["elder_id"]] = r["month"].replace(day=int(r["days_mask"]).bit_length())
+    return out
+
+
+def by_period_per_day(*, user, start: date, end: date) -> dict[str, dict[date, int]]:
+    """Meals per period per date (for the stacked chart)."""
+    out: dict[str, dict[date, int]] = defaultdict(dict)
+    for r in (canteen_rows(user=user, start=start, end=end).values("period", "local_date")
+              .annotate(m=Sum("meals"))):
+        out[r["period"]][r["local_date"]] = int(r["m"] or 0)
+    return dict(out)
