@@ -9,9 +9,9 @@
 --     the card table by elder_id instead (also an indexed lookup of one row) so that it finds the elder.
 --   designation: no statement (the canteen's designated spans are cached with its context)
 --   commit: idempotency probe (id, digest), then one transaction: usage + chain upsert-lock (one statement), one CTE
---   writing meal + items + benefit line + tender + usage + chain head + the four roll-ups
---   (checkout/fastpath.py, checkout/rollups.py; the ceiling finds the canteen's region and the
---   elder's community by a join where the platform passes their ids)
+--   writing meal + items + benefit line + tender + usage + chain head, one CTE adding the record
+--   to the four roll-ups (checkout/fastpath.py, checkout/rollups.py; the ceiling finds the
+--   canteen's region and the elder's community by a join where the platform passes their ids)
 -- pgbench runs with PGTZ=Asia/Shanghai: current_date is the platform's local date, and a usage row
 -- written here is one the platform can read in the next round of benchmarks/checkout_load.py.
 \set elder random(1, :n_elders)
@@ -94,7 +94,10 @@ WITH m AS (
 ), c AS (
   UPDATE checkout_canteenchain SET seq = :chain_seq + 1, head_hash = md5(random()::text) || md5(random()::text)
   WHERE canteen_id = :canteen
-), rc AS (
+)
+SELECT id FROM m;
+-- the roll-ups (checkout/rollups.py PG_CTES)
+WITH rc AS (
   INSERT INTO checkout_canteendayrollup (canteen_id, region_path, local_date, period, identified_by, meals,
     elder_meals, sales, voids, refunds, gross_fen, benefit_fen, payable_fen, benefit_city_fen, benefit_district_fen,
     benefit_canteen_fen, benefit_other_fen)
@@ -140,5 +143,5 @@ WITH m AS (
     meals = checkout_communitydayrollup.meals + excluded.meals,
     benefit_fen = checkout_communitydayrollup.benefit_fen + excluded.benefit_fen
 )
-SELECT id FROM m;
+SELECT 1;
 END;

@@ -168,7 +168,8 @@ def generate(conn, n_meals: int, n_canteens: int, n_elders: int) -> None:
         conn.commit()
         print(f"  day {d + 1}: {last:,} sales so far, {time.perf_counter() - t0:.0f} s", flush=True)
     sql(conn, f"""INSERT INTO checkout_meal (id, canteen_id, elder_id, kind, mode, reverses_id, identified_by,
-          receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, benefit_city_fen, benefit_district_fen,
+          receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, benefit_city_fen,
+          benefit_district_fen,
           benefit_canteen_fen, benefit_other_fen, settle_month, policy_id, policy_version, explanation_zh,
           explanation_en, usage_delta, idempotency_key, request_digest, chain_seq, prev_hash, record_hash, created_at)
         SELECT {n_meals} + m.id, m.canteen_id, m.elder_id, CASE WHEN m.id %% 100 = 7 THEN 'void' ELSE 'refund' END,

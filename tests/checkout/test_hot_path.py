@@ -39,9 +39,9 @@ _KINDS = [
     (r"^INSERT INTO checkout_elderdayusage .* ON CONFLICT .* RETURNING id, usage, meals", "usage upsert-lock"),
     (r"^INSERT INTO checkout_canteenchain .* ON CONFLICT .* RETURNING seq, head_hash", "chain upsert-lock"),
     (r"^WITH m AS \( INSERT INTO checkout_meal .* INSERT INTO checkout_mealitem .* INSERT INTO checkout_benefitline"
-     r" .* INSERT INTO checkout_tender .* UPDATE checkout_elderdayusage .* UPDATE checkout_canteenchain"
-     r" .*INSERT INTO checkout_canteendayrollup .*INSERT INTO checkout_benefitruledayrollup"
-     r" .*INSERT INTO checkout_eldermonthrollup .*INSERT INTO checkout_communitydayrollup", "write"),
+     r" .* INSERT INTO checkout_tender .* UPDATE checkout_elderdayusage .* UPDATE checkout_canteenchain", "write"),
+    (r"^WITH p AS \(SELECT .*INSERT INTO checkout_canteendayrollup .*INSERT INTO checkout_benefitruledayrollup"
+     r" .*INSERT INTO checkout_eldermonthrollup .*INSERT INTO checkout_communitydayrollup .*SELECT 1$", "roll-ups"),
     (r'^INSERT OR IGNORE INTO "checkout_elderdayusage"', "usage insert-if-missing"),
     (r'^SELECT .* FROM "checkout_elderdayusage" WHERE .* LIMIT 21$', "usage read (lock)"),
     (r'^INSERT OR IGNORE INTO "checkout_canteenchain"', "chain insert-if-missing"),
@@ -63,7 +63,7 @@ POSTGRESQL = [
     "terminal+nonce", "elder+tags+usage",
     # commit
     "terminal+nonce", "elder+tags", "idempotency probe",
-    "begin", "usage+chain upsert-lock", "write", "commit",
+    "begin", "usage+chain upsert-lock", "write", "roll-ups", "commit",
 ]
 
 SQLITE = [

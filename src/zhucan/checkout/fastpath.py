@@ -1,10 +1,11 @@
 """The commit's writes on PostgreSQL in few round trips (DESIGN: the hot path written for speed).
 
-Two statements inside a sale's transaction: lock-or-create the elder's usage row and the canteen's
-chain head (one statement of two upserts that return the rows locked), and one statement that
-inserts the meal, its items, benefit lines and tenders and updates the usage row and the chain head.
-SQLite takes the ORM path in services.py; both write the same rows (the ledger tests and
-`zhucan ledger verify` recompute every hash from the stored rows on both databases).
+Three statements inside a sale's transaction: lock-or-create the elder's usage row and the canteen's
+chain head (one statement of two upserts that return the rows locked), one statement that inserts
+the meal, its items, benefit lines and tenders and updates the usage row and the chain head, and
+one that adds the record to the dashboards' roll-ups. SQLite takes the ORM path in services.py;
+both write the same rows (the ledger tests and `zhucan ledger verify` recompute every hash from the
+stored rows on both databases, and hold the roll-ups against the ledger).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ WITH u AS ({LOCK_USAGE_SQL.strip()}), c AS ({LOCK_CHAIN_SQL.strip()})
 SELECT u.id, u.usage, u.meals, c.seq, c.head_hash FROM u, c
 """
 
-WRITE_SQL = f"""
+WRITE_SQL = """
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id,
     identified_by, receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, benefit_city_fen,
@@ -69,9 +70,15 @@ WITH m AS (
 ), c AS (
   UPDATE checkout_canteenchain SET seq = %(chain_seq)s, head_hash = %(record_hash)s
   WHERE canteen_id = %(canteen_id)s
-), {rollups.PG_CTES}
+
+)
 SELECT id FROM m
 """
+
+# The record's share of the roll-ups (checkout/rollups.py), right after in the same transaction: a
+# statement of its own, because psycopg parses a statement once per process only up to 4,096
+# characters, and re-parsing one long write on every commit cost more than the round trip.
+ROLLUP_SQL = f"WITH {rollups.PG_CTES} SELECT 1"
 
 
 def is_available() -> bool:
@@ -126,4 +133,6 @@ def write(meal: dict, items: list[tuple[int | None, str, int, int]], lines: list
     )
     cur = hot_cursor()
     cur.execute(WRITE_SQL, params)
-    return cur.fetchone()[0]
+    pk = cur.fetchone()[0]
+    cur.execute(ROLLUP_SQL, params)
+    return pk
