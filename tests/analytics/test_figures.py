@@ -136,7 +136,6 @@ def test_previous_period_compare(ledger):
 def test_today_live(ledger, frozen_clock):
     from tests.analytics.conftest import sell
     from tests.checkout.conftest import at
-
     from zhucan.canteens.models import Dish
 
     sell(ledger.canteen, ledger.c, Dish.objects.get(canteen=ledger.canteen, name="套餐"), "t1", "2025-06-10 11:30")

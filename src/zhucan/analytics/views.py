@@ -25,33 +25,43 @@ def _scope_name(user) -> str:
     return user.region.name if user.region_id else ""
 
 
-def _tables(user, chosen: panels.Chosen) -> dict[str, panels.Table]:
+def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, panels.Table]:
+    """Every panel of the range (or only the one named, for its export), in the page's order."""
     r = chosen.range
     rule_names, funder_names = panels.policy_labels(user)
-    total = selectors.totals(user=user, start=r.start, end=r.end)
-    with_elders = selectors.sees_elders(user)
-    tables = [
-        panels.table_days(selectors.by_day(user=user, start=r.start, end=r.end), with_elders=with_elders),
-        panels.table_periods(selectors.by_period(user=user, start=r.start, end=r.end)),
-        panels.table_funders(total, funder_names),
-        panels.table_rules(selectors.by_rule(user=user, start=r.start, end=r.end), rule_names, funder_names),
-        panels.table_methods(selectors.by_method(user=user, start=r.start, end=r.end)),
-        panels.table_canteens(selectors.by_canteen(user=user, start=r.start, end=r.end)),
-    ]
-    regions = selectors.by_child_region(user=user, start=r.start, end=r.end)
-    if len(regions) > 1:
-        tables.append(panels.table_regions(regions))
-    cov = selectors.coverage(user=user, start=r.start, end=r.end)
-    if cov is not None:
-        tables += [
-            panels.table_coverage("coverage_subdistrict", "覆盖率：按街道", "街道", [*cov.by_subdistrict, cov.total]),
-            panels.table_coverage("coverage_community", "覆盖率：按社区", "社区", cov.by_community),
-            panels.table_coverage("coverage_age", "覆盖率：按年龄段", "年龄段", cov.by_age),
-            panels.table_coverage("coverage_tag", "覆盖率：按标签", "标签", cov.by_tag),
-        ]
-    out = {t.key: t for t in tables}
-    out["_total"] = total  # type: ignore[assignment]
-    return out
+    span = {"user": user, "start": r.start, "end": r.end}
+    coverage = []
+
+    def cov(part: str):
+        if not coverage:
+            coverage.append(selectors.coverage(**span))
+        report = coverage[0]
+        return [*report.by_subdistrict, report.total] if part == "total" else getattr(report, part)
+
+    builders = {
+        "days": lambda: panels.table_days(selectors.by_day(**span), with_elders=selectors.sees_elders(user)),
+        "periods": lambda: panels.table_periods(selectors.by_period(**span)),
+        "funders": lambda: panels.table_funders(selectors.totals(**span), funder_names),
+        "rules": lambda: panels.table_rules(selectors.by_rule(**span), rule_names, funder_names),
+        "methods": lambda: panels.table_methods(selectors.by_method(**span)),
+        "canteens": lambda: panels.table_canteens(selectors.by_canteen(**span)),
+        "regions": lambda: panels.table_regions(selectors.by_child_region(**span)),
+    }
+    if selectors.sees_elders(user):
+        builders.update({
+            "coverage_subdistrict": lambda: panels.table_coverage(
+                "coverage_subdistrict", "覆盖率：按街道", "街道", cov("total")),
+            "coverage_community": lambda: panels.table_coverage(
+                "coverage_community", "覆盖率：按社区", "社区", cov("by_community")),
+            "coverage_age": lambda: panels.table_coverage("coverage_age", "覆盖率：按年龄段", "年龄段", cov("by_age")),
+            "coverage_tag": lambda: panels.table_coverage("coverage_tag", "覆盖率：按标签", "标签", cov("by_tag")),
+        })
+    if only is not None:
+        return {only: builders[only]()} if only in builders else {}
+    tables = {key: build() for key, build in builders.items()}
+    if len(tables["regions"].rows) < 2:  # one child region (or a canteen's own view): nothing to compare
+        del tables["regions"]
+    return tables
 
 
 def _today_block(user, today) -> dict:
@@ -75,9 +85,9 @@ def dashboard(request):
     today = clock.local_today()
     chosen = panels.choose_range(request.GET, user=user, today=today)
     tables = _tables(user, chosen)
-    total = tables.pop("_total")
-    before = selectors.totals(user=user, start=chosen.range.previous().start, end=chosen.range.previous().end)
     prev = chosen.range.previous()
+    total = selectors.totals(user=user, start=chosen.range.start, end=chosen.range.end)
+    before = selectors.totals(user=user, start=prev.start, end=prev.end)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "analytics/dashboard.html", {
@@ -108,9 +118,7 @@ def export(request, table: str):
     user = request.user
     today = clock.local_today()
     chosen = panels.choose_range(request.GET, user=user, today=today)
-    tables = _tables(user, chosen)
-    tables.pop("_total")
-    t = tables.get(table)
+    t = _tables(user, chosen, only=table).get(table)
     if t is None:
         raise Http404
     rows = CountedRows(t.rows)
