@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.scoping import restrict
@@ -34,8 +35,9 @@ MONEY_FIELDS = ("gross_fen", "benefit_fen", "payable_fen", "benefit_city_fen", "
                 "benefit_canteen_fen", "benefit_other_fen")
 COUNT_FIELDS = ("meals", "elder_meals", "sales", "voids", "refunds")
 # Age bands for coverage (full years on the range's last day).
-AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("60岁以下", 0, 59), ("60–69岁", 60, 69), ("70–79岁", 70, 79), ("80–89岁", 80, 89), ("90岁及以上", 90, None),
+AGE_BANDS: tuple[tuple, ...] = (
+    (_("60岁以下"), 0, 59), (_("60–69岁"), 60, 69), (_("70–79岁"), 70, 79), (_("80–89岁"), 80, 89),
+    (_("90岁及以上"), 90, None),
 )
 NOT_REACHED_DAYS = 30
 
@@ -315,7 +317,7 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     qs = eligible_elders(user=user).annotate(reached=_reached(start, end))
     counted = {"n": Count("pk", distinct=True), "r": Count("pk", filter=Q(reached=True), distinct=True)}
     total = qs.aggregate(**counted)
-    report = CoverageReport(Coverage("合计", int(total["n"]), int(total["r"])))
+    report = CoverageReport(Coverage(str(_("合计")), int(total["n"]), int(total["r"])))
     communities = (qs.values("community_id", "community__name", "community__parent_id", "community__path")
                    .annotate(**counted).order_by("community__path"))
     subs: dict[int, Coverage] = {}
@@ -331,7 +333,7 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     for i, (label, _low, _high) in enumerate(AGE_BANDS):
         r = ages.get(i)
         if r is not None:
-            report.by_age.append(Coverage(label, int(r["n"]), int(r["r"])))
+            report.by_age.append(Coverage(str(label), int(r["n"]), int(r["r"])))
     for r in qs.filter(tags__isnull=False).values("tags__name").annotate(**counted).order_by("tags__name"):
         report.by_tag.append(Coverage(r["tags__name"], int(r["n"]), int(r["r"])))
     return report

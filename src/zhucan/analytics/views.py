@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
@@ -19,7 +20,7 @@ from zhucan.elders.models import Elder
 
 def _scope_name(user) -> str:
     if user.is_superuser:
-        return "全市"
+        return _("全市")
     if user.canteen_id and user.canteen:
         return user.canteen.name
     return user.region.name if user.region_id else ""
@@ -50,11 +51,13 @@ def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, p
     if selectors.sees_elders(user):
         builders.update({
             "coverage_subdistrict": lambda: panels.table_coverage(
-                "coverage_subdistrict", "覆盖率：按街道", "街道", cov("total")),
+                "coverage_subdistrict", _("覆盖率：按街道"), _("街道"), cov("total")),
             "coverage_community": lambda: panels.table_coverage(
-                "coverage_community", "覆盖率：按社区", "社区", cov("by_community")),
-            "coverage_age": lambda: panels.table_coverage("coverage_age", "覆盖率：按年龄段", "年龄段", cov("by_age")),
-            "coverage_tag": lambda: panels.table_coverage("coverage_tag", "覆盖率：按标签", "标签", cov("by_tag")),
+                "coverage_community", _("覆盖率：按社区"), _("社区"), cov("by_community")),
+            "coverage_age": lambda: panels.table_coverage(
+                "coverage_age", _("覆盖率：按年龄段"), _("年龄段"), cov("by_age")),
+            "coverage_tag": lambda: panels.table_coverage(
+                "coverage_tag", _("覆盖率：按标签"), _("标签"), cov("by_tag")),
         })
     if only is not None:
         return {only: builders[only]()} if only in builders else {}
@@ -75,7 +78,7 @@ def _today_block(user, today) -> dict:
         "benefit": money.fen_to_grouped(t.benefit_fen),
         "funders": [{"name": funder_names.get(f, f), "yuan": money.fen_to_grouped(fen)}
                     for f, fen in t.funders().items() if fen or f != "other"],
-        "chart": panels.table_periods(live["periods"], key="today", title="今日分时段").chart,
+        "chart": panels.table_periods(live["periods"], key="today", title=_("今日分时段")).chart,
     }
 
 
@@ -137,10 +140,12 @@ def _not_reached_rows(user, elders, *, whole: bool):
                e.community.parent.name if e.community.parent_id else "", e.community.name,
                "、".join(t.name for t in e.tags.all()),
                (e.phone if whole else e.phone_masked), (e.address if whole else e.address_masked),
-               f"{last[e.pk]:%Y-%m-%d}" if e.pk in last else "从未就餐"]
+               f"{last[e.pk]:%Y-%m-%d}" if e.pk in last else _("从未就餐")]
 
 
-NOT_REACHED_HEADERS = ["姓名", "性别", "年龄", "街道", "社区", "标签", "联系电话", "居住地址", "最近就餐"]
+def _not_reached_headers() -> list[str]:
+    return [_("姓名"), _("性别"), _("年龄"), _("街道"), _("社区"), _("标签"), _("联系电话"), _("居住地址"),
+            _("最近就餐")]
 
 
 @requires("dashboard", "not_reached")
@@ -150,7 +155,7 @@ def not_reached(request):
     page, query = paginate(request, qs)
     rows = list(_not_reached_rows(user, list(page.object_list), whole=False))
     return render(request, "analytics/not_reached.html", {
-        "page": page, "rows": rows, "headers": NOT_REACHED_HEADERS, "query": query,
+        "page": page, "rows": rows, "headers": _not_reached_headers(), "query": query,
         "days": selectors.NOT_REACHED_DAYS, "total": page.paginator.count, "scope_name": _scope_name(user),
         "can_export": has_perm(user, "dashboard", "export"),
     })
@@ -167,10 +172,10 @@ def not_reached_export(request):
     elders: list[Elder] = list(selectors.not_reached(user=user, today=clock.local_today())
                                .prefetch_related("tags"))
     rows = CountedRows(_not_reached_rows(user, elders, whole=whole))
-    content = xlsx_bytes(sheet="近30天未就餐老人", headers=NOT_REACHED_HEADERS, rows=rows)
+    content = xlsx_bytes(sheet=_("近30天未就餐老人"), headers=_not_reached_headers(), rows=rows)
     audit_export(actor=user, what="dashboard.not_reached", filters={"days": selectors.NOT_REACHED_DAYS,
                  "full_contact": whole}, rows=rows.count, ip=client_ip(request))
-    return xlsx_response(f"近30天未就餐老人-{clock.local_today():%Y%m%d}.xlsx", content)
+    return xlsx_response(_("近30天未就餐老人") + f"-{clock.local_today():%Y%m%d}.xlsx", content)
 
 
 # ---- the big screen -------------------------------------------------------------------------------
@@ -207,7 +212,7 @@ def screen_data(user) -> dict:
     for m in selectors.latest_meals(user=user, limit=12):
         local = m.at.astimezone(clock.LOCAL_TZ)
         feed.append({"time": f"{local:%H:%M:%S}", "canteen": m.canteen.name,
-                     "elder": mask_name(m.elder.name) if m.elder_id else "顾客",
+                     "elder": mask_name(m.elder.name) if m.elder_id else _("顾客"),
                      "kind": m.get_kind_display(), "period": panels.period_label(m.period),
                      "gross": money.fen_to_yuan(m.gross_fen), "benefit": money.fen_to_yuan(m.benefit_fen)})
     month = selectors.totals(user=user, start=today.replace(day=1), end=today)

@@ -12,7 +12,8 @@
     if (spec.kind === "pie") {
       base.series = [{ type: "pie", radius: ["35%", "65%"], top: 24, name: spec.series[0].name,
         label: { color: text, formatter: "{b}\n{d}%" },
-        data: spec.categories.map(function (c, i) { return { name: c, value: Number(spec.series[0].data[i]) }; }) }];
+        data: spec.categories.map(function (c, i) { return { name: c, value: Number(spec.series[0].data[i]) }; })
+          .filter(function (d) { return d.value > 0; }) }];
       return base;
     }
     var cat = { type: "category", data: spec.categories, axisLabel: { color: text, hideOverlap: true } };
