@@ -161,3 +161,13 @@ def test_live_and_screen_json(ledger, client, frozen_clock, monkeypatch):
     assert all(f["canteen"] == "北山长者食堂" for f in data["feed"])
     login(client, ledger.other["district_admin"])
     assert client.get("/dashboard/screen/data.json").json()["alerts"] == []
+
+
+def test_english_when_chosen(ledger, client, settings):
+    login(client, ledger.users["district_admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get("/dashboard/?range=last_month").content.decode()
+    for text in ("Dashboard", "Meals per day", "Coverage by community", "Last month", "Previous period"):
+        assert text in body, text
+    rows = _sheet(client.get("/dashboard/export/coverage_age.xlsx"))
+    assert rows[0] == ["Age band", "Eligible elders", "Elders who ate", "Coverage"]
