@@ -9,7 +9,9 @@
 --     the card table by elder_id instead (also an indexed lookup of one row) so that it finds the elder.
 --   designation: no statement (the canteen's designated spans are cached with its context)
 --   commit: idempotency probe (id, digest), then one transaction: usage + chain upsert-lock (one statement), one CTE
---   writing meal + items + benefit line + tender + usage + chain head (checkout/fastpath.py)
+--   writing meal + items + benefit line + tender + usage + chain head + the four roll-ups
+--   (checkout/fastpath.py, checkout/rollups.py; the ceiling finds the canteen's region and the
+--   elder's community by a join where the platform passes their ids)
 -- pgbench runs with PGTZ=Asia/Shanghai: current_date is the platform's local date, and a usage row
 -- written here is one the platform can read in the next round of benchmarks/checkout_load.py.
 \set elder random(1, :n_elders)
@@ -49,11 +51,11 @@ SELECT id, request_digest FROM checkout_meal WHERE canteen_id = :canteen AND ide
 BEGIN;
 WITH u AS (INSERT INTO checkout_elderdayusage (elder_id, local_date, usage, benefit_fen, meals, updated_at)
        VALUES (:elder, current_date, jsonb_build_object('date', current_date, 'layers', '{}'::jsonb), 0, 0, now())
-       ON CONFLICT (elder_id, local_date) DO UPDATE SET elder_id = EXCLUDED.elder_id RETURNING id, usage),
+       ON CONFLICT (elder_id, local_date) DO UPDATE SET elder_id = EXCLUDED.elder_id RETURNING id, usage, meals),
      c AS (INSERT INTO checkout_canteenchain (canteen_id, seq, head_hash)
        VALUES (:canteen, 0, '0000000000000000000000000000000000000000000000000000000000000000')
        ON CONFLICT (canteen_id) DO UPDATE SET seq = checkout_canteenchain.seq RETURNING seq, head_hash)
-SELECT u.id AS usage_id, u.usage, c.seq AS chain_seq, c.head_hash FROM u, c;
+SELECT u.id AS usage_id, u.usage, u.meals AS usage_meals, c.seq AS chain_seq, c.head_hash FROM u, c;
 \gset
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id, identified_by,
@@ -92,6 +94,51 @@ WITH m AS (
 ), c AS (
   UPDATE checkout_canteenchain SET seq = :chain_seq + 1, head_hash = md5(random()::text) || md5(random()::text)
   WHERE canteen_id = :canteen
+), rc AS (
+  INSERT INTO checkout_canteendayrollup (canteen_id, region_path, local_date, period, identified_by, meals,
+    elder_meals, sales, voids, refunds, gross_fen, benefit_fen, payable_fen, benefit_city_fen, benefit_district_fen,
+    benefit_canteen_fen, benefit_other_fen)
+  SELECT :canteen, r.path, current_date, 'lunch', 'card', 1, 1, 1, 0, 0, 1600, 320, 1280, 320, 0, 0, 0
+  FROM regions_region r JOIN canteens_canteen cc ON cc.region_id = r.id WHERE cc.id = :canteen
+  ON CONFLICT (canteen_id, local_date, period, identified_by) DO UPDATE SET
+    meals = checkout_canteendayrollup.meals + excluded.meals,
+    elder_meals = checkout_canteendayrollup.elder_meals + excluded.elder_meals,
+    sales = checkout_canteendayrollup.sales + excluded.sales, voids = checkout_canteendayrollup.voids + excluded.voids,
+    refunds = checkout_canteendayrollup.refunds + excluded.refunds,
+    gross_fen = checkout_canteendayrollup.gross_fen + excluded.gross_fen,
+    benefit_fen = checkout_canteendayrollup.benefit_fen + excluded.benefit_fen,
+    payable_fen = checkout_canteendayrollup.payable_fen + excluded.payable_fen,
+    benefit_city_fen = checkout_canteendayrollup.benefit_city_fen + excluded.benefit_city_fen,
+    benefit_district_fen = checkout_canteendayrollup.benefit_district_fen + excluded.benefit_district_fen,
+    benefit_canteen_fen = checkout_canteendayrollup.benefit_canteen_fen + excluded.benefit_canteen_fen,
+    benefit_other_fen = checkout_canteendayrollup.benefit_other_fen + excluded.benefit_other_fen
+), rr AS (
+  INSERT INTO checkout_benefitruledayrollup (canteen_id, region_path, local_date, rule_id, funder, lines, amount_fen)
+  SELECT :canteen, r.path, current_date, x.rule_id, x.funder, x.lines, x.amount_fen
+  FROM regions_region r JOIN canteens_canteen cc ON cc.region_id = r.id,
+       jsonb_to_recordset('[{"rule_id": "hz.city.discount", "funder": "city", "lines": 1, "amount_fen": 320}]'::jsonb)
+       AS x(rule_id text, funder text, lines int, amount_fen bigint)
+  WHERE cc.id = :canteen
+  ON CONFLICT (canteen_id, local_date, rule_id, funder) DO UPDATE SET
+    lines = checkout_benefitruledayrollup.lines + excluded.lines,
+    amount_fen = checkout_benefitruledayrollup.amount_fen + excluded.amount_fen
+), re AS (
+  INSERT INTO checkout_eldermonthrollup (elder_id, month, region_path, days_mask, meals, benefit_fen)
+  SELECT :elder, date_trunc('month', current_date)::date, r.path,
+    CAST(1 AS BIGINT) << (extract(day FROM current_date)::int - 1), 1, 320
+  FROM regions_region r JOIN elders_elder e ON e.community_id = r.id WHERE e.id = :elder
+  ON CONFLICT (elder_id, month) DO UPDATE SET
+    days_mask = checkout_eldermonthrollup.days_mask | excluded.days_mask,
+    meals = checkout_eldermonthrollup.meals + excluded.meals,
+    benefit_fen = checkout_eldermonthrollup.benefit_fen + excluded.benefit_fen
+), rd AS (
+  INSERT INTO checkout_communitydayrollup (community_id, region_path, local_date, elders, meals, benefit_fen)
+  SELECT r.id, r.path, current_date, CASE WHEN :usage_meals = 0 THEN 1 ELSE 0 END, 1, 320
+  FROM regions_region r JOIN elders_elder e ON e.community_id = r.id WHERE e.id = :elder
+  ON CONFLICT (community_id, local_date) DO UPDATE SET
+    elders = checkout_communitydayrollup.elders + excluded.elders,
+    meals = checkout_communitydayrollup.meals + excluded.meals,
+    benefit_fen = checkout_communitydayrollup.benefit_fen + excluded.benefit_fen
 )
 SELECT id FROM m;
 END;

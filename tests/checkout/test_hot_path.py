@@ -33,13 +33,15 @@ _KINDS = [
     (r"^SELECT id, request_digest FROM checkout_meal WHERE canteen_id = ", "idempotency probe"),
     (r"^SAVEPOINT ", "begin"),
     (r"^RELEASE SAVEPOINT ", "commit"),
-    (r"^WITH u AS \( ?INSERT INTO checkout_elderdayusage .* ON CONFLICT .* RETURNING id, usage ?\), c AS \( ?"
+    (r"^WITH u AS \( ?INSERT INTO checkout_elderdayusage .* ON CONFLICT .* RETURNING id, usage, meals ?\), c AS \( ?"
      r"INSERT INTO checkout_canteenchain .* ON CONFLICT .* RETURNING seq, head_hash ?\) SELECT",
      "usage+chain upsert-lock"),
-    (r"^INSERT INTO checkout_elderdayusage .* ON CONFLICT .* RETURNING id, usage", "usage upsert-lock"),
+    (r"^INSERT INTO checkout_elderdayusage .* ON CONFLICT .* RETURNING id, usage, meals", "usage upsert-lock"),
     (r"^INSERT INTO checkout_canteenchain .* ON CONFLICT .* RETURNING seq, head_hash", "chain upsert-lock"),
     (r"^WITH m AS \( INSERT INTO checkout_meal .* INSERT INTO checkout_mealitem .* INSERT INTO checkout_benefitline"
-     r" .* INSERT INTO checkout_tender .* UPDATE checkout_elderdayusage .* UPDATE checkout_canteenchain", "write"),
+     r" .* INSERT INTO checkout_tender .* UPDATE checkout_elderdayusage .* UPDATE checkout_canteenchain"
+     r" .*INSERT INTO checkout_canteendayrollup .*INSERT INTO checkout_benefitruledayrollup"
+     r" .*INSERT INTO checkout_eldermonthrollup .*INSERT INTO checkout_communitydayrollup", "write"),
     (r'^INSERT OR IGNORE INTO "checkout_elderdayusage"', "usage insert-if-missing"),
     (r'^SELECT .* FROM "checkout_elderdayusage" WHERE .* LIMIT 21$', "usage read (lock)"),
     (r'^INSERT OR IGNORE INTO "checkout_canteenchain"', "chain insert-if-missing"),
@@ -50,6 +52,10 @@ _KINDS = [
     (r'^INSERT INTO "checkout_tender" ', "tenders insert"),
     (r'^UPDATE "checkout_canteenchain" ', "chain update"),
     (r'^UPDATE "checkout_elderdayusage" ', "usage update"),
+    (r"^INSERT INTO checkout_canteendayrollup .* ON CONFLICT", "canteen-day roll-up"),
+    (r"^INSERT INTO checkout_benefitruledayrollup .* ON CONFLICT", "rule-day roll-up"),
+    (r"^INSERT INTO checkout_eldermonthrollup .* ON CONFLICT", "elder-month roll-up"),
+    (r"^INSERT INTO checkout_communitydayrollup .* ON CONFLICT", "community-day roll-up"),
 ]
 
 POSTGRESQL = [
@@ -67,6 +73,7 @@ SQLITE = [
     "terminal", "nonce", "elder+tags", "idempotency probe",
     "begin", "usage insert-if-missing", "usage read (lock)", "chain insert-if-missing", "chain read (lock)",
     "meal insert", "items insert", "benefit lines insert", "tenders insert", "chain update", "usage update",
+    "canteen-day roll-up", "rule-day roll-up", "elder-month roll-up", "community-day roll-up",
     "commit",
 ]
 

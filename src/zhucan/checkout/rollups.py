@@ -50,13 +50,22 @@ def _add(table: str, columns: tuple[str, ...]) -> str:
     return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
 
 
-# Each statement inserts nothing when its region id is NULL (a meal of no elder has no community).
+# The statements read the meal's own values by their column names (`kind`, `canteen_id`,
+# `gross_fen` …, the parameters of the meal's INSERT on PostgreSQL, so they cost nothing more to
+# send) and five of their own: r_region (the canteen's region), r_day (the counted day), r_community
+# (the elder's community; NULL for a customer who is not an elder: those statements insert
+# nothing), r_mask (1 sets the day's bit and counts the elder in the community's day, -1 clears and
+# uncounts, 0 leaves both) and r_rules (PostgreSQL: the lines summed per rule × funder, as JSON).
+_SIGN = "(CASE WHEN %(kind)s = 'sale' THEN 1 ELSE -1 END)"
+
 CANTEEN_DAY_SQL = f"""
 INSERT INTO checkout_canteendayrollup (canteen_id, region_path, local_date, period, identified_by,
   {", ".join(_CANTEEN_SUMS)})
-SELECT %(r_canteen)s, r.path, %(r_day)s, %(r_period)s, %(r_method)s, %(r_meals)s, %(r_elder_meals)s, %(r_sales)s,
-  %(r_voids)s, %(r_refunds)s, %(r_gross)s, %(r_benefit)s, %(r_payable)s, %(r_city)s, %(r_district)s,
-  %(r_canteen_funded)s, %(r_other)s
+SELECT %(canteen_id)s, r.path, %(r_day)s, %(period)s, %(identified_by)s, {_SIGN},
+  CASE WHEN %(elder_id)s IS NULL THEN 0 ELSE {_SIGN} END, CASE WHEN %(kind)s = 'sale' THEN 1 ELSE 0 END,
+  CASE WHEN %(kind)s = 'void' THEN 1 ELSE 0 END, CASE WHEN %(kind)s = 'refund' THEN 1 ELSE 0 END,
+  %(gross_fen)s, %(benefit_fen)s, %(payable_fen)s, %(benefit_city_fen)s, %(benefit_district_fen)s,
+  %(benefit_canteen_fen)s, %(benefit_other_fen)s
 FROM regions_region r WHERE r.id = %(r_region)s
 ON CONFLICT (canteen_id, local_date, period, identified_by) DO UPDATE SET
   {_add("checkout_canteendayrollup", _CANTEEN_SUMS)}
@@ -64,17 +73,16 @@ ON CONFLICT (canteen_id, local_date, period, identified_by) DO UPDATE SET
 
 RULE_DAY_ONE_SQL = f"""
 INSERT INTO checkout_benefitruledayrollup (canteen_id, region_path, local_date, rule_id, funder, lines, amount_fen)
-SELECT %(r_canteen)s, r.path, %(r_day)s, %(rule_id)s, %(funder)s, %(lines)s, %(amount_fen)s
+SELECT %(canteen_id)s, r.path, %(r_day)s, %(rule_id)s, %(funder)s, %(lines)s, %(amount_fen)s
 FROM regions_region r WHERE r.id = %(r_region)s
 ON CONFLICT (canteen_id, local_date, rule_id, funder) DO UPDATE SET
   {_add("checkout_benefitruledayrollup", ("lines", "amount_fen"))}
 """
 
-# PostgreSQL: every line of the record in one statement (the lines arrive summed per rule × funder,
-# so no row is hit twice).
+# PostgreSQL: every line of the record in one statement (summed per rule × funder: no row twice).
 RULE_DAY_JSON_SQL = f"""
 INSERT INTO checkout_benefitruledayrollup (canteen_id, region_path, local_date, rule_id, funder, lines, amount_fen)
-SELECT %(r_canteen)s, r.path, %(r_day)s, x.rule_id, x.funder, x.lines, x.amount_fen
+SELECT %(canteen_id)s, r.path, %(r_day)s, x.rule_id, x.funder, x.lines, x.amount_fen
 FROM regions_region r, jsonb_to_recordset(%(r_rules)s::jsonb) AS x(rule_id text, funder text, lines int,
   amount_fen bigint)
 WHERE r.id = %(r_region)s
@@ -82,22 +90,30 @@ ON CONFLICT (canteen_id, local_date, rule_id, funder) DO UPDATE SET
   {_add("checkout_benefitruledayrollup", ("lines", "amount_fen"))}
 """
 
-# r_mask: 1 sets the day's bit, -1 clears it, 0 leaves it.
-ELDER_MONTH_SQL = f"""
+# The month and the day's bit of r_day, per database.
+_MONTH = {"postgresql": "CAST(date_trunc('month', CAST(%(r_day)s AS date)) AS date)",
+          "sqlite": "date(%(r_day)s, 'start of month')"}
+_BIT = {"postgresql": "(CAST(1 AS BIGINT) << (CAST(extract(day FROM CAST(%(r_day)s AS date)) AS INTEGER) - 1))",
+        "sqlite": "(1 << (CAST(strftime('%%d', %(r_day)s) AS INTEGER) - 1))"}
+
+_ELDER_MONTH = """
 INSERT INTO checkout_eldermonthrollup (elder_id, month, region_path, days_mask, meals, benefit_fen)
-SELECT CAST(%(r_elder)s AS BIGINT), %(r_month)s, r.path,
-  CASE WHEN %(r_mask)s = 1 THEN CAST(%(r_bit)s AS BIGINT) ELSE 0 END, %(r_meals)s, %(r_benefit)s
+SELECT CAST(%(elder_id)s AS BIGINT), {month}, r.path, CASE WHEN %(r_mask)s = 1 THEN {bit} ELSE 0 END, {sign},
+  %(benefit_fen)s
 FROM regions_region r WHERE r.id = %(r_community)s
 ON CONFLICT (elder_id, month) DO UPDATE SET
-  days_mask = CASE WHEN %(r_mask)s = 1 THEN checkout_eldermonthrollup.days_mask | CAST(%(r_bit)s AS BIGINT)
-                   WHEN %(r_mask)s = -1 THEN checkout_eldermonthrollup.days_mask & ~CAST(%(r_bit)s AS BIGINT)
+  days_mask = CASE WHEN %(r_mask)s = 1 THEN checkout_eldermonthrollup.days_mask | {bit}
+                   WHEN %(r_mask)s = -1 THEN checkout_eldermonthrollup.days_mask & ~{bit}
                    ELSE checkout_eldermonthrollup.days_mask END,
-  {_add("checkout_eldermonthrollup", ("meals", "benefit_fen"))}
+  {sums}
 """
+ELDER_MONTH_SQL = {vendor: _ELDER_MONTH.format(month=_MONTH[vendor], bit=_BIT[vendor], sign=_SIGN,
+                                               sums=_add("checkout_eldermonthrollup", ("meals", "benefit_fen")))
+                   for vendor in _MONTH}
 
 COMMUNITY_DAY_SQL = f"""
 INSERT INTO checkout_communitydayrollup (community_id, region_path, local_date, elders, meals, benefit_fen)
-SELECT r.id, r.path, %(r_day)s, %(r_elders)s, %(r_meals)s, %(r_benefit)s
+SELECT r.id, r.path, %(r_day)s, %(r_mask)s, {_SIGN}, %(benefit_fen)s
 FROM regions_region r WHERE r.id = %(r_community)s
 ON CONFLICT (community_id, local_date) DO UPDATE SET
   {_add("checkout_communitydayrollup", ("elders", "meals", "benefit_fen"))}
@@ -105,13 +121,18 @@ ON CONFLICT (community_id, local_date) DO UPDATE SET
 
 # The four as parts of fastpath.WRITE_SQL (PostgreSQL).
 PG_CTES = ", ".join(f"{name} AS ({sql.strip()})" for name, sql in (
-    ("rc", CANTEEN_DAY_SQL), ("rr", RULE_DAY_JSON_SQL), ("re", ELDER_MONTH_SQL), ("rd", COMMUNITY_DAY_SQL)))
+    ("rc", CANTEEN_DAY_SQL), ("rr", RULE_DAY_JSON_SQL), ("re", ELDER_MONTH_SQL["postgresql"]),
+    ("rd", COMMUNITY_DAY_SQL)))
+
+# The meal's values the statements read.
+_MEAL_KEYS = ("kind", "canteen_id", "elder_id", "period", "identified_by", "gross_fen", "benefit_fen", "payable_fen",
+              "benefit_city_fen", "benefit_district_fen", "benefit_canteen_fen", "benefit_other_fen")
 
 
 @dataclass(frozen=True)
 class Share:
-    """One ledger record's share of the roll-ups: `params` for the statements above, `rules` the
-    benefit lines summed per (rule id, funder)."""
+    """One ledger record's share of the roll-ups beyond the meal's own values: `params` (r_region,
+    r_day, r_community, r_mask) and `rules`, the benefit lines summed per (rule id, funder)."""
 
     params: dict
     rules: list[dict]
@@ -123,45 +144,35 @@ def share(values: dict, lines: list[tuple[str, str, str, int]], *, region_id: in
     them). `counted_day`: the sale's local date (the reversed sale's for a void or refund);
     `meals_before`/`meals_change`: the elder's net meals that day before this record and the change
     it makes (None/0 when no usage row moves)."""
-    kind = values["kind"]
-    sign = 1 if kind == MealKind.SALE else -1
+    sign = 1 if values["kind"] == MealKind.SALE else -1
     has_elder = values["elder_id"] is not None
     rules: dict[tuple[str, str], list[int]] = {}
     for rule_id, _layer, funder, amount in lines:
         entry = rules.setdefault((rule_id, funder), [0, 0])
         entry[0] += sign
         entry[1] += amount
-    mask, crossing = 0, 0
+    mask = 0
     if has_elder and meals_before is not None and meals_change:
         before, after = meals_before > 0, meals_before + meals_change > 0
         if after != before:
-            mask = crossing = 1 if after else -1
-    params = {
-        "r_canteen": values["canteen_id"], "r_region": region_id, "r_day": counted_day,
-        "r_period": values["period"] or "", "r_method": values["identified_by"] or "",
-        "r_meals": sign, "r_elder_meals": sign if has_elder else 0, "r_sales": int(kind == MealKind.SALE),
-        "r_voids": int(kind == MealKind.VOID), "r_refunds": int(kind == MealKind.REFUND),
-        "r_gross": values["gross_fen"], "r_benefit": values["benefit_fen"], "r_payable": values["payable_fen"],
-        "r_city": values["benefit_city_fen"], "r_district": values["benefit_district_fen"],
-        "r_canteen_funded": values["benefit_canteen_fen"], "r_other": values["benefit_other_fen"],
-        "r_elder": values["elder_id"], "r_community": community_id if has_elder else None,
-        "r_month": counted_day.replace(day=1), "r_mask": mask, "r_bit": 1 << (counted_day.day - 1),
-        "r_elders": crossing,
-    }
+            mask = 1 if after else -1
+    params = {"r_region": region_id, "r_day": counted_day, "r_community": community_id if has_elder else None,
+              "r_mask": mask}
     return Share(params, [{"rule_id": r, "funder": f, "lines": n, "amount_fen": a}
                           for (r, f), (n, a) in sorted(rules.items())])
 
 
-def apply(s: Share) -> None:
+def apply(s: Share, values: dict) -> None:
     """Add the share with one statement per roll-up (the path SQLite takes; PostgreSQL folds the
     four into the commit's write statement)."""
+    params = {k: values[k] for k in _MEAL_KEYS} | s.params
     with connection.cursor() as cur:
-        cur.execute(CANTEEN_DAY_SQL, s.params)
+        cur.execute(CANTEEN_DAY_SQL, params)
         for rule in s.rules:
-            cur.execute(RULE_DAY_ONE_SQL, {**s.params, **rule})
-        if s.params["r_community"] is not None:
-            cur.execute(ELDER_MONTH_SQL, s.params)
-            cur.execute(COMMUNITY_DAY_SQL, s.params)
+            cur.execute(RULE_DAY_ONE_SQL, params | rule)
+        if params["r_community"] is not None:
+            cur.execute(ELDER_MONTH_SQL[connection.vendor], params)
+            cur.execute(COMMUNITY_DAY_SQL, params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,39 +301,90 @@ def rollups_verify(days: tuple[date, date] | None = None) -> tuple[int, list[Rol
     return compared, problems
 
 
+# PostgreSQL rebuilds in four INSERT … SELECT statements (a city's month is millions of meals; the
+# Python path below is for SQLite). Both compute what `expected` does.
+# Sales on their day, reversals on their sale's day (a join for the few reversals only).
+_COUNTED = """
+  SELECT m.*, m.local_date AS d, 1 AS sign FROM checkout_meal m
+  WHERE m.reverses_id IS NULL AND m.local_date BETWEEN %(start)s AND %(end)s
+  UNION ALL
+  SELECT m.*, o.local_date AS d, -1 AS sign FROM checkout_meal m JOIN checkout_meal o ON o.id = m.reverses_id
+  WHERE m.reverses_id IS NOT NULL AND m.local_date >= %(start)s AND o.local_date BETWEEN %(start)s AND %(end)s
+"""
+_ELDER_DAYS = f"""
+  SELECT elder_id, d, SUM(sign) AS n, SUM(benefit_fen) AS b FROM ({_COUNTED}) x
+  WHERE elder_id IS NOT NULL GROUP BY elder_id, d
+"""
+PG_REBUILD = (
+    f"""INSERT INTO checkout_canteendayrollup (canteen_id, region_path, local_date, period, identified_by,
+      {", ".join(_CANTEEN_SUMS)})
+    SELECT x.canteen_id, r.path, x.d, x.period, x.identified_by, SUM(x.sign),
+      SUM(CASE WHEN x.elder_id IS NOT NULL THEN x.sign ELSE 0 END), COUNT(*) FILTER (WHERE x.kind = 'sale'),
+      COUNT(*) FILTER (WHERE x.kind = 'void'), COUNT(*) FILTER (WHERE x.kind = 'refund'), SUM(x.gross_fen),
+      SUM(x.benefit_fen), SUM(x.payable_fen), SUM(x.benefit_city_fen), SUM(x.benefit_district_fen),
+      SUM(x.benefit_canteen_fen), SUM(x.benefit_other_fen)
+    FROM ({_COUNTED}) x JOIN canteens_canteen c ON c.id = x.canteen_id JOIN regions_region r ON r.id = c.region_id
+    GROUP BY x.canteen_id, r.path, x.d, x.period, x.identified_by""",
+    f"""INSERT INTO checkout_benefitruledayrollup (canteen_id, region_path, local_date, rule_id, funder, lines,
+      amount_fen)
+    SELECT x.canteen_id, r.path, x.d, bl.rule_id, bl.funder, SUM(x.sign), SUM(bl.amount_fen)
+    FROM ({_COUNTED}) x JOIN checkout_benefitline bl ON bl.meal_id = x.id
+    JOIN canteens_canteen c ON c.id = x.canteen_id JOIN regions_region r ON r.id = c.region_id
+    GROUP BY x.canteen_id, r.path, x.d, bl.rule_id, bl.funder""",
+    f"""INSERT INTO checkout_eldermonthrollup (elder_id, month, region_path, days_mask, meals, benefit_fen)
+    SELECT ed.elder_id, date_trunc('month', ed.d)::date, r.path,
+      COALESCE(bit_or(CASE WHEN ed.n > 0 THEN CAST(1 AS BIGINT) << (extract(day FROM ed.d)::int - 1) END), 0),
+      SUM(ed.n), SUM(ed.b)
+    FROM ({_ELDER_DAYS}) ed JOIN elders_elder e ON e.id = ed.elder_id JOIN regions_region r ON r.id = e.community_id
+    GROUP BY ed.elder_id, date_trunc('month', ed.d)::date, r.path""",
+    f"""INSERT INTO checkout_communitydayrollup (community_id, region_path, local_date, elders, meals, benefit_fen)
+    SELECT e.community_id, r.path, ed.d, COUNT(*) FILTER (WHERE ed.n > 0), SUM(ed.n), SUM(ed.b)
+    FROM ({_ELDER_DAYS}) ed JOIN elders_elder e ON e.id = ed.elder_id JOIN regions_region r ON r.id = e.community_id
+    GROUP BY e.community_id, r.path, ed.d""",
+)
+
+
 def rollups_rebuild(days: tuple[date, date] | None = None) -> dict[str, int]:
     """Rewrite the roll-ups of the counted days in `days` (widened to whole months; None: all) from
     the ledger, in one transaction; rows written per roll-up. For an upgrade, or after a repair."""
     days = whole_months(days)
     with transaction.atomic():
         # Hold off commits while recounting: a meal committed between the GROUP BY and the insert
-        # would be lost from the roll-ups (the chain heads are what every writer locks).
+        # would be lost from the roll-ups (every writer locks its canteen's chain head).
         from zhucan.checkout.models import CanteenChain
 
         list(CanteenChain.objects.select_for_update().values_list("pk", flat=True))
-        want = expected(days)
-        canteen_paths = dict(Meal.objects.values("canteen_id").distinct().order_by()
-                             .values_list("canteen_id", "canteen__region__path"))
-        community_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder__community_id").distinct()
-                               .order_by().values_list("elder__community_id", "elder__community__path"))
-        elder_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder_id").distinct().order_by()
-                           .values_list("elder_id", "elder__community__path"))
-        written = {}
-        for name, model, key, sums in TABLES:
+        for _name, model, _key, _sums in TABLES:
             qs = model.objects.all()
             if days is not None:
                 qs = qs.filter(**{("month" if model is ElderMonthRollup else "local_date") + "__range": days})
             qs.delete()
-            objs = []
-            for k, v in want[name].items():
-                fields = dict(zip(key, k, strict=True)) | dict(zip(sums, v, strict=True))
-                if name in ("canteen_day", "rule_day"):
-                    fields["region_path"] = canteen_paths[k[0]]
-                elif name == "elder_month":
-                    fields["region_path"] = elder_paths[k[0]]
-                else:
-                    fields["region_path"] = community_paths[k[0]]
-                objs.append(model(**fields))
-            model.objects.bulk_create(objs, batch_size=2000)
-            written[name] = len(objs)
+        if connection.vendor == "postgresql":
+            start, end = days or (date.min, date.max)
+            span = {"start": start, "end": end}
+            written = {}
+            with connection.cursor() as cur:
+                for (name, *_rest), sql in zip(TABLES, PG_REBUILD, strict=True):
+                    cur.execute(sql, span)
+                    written[name] = cur.rowcount
+            return written
+        return _rebuild_python(days)
+
+
+def _rebuild_python(days: tuple[date, date] | None) -> dict[str, int]:
+    want = expected(days)
+    canteen_paths = dict(Meal.objects.values("canteen_id").distinct().order_by()
+                         .values_list("canteen_id", "canteen__region__path"))
+    elder_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder_id").distinct().order_by()
+                       .values_list("elder_id", "elder__community__path"))
+    community_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder__community_id").distinct()
+                           .order_by().values_list("elder__community_id", "elder__community__path"))
+    paths = {"canteen_day": canteen_paths, "rule_day": canteen_paths, "elder_month": elder_paths,
+             "community_day": community_paths}
+    written = {}
+    for name, model, key, sums in TABLES:
+        objs = [model(region_path=paths[name][k[0]], **dict(zip(key, k, strict=True)),
+                      **dict(zip(sums, v, strict=True))) for k, v in want[name].items()]
+        model.objects.bulk_create(objs, batch_size=2000)
+        written[name] = len(objs)
     return written

@@ -375,7 +375,7 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
         ElderDayUsage.objects.filter(pk=usage.row.pk).update(
             usage=usage.usage, benefit_fen=F("benefit_fen") + usage.benefit_fen, meals=F("meals") + usage.meals,
             updated_at=now)
-    rollups.apply(share)
+    rollups.apply(share, values)
     return meal
 
 

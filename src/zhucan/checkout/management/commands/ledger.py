@@ -2,6 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zhucan.checkout.rollups import rollups_verify
 from zhucan.checkout.usage_verification import usage_verify
 from zhucan.checkout.verification import chains_verify
 
@@ -16,8 +17,10 @@ def _day(text: str) -> date:
 class Command(BaseCommand):
     help = ("Ledger tools. `zhucan ledger verify [--canteen ID ...] [--since DATE] [--until DATE]` checks "
             "every canteen's hash chain, then reconciles every elder's day-usage counters with the ledger "
-            "(sales minus voids and refunds) and the per-period and daily limits of the policy in force. "
-            "The counters are city-wide: --canteen narrows the chains only; --since/--until the elder-days.")
+            "(sales minus voids and refunds) and the per-period and daily limits of the policy in force, "
+            "then holds the dashboards' roll-ups against a GROUP BY over the ledger, to the fen. "
+            "The counters are city-wide: --canteen narrows the chains only; --since/--until the elder-days "
+            "and the roll-ups (whole months).")
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify"])
@@ -31,14 +34,18 @@ class Command(BaseCommand):
             days = (_day(since) if since else date.min, _day(until) if until else date.max)
         checked, chain_problems = chains_verify(canteen_ids=canteen)
         elder_days, counter_problems = usage_verify(days=days)
-        for problem in [*chain_problems, *counter_problems]:
+        rollup_rows, rollup_problems = rollups_verify(days)
+        for problem in [*chain_problems, *counter_problems, *rollup_problems]:
             self.stdout.write(f"PROBLEM {problem}")
         self.stdout.write(f"{checked} records checked, {elder_days} elder-days reconciled, "
-                          f"{len(chain_problems) + len(counter_problems)} problems")
+                          f"{len(chain_problems) + len(counter_problems) + len(rollup_problems)} problems; "
+                          f"{rollup_rows} roll-up rows compared with the ledger")
         reasons = []
         if chain_problems:
             reasons.append("the ledger was altered")
         if counter_problems:
             reasons.append("usage counters disagree with the ledger or a limit is exceeded")
+        if rollup_problems:
+            reasons.append("roll-ups disagree with the ledger (zhucan rollups rebuild recomputes them)")
         if reasons:
             raise CommandError(f"ledger verification failed: {'; '.join(reasons)}")
