@@ -150,6 +150,7 @@ def test_live_and_screen_json(ledger, client, frozen_clock, monkeypatch):
     assert [(r["name"], r["meals"]) for r in data["regions"]] == [("上城区", 1), ("西湖区", 1)]
     assert data["feed"][0]["canteen"] == "湖滨长者食堂" and data["feed"][0]["elder"] == "顾客"
     assert data["feed"][1]["elder"] == "陈*五" and data["feed"][1]["time"] == "11:30:00"
+    assert len(data["feed"]) == 2  # today's meals only
     assert data["month"]["meals"] == 7  # June: 4 in 西湖区, 1 in 上城区, 2 today
     assert [a["title"] for a in data["alerts"]] == ["疑似重复就餐"]
     screen = client.get("/dashboard/screen/").content.decode()

@@ -271,9 +271,10 @@ def today_live(*, user, today: date) -> dict:
             "periods": by_period(user=user, start=today, end=today)}
 
 
-def latest_meals(*, user, limit: int = 20) -> list[Meal]:
-    """The most recent ledger records in scope (the live feed of the big screen)."""
-    return list(restrict(Meal.objects.all(), user, "view").select_related("canteen", "elder")
+def latest_meals(*, user, today: date, limit: int = 20) -> list[Meal]:
+    """Today's most recent ledger records in scope (the live feed of the big screen): one indexed
+    read of the newest rows, never a scan."""
+    return list(restrict(Meal.objects.filter(local_date=today), user, "view").select_related("canteen", "elder")
                 .order_by("-at", "-id")[:limit])
 
 

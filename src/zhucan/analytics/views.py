@@ -209,7 +209,7 @@ def screen_data(user) -> dict:
     regions = selectors.by_child_region(user=user, start=today, end=today)
     canteens = selectors.by_canteen(user=user, start=today, end=today)[:10]
     feed = []
-    for m in selectors.latest_meals(user=user, limit=12):
+    for m in selectors.latest_meals(user=user, today=today, limit=12):
         local = m.at.astimezone(clock.LOCAL_TZ)
         feed.append({"time": f"{local:%H:%M:%S}", "canteen": m.canteen.name,
                      "elder": mask_name(m.elder.name) if m.elder_id else _("顾客"),
