@@ -41,6 +41,9 @@ def test_dashboard_opens_on_the_month_with_data_and_speaks_chinese(ledger, clien
         assert raw not in main, raw
     assert "40.0%" in body  # coverage of 西湖区
     assert "近30天未就餐的符合条件老人：3 人" in body
+    assert "分区域就餐" in body  # the district compares its subdistricts
+    login(client, ledger.users["subdistrict_staff"])
+    assert "分区域就餐" not in client.get("/dashboard/").content.decode()
 
 
 def test_default_range_is_the_latest_month_with_data(ledger, client, frozen_clock):
@@ -113,6 +116,7 @@ def test_canteen_manager_sees_own_canteen_only(ledger, client):
     login(client, ledger.users["canteen_manager"])
     body = client.get("/dashboard/").content.decode()
     assert "北山长者食堂" in body and "覆盖率" not in body and "近30天未就餐" not in body
+    assert "分区域就餐" not in body
     assert client.get("/dashboard/not-reached/").status_code == 403
     login(client, ledger.other["canteen_manager"])
     rows = _sheet(client.get("/dashboard/export/canteens.xlsx"))

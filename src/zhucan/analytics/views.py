@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from zhucan.accounts.gate import requires
+from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.permissions import has_perm
 from zhucan.analytics import panels, selectors
 from zhucan.core import clock, money
@@ -61,10 +62,17 @@ def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, p
         })
     if only is not None:
         return {only: builders[only]()} if only in builders else {}
-    tables = {key: build() for key, build in builders.items()}
-    if len(tables["regions"].rows) < 2:  # one child region (or a canteen's own view): nothing to compare
-        del tables["regions"]
-    return tables
+    if not _compares_areas(user):
+        del builders["regions"]
+    return {key: build() for key, build in builders.items()}
+
+
+def _compares_areas(user) -> bool:
+    """Canteens hang on subdistricts: the city compares its districts, a district its subdistricts;
+    below that (and for a canteen's own view) there is nothing to compare."""
+    if user.is_superuser:
+        return True
+    return bool(user.region_id and user.role not in CANTEEN_ROLES and user.region.level in ("city", "district"))
 
 
 def _today_block(user, today) -> dict:
