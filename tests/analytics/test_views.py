@@ -77,6 +77,8 @@ def test_export_every_table_is_the_table_and_is_audited(ledger, client):
     assert rows[0][:3] == ["助餐点", "所在街道", "就餐份数"]
     assert rows[1][:4] == ["北山长者食堂", "北山街道", 4, 3]
     assert [float(v) for v in rows[1][4:7]] == [60.0, 15.0, 12.0] and rows[1][7:] == [1, 1]
+    ws = load_workbook(BytesIO(client.get("/dashboard/export/canteens.xlsx").content)).active
+    assert [ws.cell(row=2, column=c).number_format for c in (3, 5, 6, 7)] == ["General", "0.00", "0.00", "0.00"]
     log = AuditLog.objects.filter(action="dashboard.export").latest("id")
     assert log.actor == ledger.users["district_admin"] and log.after["rows"] == 1
     assert log.after["filters"]["start"] == "2025-06-01"
