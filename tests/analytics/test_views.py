@@ -125,6 +125,15 @@ def test_canteen_manager_sees_own_canteen_only(ledger, client):
     assert [r[0] for r in rows[1:]] == ["湖滨长者食堂"]
 
 
+def test_canteens_without_meals_are_listed_after_the_others(ledger, client):
+    from tests.conftest import make_canteen
+
+    make_canteen(ledger.xihu_sub2, "西溪长者食堂")
+    login(client, ledger.users["district_admin"])
+    rows = _sheet(client.get("/dashboard/export/canteens.xlsx"))
+    assert [(r[0], r[2]) for r in rows[1:]] == [("北山长者食堂", 4), ("西溪长者食堂", 0)]
+
+
 def test_cashier_is_refused_everywhere(ledger, client):
     login(client, ledger.users["cashier"])
     for url in ("/dashboard/", "/dashboard/export/days.xlsx", "/dashboard/not-reached/", "/dashboard/screen/",

@@ -250,7 +250,7 @@ def table_canteens(rows) -> Table:
     for canteen, x in rows:
         t.rows.append([canteen.name, canteen.region.name, x.meals, x.elder_meals, yuan(x.gross_fen),
                        yuan(x.average_bill_fen), yuan(x.benefit_fen), x.voids, x.refunds])
-    top = t.rows[:15]
+    top = [r for r in t.rows if r[2]][:15]
     t.chart = {"kind": "bar", "horizontal": True, "categories": [r[0] for r in top],
                "series": [{"name": _("就餐份数"), "data": [r[2] for r in top]}]}
     return t

@@ -227,6 +227,13 @@ def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
     return rows
 
 
+def idle_canteens(*, user, exclude: set[int]) -> list[Canteen]:
+    """Operating canteens in the user's scope with no meal in the range (listed after the others,
+    so an official sees who served nobody)."""
+    return list(restrict(Canteen.objects.filter(status="open").exclude(pk__in=exclude), user, "view")
+                .select_related("region").order_by("region__path", "name"))
+
+
 def _node_of(user) -> Region | None:
     if user.is_superuser or user.role in CANTEEN_ROLES:
         return None

@@ -46,7 +46,7 @@ def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, p
         "funders": lambda: panels.table_funders(selectors.totals(**span), funder_names),
         "rules": lambda: panels.table_rules(selectors.by_rule(**span), rule_names, funder_names),
         "methods": lambda: panels.table_methods(selectors.by_method(**span)),
-        "canteens": lambda: panels.table_canteens(selectors.by_canteen(**span)),
+        "canteens": lambda: panels.table_canteens(_with_idle(user, selectors.by_canteen(**span))),
         "regions": lambda: panels.table_regions(selectors.by_child_region(**span)),
     }
     if selectors.sees_elders(user):
@@ -65,6 +65,11 @@ def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, p
     if not _compares_areas(user):
         del builders["regions"]
     return {key: build() for key, build in builders.items()}
+
+
+def _with_idle(user, rows):
+    idle = selectors.idle_canteens(user=user, exclude={c.pk for c, _t in rows})
+    return rows + [(c, selectors.Totals()) for c in idle]
 
 
 def _compares_areas(user) -> bool:
