@@ -19,6 +19,7 @@ urlpatterns = [
     path("face/", include("zhucan.face.urls")),
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
+    path("alerts/", include("zhucan.alerts.urls")),
     path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
     path("dashboard/", include("zhucan.analytics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -740,6 +740,53 @@ MEDIA_SETUP.update({
     "filing_evidence": _filing_to("submitted"),
 })
 
+# Dashboards (HZ-10) at /dashboard/: officials and auditors over their jurisdiction, a canteen's
+# manager over their own canteen; the elders not reached (and their export) for those who watch over
+# residents. The 西湖区 object is 北山长者食堂's meal of yesterday, and a verified elder of 保俶社区
+# who has not eaten (孙*来).
+DASHBOARD_TABLE = """
+# view                      city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+dashboard                   ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+dashboard_export            ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+dashboard_not_reached       ok/hidden    ok/hidden       ok/hidden          403              403        ok/hidden
+dashboard_not_reached_export ok/hidden   ok/hidden       ok/hidden          403              403        ok/hidden
+dashboard_live_json         ok           ok              ok                 ok               403        ok
+dashboard_screen            ok           ok              ok                 ok               403        ok
+dashboard_screen_json       ok           ok              ok                 ok               403        ok
+"""
+EXPECTED.update(_parse_table(DASHBOARD_TABLE))
+
+
+def _with_meal_and_an_elder_not_reached(w):
+    from datetime import datetime, time, timedelta
+
+    from tests.conftest import _system_user, make_elder
+    from zhucan.checkout.services import OrderLine, meal_commit
+    from zhucan.core import clock
+    from zhucan.elders.services import elder_verify
+
+    yesterday = datetime.combine(clock.local_today() - timedelta(days=1), time(11, 30), tzinfo=clock.LOCAL_TZ)
+    meal_commit(canteen=w.canteen, elder=w.elder, lines=[OrderLine(dish_id=w.dish.pk, quantity=1)],
+                idempotency_key="matrix-meal", request_digest="matrix-meal", identified_by="card", at=yesterday)
+    far = make_elder(w.xihu_c1, name="孙不来")
+    elder_verify(actor=_system_user(), elder_id=far.pk, approve=True)
+
+
+DASHBOARD_VIEWS: dict[str, View] = {
+    "dashboard": View("GET", lambda w: "/dashboard/", marker=lambda w: w.canteen.name),
+    "dashboard_export": View("GET", lambda w: "/dashboard/export/canteens.xlsx", marker=lambda w: w.canteen.name,
+                             export=True, audit_action="dashboard.export"),
+    "dashboard_not_reached": View("GET", lambda w: "/dashboard/not-reached/", marker=lambda w: "孙*来"),
+    "dashboard_not_reached_export": View("GET", lambda w: "/dashboard/not-reached/export.xlsx",
+                                         marker=lambda w: "保俶社区", export=True,
+                                         audit_action="dashboard.not_reached.export"),
+    "dashboard_live_json": View("GET", lambda w: "/dashboard/live.json"),
+    "dashboard_screen": View("GET", lambda w: "/dashboard/screen/"),
+    "dashboard_screen_json": View("GET", lambda w: "/dashboard/screen/data.json"),
+}
+VIEWS.update(DASHBOARD_VIEWS)
+MEDIA_SETUP.update({name: _with_meal_and_an_elder_not_reached for name in DASHBOARD_VIEWS})
+
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -997,3 +1044,12 @@ def test_table_covers_every_filing_console_url_of_the_officials():
     names = {f"filing_{p.name}" for p in resolver.url_patterns
              if getattr(p, "name", None) and p.callback.__module__ == views_district.__name__}
     assert names == set(FILING_VIEWS)
+
+
+def test_table_covers_every_dashboard_url():
+    """The same rule for the dashboards (namespace "analytics")."""
+    from django.urls import get_resolver
+
+    names = {f"dashboard_{n}" if n != "dashboard" else n
+             for n in get_resolver().namespace_dict["analytics"][1].reverse_dict if isinstance(n, str)}
+    assert names == set(DASHBOARD_VIEWS)

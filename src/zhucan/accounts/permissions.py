@@ -46,6 +46,8 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("statement", "approve"): frozenset({R.DISTRICT_ADMIN}),
     ("statement", "finalise"): frozenset({R.CITY_ADMIN}),
     ("statement", "pay"): frozenset({R.CITY_ADMIN}),
+    # Adjustments to an open month's benefit (a recovery after a confirmed alert), by the district.
+    ("statement", "adjust"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     # Construction subsidies (LC-3), operating rewards (LC-5) and evaluations (LC-6).
     ("funds", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
     ("funds", "apply"): frozenset({R.CANTEEN_MANAGER, R.DISTRICT_ADMIN}),

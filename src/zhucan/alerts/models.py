@@ -75,6 +75,12 @@ class Alert(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def rule_title(self) -> str:
+        from zhucan.alerts.rules import rule_title
+
+        return rule_title(self.rule)
+
 
 class RuleSetting(models.Model):
     """The city's thresholds for one rule code (over the rule's registered defaults)."""

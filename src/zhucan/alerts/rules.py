@@ -50,8 +50,14 @@ def get_rule(code: str) -> Rule | None:
 
 
 def rule_title(code: str) -> str:
+    """The rule's name in the active language (Chinese unless the user chose English)."""
+    from django.utils.translation import get_language
+
     rule = RULES.get(code)
-    return rule.title_zh if rule else "其他预警"
+    english = (get_language() or "").startswith("en")
+    if rule is None:
+        return "Other alert" if english else "其他预警"
+    return rule.title_en if english else rule.title_zh
 
 
 def params_for(code: str) -> dict[str, int | str]:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.analytics import selectors
@@ -20,7 +21,8 @@ from zhucan.core import money
 from zhucan.core.errors import DomainError
 from zhucan.regions.models import Level, Region
 
-WEEKDAYS = "一二三四五六日"
+WEEKDAYS = (gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
+            gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日"))
 PERIOD_ORDER = ("breakfast", "lunch", "dinner", "")
 
 
@@ -48,12 +50,14 @@ def method_label(code: str) -> str:
     return str(dict(IdentifiedBy.choices).get(code, code))
 
 
-FUNDER_FALLBACK = {"city": "市级", "district": "区级", "canteen": "助餐机构", "other": "其他"}
+FUNDER_FALLBACK = {"city": gettext_lazy("市级"), "district": gettext_lazy("区级"), "canteen": gettext_lazy("助餐机构"),
+                   "other": gettext_lazy("其他")}
 
 
 # ---- the range the user chose ---------------------------------------------------------------------
 
-PRESETS = (("today", "今天"), ("week", "本周"), ("month", "本月"), ("last_month", "上月"), ("year", "本年"))
+PRESETS = (("today", gettext_lazy("今天")), ("week", gettext_lazy("本周")), ("month", gettext_lazy("本月")),
+           ("last_month", gettext_lazy("上月")), ("year", gettext_lazy("本年")))
 MAX_DAYS = 400
 
 
@@ -91,7 +95,7 @@ def choose_range(params, *, user, today: date) -> Chosen:
     code = params.get("range", "")
     labels = dict(PRESETS)
     if code in labels:
-        return Chosen(preset_range(code, today), code, labels[code])
+        return Chosen(preset_range(code, today), code, str(labels[code]))
     if code == "custom":
         try:
             start = date.fromisoformat(params.get("start", ""))
@@ -102,16 +106,16 @@ def choose_range(params, *, user, today: date) -> Chosen:
             return _default(user, today, error=_("结束日期不能早于开始日期。"))
         if (end - start).days + 1 > MAX_DAYS:
             return _default(user, today, error=_("所选时间段过长，最长 %(n)s 天。") % {"n": MAX_DAYS})
-        return Chosen(Range(start, end), "custom", f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}")
+        return Chosen(Range(start, end), "custom", _("%(start)s 至 %(end)s") % {"start": start, "end": end})
     return _default(user, today)
 
 
 def _default(user, today: date, *, error: str = "") -> Chosen:
     latest = selectors.latest_day_with_data(user=user, today=today)
     if latest is None or (latest.year, latest.month) == (today.year, today.month):
-        return Chosen(preset_range("month", today), "month", "本月", error)
+        return Chosen(preset_range("month", today), "month", _("本月"), error)
     r = _month_range(latest)
-    return Chosen(r, "custom", f"{latest.year}年{latest.month}月", error)
+    return Chosen(r, "custom", _("%(year)s年%(month)s月") % {"year": latest.year, "month": latest.month}, error)
 
 
 # ---- names for codes --------------------------------------------------------------------------------
@@ -132,7 +136,7 @@ def policy_labels(user) -> tuple[dict[str, str], dict[str, str]]:
     from zhucan.rules.facts import policy_for_city
 
     rules: dict[str, str] = {}
-    funders = dict(FUNDER_FALLBACK)
+    funders = {code: str(label) for code, label in FUNDER_FALLBACK.items()}
     for city in _cities_of(user):
         if not city.policy_id:
             continue
@@ -179,7 +183,7 @@ def table_days(days: list[dict], *, with_elders: bool) -> Table:
     headers += [_("补贴金额（元）")]
     t = Table("days", _("每日就餐"), headers)
     for d in days:
-        row = [f"{d['date']:%Y-%m-%d} 周{WEEKDAYS[d['date'].weekday()]}", d["meals"], d["elder_meals"]]
+        row = [f"{d['date']:%Y-%m-%d} {WEEKDAYS[d['date'].weekday()]}", d["meals"], d["elder_meals"]]
         if with_elders:
             row.append(d["elders"])
         row.append(yuan(d["benefit_fen"]))
@@ -246,7 +250,7 @@ def table_canteens(rows) -> Table:
     for canteen, x in rows:
         t.rows.append([canteen.name, canteen.region.name, x.meals, x.elder_meals, yuan(x.gross_fen),
                        yuan(x.average_bill_fen), yuan(x.benefit_fen), x.voids, x.refunds])
-    top = t.rows[:15]
+    top = [r for r in t.rows if r[2]][:15]
     t.chart = {"kind": "bar", "horizontal": True, "categories": [r[0] for r in top],
                "series": [{"name": _("就餐份数"), "data": [r[2] for r in top]}]}
     return t

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.scoping import restrict
@@ -34,8 +35,9 @@ MONEY_FIELDS = ("gross_fen", "benefit_fen", "payable_fen", "benefit_city_fen", "
                 "benefit_canteen_fen", "benefit_other_fen")
 COUNT_FIELDS = ("meals", "elder_meals", "sales", "voids", "refunds")
 # Age bands for coverage (full years on the range's last day).
-AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("60岁以下", 0, 59), ("60–69岁", 60, 69), ("70–79岁", 70, 79), ("80–89岁", 80, 89), ("90岁及以上", 90, None),
+AGE_BANDS: tuple[tuple, ...] = (
+    (_("60岁以下"), 0, 59), (_("60–69岁"), 60, 69), (_("70–79岁"), 70, 79), (_("80–89岁"), 80, 89),
+    (_("90岁及以上"), 90, None),
 )
 NOT_REACHED_DAYS = 30
 
@@ -225,6 +227,13 @@ def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
     return rows
 
 
+def idle_canteens(*, user, exclude: set[int]) -> list[Canteen]:
+    """Operating canteens in the user's scope with no meal in the range (listed after the others,
+    so an official sees who served nobody)."""
+    return list(restrict(Canteen.objects.filter(status="open").exclude(pk__in=exclude), user, "view")
+                .select_related("region").order_by("region__path", "name"))
+
+
 def _node_of(user) -> Region | None:
     if user.is_superuser or user.role in CANTEEN_ROLES:
         return None
@@ -269,9 +278,10 @@ def today_live(*, user, today: date) -> dict:
             "periods": by_period(user=user, start=today, end=today)}
 
 
-def latest_meals(*, user, limit: int = 20) -> list[Meal]:
-    """The most recent ledger records in scope (the live feed of the big screen)."""
-    return list(restrict(Meal.objects.all(), user, "view").select_related("canteen", "elder")
+def latest_meals(*, user, today: date, limit: int = 20) -> list[Meal]:
+    """Today's most recent ledger records in scope (the live feed of the big screen): one indexed
+    read of the newest rows, never a scan."""
+    return list(restrict(Meal.objects.filter(local_date=today), user, "view").select_related("canteen", "elder")
                 .order_by("-at", "-id")[:limit])
 
 
@@ -315,7 +325,7 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     qs = eligible_elders(user=user).annotate(reached=_reached(start, end))
     counted = {"n": Count("pk", distinct=True), "r": Count("pk", filter=Q(reached=True), distinct=True)}
     total = qs.aggregate(**counted)
-    report = CoverageReport(Coverage("合计", int(total["n"]), int(total["r"])))
+    report = CoverageReport(Coverage(str(_("合计")), int(total["n"]), int(total["r"])))
     communities = (qs.values("community_id", "community__name", "community__parent_id", "community__path")
                    .annotate(**counted).order_by("community__path"))
     subs: dict[int, Coverage] = {}
@@ -331,7 +341,7 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     for i, (label, _low, _high) in enumerate(AGE_BANDS):
         r = ages.get(i)
         if r is not None:
-            report.by_age.append(Coverage(label, int(r["n"]), int(r["r"])))
+            report.by_age.append(Coverage(str(label), int(r["n"]), int(r["r"])))
     for r in qs.filter(tags__isnull=False).values("tags__name").annotate(**counted).order_by("tags__name"):
         report.by_tag.append(Coverage(r["tags__name"], int(r["n"]), int(r["r"])))
     return report

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from zhucan.accounts.gate import requires
+from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.permissions import has_perm
 from zhucan.analytics import panels, selectors
 from zhucan.core import clock, money
@@ -19,39 +21,63 @@ from zhucan.elders.models import Elder
 
 def _scope_name(user) -> str:
     if user.is_superuser:
-        return "全市"
+        return _("全市")
     if user.canteen_id and user.canteen:
         return user.canteen.name
     return user.region.name if user.region_id else ""
 
 
-def _tables(user, chosen: panels.Chosen) -> dict[str, panels.Table]:
+def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, panels.Table]:
+    """Every panel of the range (or only the one named, for its export), in the page's order."""
     r = chosen.range
     rule_names, funder_names = panels.policy_labels(user)
-    total = selectors.totals(user=user, start=r.start, end=r.end)
-    with_elders = selectors.sees_elders(user)
-    tables = [
-        panels.table_days(selectors.by_day(user=user, start=r.start, end=r.end), with_elders=with_elders),
-        panels.table_periods(selectors.by_period(user=user, start=r.start, end=r.end)),
-        panels.table_funders(total, funder_names),
-        panels.table_rules(selectors.by_rule(user=user, start=r.start, end=r.end), rule_names, funder_names),
-        panels.table_methods(selectors.by_method(user=user, start=r.start, end=r.end)),
-        panels.table_canteens(selectors.by_canteen(user=user, start=r.start, end=r.end)),
-    ]
-    regions = selectors.by_child_region(user=user, start=r.start, end=r.end)
-    if len(regions) > 1:
-        tables.append(panels.table_regions(regions))
-    cov = selectors.coverage(user=user, start=r.start, end=r.end)
-    if cov is not None:
-        tables += [
-            panels.table_coverage("coverage_subdistrict", "覆盖率：按街道", "街道", [*cov.by_subdistrict, cov.total]),
-            panels.table_coverage("coverage_community", "覆盖率：按社区", "社区", cov.by_community),
-            panels.table_coverage("coverage_age", "覆盖率：按年龄段", "年龄段", cov.by_age),
-            panels.table_coverage("coverage_tag", "覆盖率：按标签", "标签", cov.by_tag),
-        ]
-    out = {t.key: t for t in tables}
-    out["_total"] = total  # type: ignore[assignment]
-    return out
+    span = {"user": user, "start": r.start, "end": r.end}
+    coverage = []
+
+    def cov(part: str):
+        if not coverage:
+            coverage.append(selectors.coverage(**span))
+        report = coverage[0]
+        return [*report.by_subdistrict, report.total] if part == "total" else getattr(report, part)
+
+    builders = {
+        "days": lambda: panels.table_days(selectors.by_day(**span), with_elders=selectors.sees_elders(user)),
+        "periods": lambda: panels.table_periods(selectors.by_period(**span)),
+        "funders": lambda: panels.table_funders(selectors.totals(**span), funder_names),
+        "rules": lambda: panels.table_rules(selectors.by_rule(**span), rule_names, funder_names),
+        "methods": lambda: panels.table_methods(selectors.by_method(**span)),
+        "canteens": lambda: panels.table_canteens(_with_idle(user, selectors.by_canteen(**span))),
+        "regions": lambda: panels.table_regions(selectors.by_child_region(**span)),
+    }
+    if selectors.sees_elders(user):
+        builders.update({
+            "coverage_subdistrict": lambda: panels.table_coverage(
+                "coverage_subdistrict", _("覆盖率：按街道"), _("街道"), cov("total")),
+            "coverage_community": lambda: panels.table_coverage(
+                "coverage_community", _("覆盖率：按社区"), _("社区"), cov("by_community")),
+            "coverage_age": lambda: panels.table_coverage(
+                "coverage_age", _("覆盖率：按年龄段"), _("年龄段"), cov("by_age")),
+            "coverage_tag": lambda: panels.table_coverage(
+                "coverage_tag", _("覆盖率：按标签"), _("标签"), cov("by_tag")),
+        })
+    if only is not None:
+        return {only: builders[only]()} if only in builders else {}
+    if not _compares_areas(user):
+        del builders["regions"]
+    return {key: build() for key, build in builders.items()}
+
+
+def _with_idle(user, rows):
+    idle = selectors.idle_canteens(user=user, exclude={c.pk for c, _t in rows})
+    return rows + [(c, selectors.Totals()) for c in idle]
+
+
+def _compares_areas(user) -> bool:
+    """Canteens hang on subdistricts: the city compares its districts, a district its subdistricts;
+    below that (and for a canteen's own view) there is nothing to compare."""
+    if user.is_superuser:
+        return True
+    return bool(user.region_id and user.role not in CANTEEN_ROLES and user.region.level in ("city", "district"))
 
 
 def _today_block(user, today) -> dict:
@@ -65,7 +91,7 @@ def _today_block(user, today) -> dict:
         "benefit": money.fen_to_grouped(t.benefit_fen),
         "funders": [{"name": funder_names.get(f, f), "yuan": money.fen_to_grouped(fen)}
                     for f, fen in t.funders().items() if fen or f != "other"],
-        "chart": panels.table_periods(live["periods"], key="today", title="今日分时段").chart,
+        "chart": panels.table_periods(live["periods"], key="today", title=_("今日分时段")).chart,
     }
 
 
@@ -75,9 +101,9 @@ def dashboard(request):
     today = clock.local_today()
     chosen = panels.choose_range(request.GET, user=user, today=today)
     tables = _tables(user, chosen)
-    total = tables.pop("_total")
-    before = selectors.totals(user=user, start=chosen.range.previous().start, end=chosen.range.previous().end)
     prev = chosen.range.previous()
+    total = selectors.totals(user=user, start=chosen.range.start, end=chosen.range.end)
+    before = selectors.totals(user=user, start=prev.start, end=prev.end)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "analytics/dashboard.html", {
@@ -108,9 +134,7 @@ def export(request, table: str):
     user = request.user
     today = clock.local_today()
     chosen = panels.choose_range(request.GET, user=user, today=today)
-    tables = _tables(user, chosen)
-    tables.pop("_total")
-    t = tables.get(table)
+    t = _tables(user, chosen, only=table).get(table)
     if t is None:
         raise Http404
     rows = CountedRows(t.rows)
@@ -129,10 +153,12 @@ def _not_reached_rows(user, elders, *, whole: bool):
                e.community.parent.name if e.community.parent_id else "", e.community.name,
                "、".join(t.name for t in e.tags.all()),
                (e.phone if whole else e.phone_masked), (e.address if whole else e.address_masked),
-               f"{last[e.pk]:%Y-%m-%d}" if e.pk in last else "从未就餐"]
+               f"{last[e.pk]:%Y-%m-%d}" if e.pk in last else _("从未就餐")]
 
 
-NOT_REACHED_HEADERS = ["姓名", "性别", "年龄", "街道", "社区", "标签", "联系电话", "居住地址", "最近就餐"]
+def _not_reached_headers() -> list[str]:
+    return [_("姓名"), _("性别"), _("年龄"), _("街道"), _("社区"), _("标签"), _("联系电话"), _("居住地址"),
+            _("最近就餐")]
 
 
 @requires("dashboard", "not_reached")
@@ -142,7 +168,7 @@ def not_reached(request):
     page, query = paginate(request, qs)
     rows = list(_not_reached_rows(user, list(page.object_list), whole=False))
     return render(request, "analytics/not_reached.html", {
-        "page": page, "rows": rows, "headers": NOT_REACHED_HEADERS, "query": query,
+        "page": page, "rows": rows, "headers": _not_reached_headers(), "query": query,
         "days": selectors.NOT_REACHED_DAYS, "total": page.paginator.count, "scope_name": _scope_name(user),
         "can_export": has_perm(user, "dashboard", "export"),
     })
@@ -159,10 +185,10 @@ def not_reached_export(request):
     elders: list[Elder] = list(selectors.not_reached(user=user, today=clock.local_today())
                                .prefetch_related("tags"))
     rows = CountedRows(_not_reached_rows(user, elders, whole=whole))
-    content = xlsx_bytes(sheet="近30天未就餐老人", headers=NOT_REACHED_HEADERS, rows=rows)
+    content = xlsx_bytes(sheet=_("近30天未就餐老人"), headers=_not_reached_headers(), rows=rows)
     audit_export(actor=user, what="dashboard.not_reached", filters={"days": selectors.NOT_REACHED_DAYS,
                  "full_contact": whole}, rows=rows.count, ip=client_ip(request))
-    return xlsx_response(f"近30天未就餐老人-{clock.local_today():%Y%m%d}.xlsx", content)
+    return xlsx_response(_("近30天未就餐老人") + f"-{clock.local_today():%Y%m%d}.xlsx", content)
 
 
 # ---- the big screen -------------------------------------------------------------------------------
@@ -196,10 +222,10 @@ def screen_data(user) -> dict:
     regions = selectors.by_child_region(user=user, start=today, end=today)
     canteens = selectors.by_canteen(user=user, start=today, end=today)[:10]
     feed = []
-    for m in selectors.latest_meals(user=user, limit=12):
+    for m in selectors.latest_meals(user=user, today=today, limit=12):
         local = m.at.astimezone(clock.LOCAL_TZ)
         feed.append({"time": f"{local:%H:%M:%S}", "canteen": m.canteen.name,
-                     "elder": mask_name(m.elder.name) if m.elder_id else "顾客",
+                     "elder": mask_name(m.elder.name) if m.elder_id else _("顾客"),
                      "kind": m.get_kind_display(), "period": panels.period_label(m.period),
                      "gross": money.fen_to_yuan(m.gross_fen), "benefit": money.fen_to_yuan(m.benefit_fen)})
     month = selectors.totals(user=user, start=today.replace(day=1), end=today)

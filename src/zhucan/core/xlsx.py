@@ -21,12 +21,13 @@ def xlsx_bytes(*, sheet: str, headers: Sequence[str], rows: Iterable[Sequence]) 
     for cell in ws[1]:
         cell.font = Font(bold=True)
     widths = [max(4, len(str(h)) * 2) for h in headers]
-    for row in rows:
+    # Count the rows here: ws.max_row scans every cell, which made a long export quadratic.
+    for row_number, row in enumerate(rows, start=2):
         values = list(row)
         ws.append(values)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, Decimal):  # money (core.money.fen_to_decimal): shown as 12.50
-                cell.number_format = "0.00"
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, Decimal):  # money (core.money.fen_to_decimal): shown as 12.50
+                ws.cell(row=row_number, column=column).number_format = "0.00"
         for i, v in enumerate(values):
             widths[i] = min(40, max(widths[i], len(str(v or "")) + 2))
     for i, width in enumerate(widths, start=1):

@@ -21,6 +21,10 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "REFERENCE_REQUIRED": (400, "请填写拨付凭证号", "a payment reference is required"),
     "MISMATCH_ALREADY_RESOLVED": (409, "该差异已处理", "the mismatch was already resolved"),
     "MONTH_LOCKED": (409, "{month} 已终审，不能修改", "{month} is finalised"),
+    "ADJUSTMENT_REASON_REQUIRED": (400, "请写明调整原因", "an adjustment needs a reason"),
+    "ADJUSTMENT_EMPTY": (400, "调整金额不能为零", "an adjustment cannot be zero"),
+    "ADJUSTMENT_DUPLICATE": (409, "该事项已记过结算调整", "an adjustment from this source exists"),
+    "ADJUSTMENT_FUNDER": (400, "未知的出资方：{funder}", "unknown funder: {funder}"),
     "GENERATION_CONFLICT": (409, "其他人正在生成同月结算单，请稍后重试",
                             "another generation of this month is running; retry"),
 }

@@ -47,6 +47,15 @@ class Statement(models.Model):
     # Records settling here that belong to an earlier (finalised) month: late refunds, reports.
     adjustments = models.IntegerField(default=0)
     adjustments_benefit_fen = models.BigIntegerField(default=0)
+    # Adjustments recorded for the month (`Adjustment`: e.g. a benefit recovered after a confirmed
+    # alert), by funder, negative for a recovery. Not ledger records: the ledger figures above stay
+    # the ledger's sums; what the funders owe is benefit + adjustment (`net_benefit_fen`).
+    adj_count = models.IntegerField(_("调整笔数"), default=0)
+    adj_city_fen = models.BigIntegerField(default=0)
+    adj_district_fen = models.BigIntegerField(default=0)
+    adj_canteen_fen = models.BigIntegerField(default=0)
+    adj_other_fen = models.BigIntegerField(default=0)
+    adj_fen = models.BigIntegerField(_("调整金额（分）"), default=0)
     mismatches_open = models.IntegerField(default=0)
     mismatches_resolved = models.IntegerField(default=0)
     dispute_note = models.CharField(_("异议说明"), max_length=500, blank=True)
@@ -78,6 +87,10 @@ class Statement(models.Model):
                 name="statement_benefit_is_sum_of_funders"),
             models.CheckConstraint(condition=~models.Q(status="paid") | ~models.Q(paid_reference=""),
                                    name="statement_paid_has_reference"),
+            models.CheckConstraint(
+                condition=models.Q(adj_fen=models.F("adj_city_fen") + models.F("adj_district_fen")
+                                   + models.F("adj_canteen_fen") + models.F("adj_other_fen")),
+                name="statement_adjustment_is_sum_of_funders"),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +99,11 @@ class Statement(models.Model):
     @property
     def locked(self) -> bool:
         return self.status in LOCKED_STATUSES
+
+    @property
+    def net_benefit_fen(self) -> int:
+        """What the funders owe for the month: the ledger's benefit plus the adjustments."""
+        return self.benefit_fen + self.adj_fen
 
 
 class StatementLine(models.Model):
@@ -105,3 +123,43 @@ class StatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funder} {self.rule_id} {self.amount_fen}"
+
+
+class Adjustment(models.Model):
+    """An amount added to (or, negative, taken from) a canteen's benefit in one open settlement
+    month, by funder: e.g. the benefit of meals an anomaly alert confirmed as improper, recovered
+    (追回). The ledger is never changed; the month's statement carries the adjustment beside the
+    ledger's figures. `source` names what caused it (e.g. "alerts.alert"), `source_id` its id."""
+
+    canteen = models.ForeignKey("canteens.Canteen", verbose_name=_("助餐点"), on_delete=models.PROTECT,
+                                related_name="+")
+    month = models.DateField(_("结算月份"))  # the first day of the month
+    city_fen = models.BigIntegerField(default=0)
+    district_fen = models.BigIntegerField(default=0)
+    canteen_fen = models.BigIntegerField(default=0)
+    other_fen = models.BigIntegerField(default=0)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    reason = models.CharField(_("原因"), max_length=500)
+    source = models.CharField(max_length=40, blank=True)
+    source_id = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month", "id"]
+        verbose_name = "结算调整"
+        verbose_name_plural = "结算调整"
+        indexes = [models.Index(fields=["canteen", "month"], name="adjustment_canteen_month")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__day=1), name="adjustment_month_first_day"),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen=models.F("city_fen") + models.F("district_fen")
+                                   + models.F("canteen_fen") + models.F("other_fen")),
+                name="adjustment_amount_is_sum_of_funders"),
+            models.UniqueConstraint(fields=["canteen", "source", "source_id"], condition=~models.Q(source=""),
+                                    name="adjustment_once_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id} {self.month:%Y-%m} {self.amount_fen}"

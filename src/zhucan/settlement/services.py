@@ -34,14 +34,14 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import Canteen, CanteenStatus
-from zhucan.checkout.locks import month_lock, month_start, next_month
+from zhucan.checkout.locks import is_locked, month_lock, month_start, next_month
 from zhucan.checkout.models import BenefitLine, MealKind, MismatchStatus, ReportMismatch
 from zhucan.core import clock
 from zhucan.core.audit import audit_record, snapshot
 from zhucan.core.errors import NotFound, PermissionDenied
 from zhucan.regions.models import Region
 from zhucan.settlement.errors import STATUS_EN, settlement_error
-from zhucan.settlement.models import Statement, StatementLine, StatementStatus
+from zhucan.settlement.models import Adjustment, Statement, StatementLine, StatementStatus
 
 S = StatementStatus
 
@@ -192,6 +192,24 @@ def _mismatch_counts(month: date, canteen_ids) -> dict[int, tuple[int, int]]:
 # Generation
 
 _FIGURE_COLUMNS = [*FIGURE_FIELDS, "benefit_fen", "payable_fen", "mismatches_open", "mismatches_resolved"]
+ADJ_COLUMNS = ("adj_count", "adj_city_fen", "adj_district_fen", "adj_canteen_fen", "adj_other_fen", "adj_fen")
+
+
+def month_adjustments(month: date, canteen_ids=None) -> dict[int, dict[str, int]]:
+    """The adjustments recorded for `month`, per canteen, as the statement's adj_* columns."""
+    qs = Adjustment.objects.filter(month=month)
+    if canteen_ids is not None:
+        qs = qs.filter(canteen_id__in=list(canteen_ids))
+    rows = qs.values("canteen_id").annotate(n=Count("id"), city=Sum("city_fen"), district=Sum("district_fen"),
+                                            canteen=Sum("canteen_fen"), other=Sum("other_fen"),
+                                            total=Sum("amount_fen")).order_by()
+    return {r["canteen_id"]: {"adj_count": r["n"], "adj_city_fen": r["city"], "adj_district_fen": r["district"],
+                              "adj_canteen_fen": r["canteen"], "adj_other_fen": r["other"], "adj_fen": r["total"]}
+            for r in rows}
+
+
+def _no_adjustments() -> dict[str, int]:
+    return dict.fromkeys(ADJ_COLUMNS, 0)
 
 
 def _check_month(month: date) -> date:
@@ -243,14 +261,16 @@ def statement_generate(*, actor, month: date, district: Region | None = None) ->
                                status=S(first.status).label, field="month")
     figures = month_figures(month, region_path=path)
     mismatches = _mismatch_counts(month, list(figures)) if figures else {}
+    adjustments = month_adjustments(month, canteen_info)
     now = clock.now()
     rows = []
     for canteen_id, (status, _rpath) in canteen_info.items():
         fig = figures.get(canteen_id)
-        if fig is None and status != CanteenStatus.OPEN:
+        if fig is None and status != CanteenStatus.OPEN and canteen_id not in adjustments:
             continue
         values = (fig or Figures()).statement_values()
         values["mismatches_open"], values["mismatches_resolved"] = mismatches.get(canteen_id, (0, 0))
+        values.update(adjustments.get(canteen_id, _no_adjustments()))
         rows.append(Statement(canteen_id=canteen_id, month=month, status=S.DRAFT, generated_at=now, **values))
     kept = {row.canteen_id for row in rows}
     stale = [s.pk for s in existing if s.canteen_id not in kept]
@@ -260,7 +280,8 @@ def statement_generate(*, actor, month: date, district: Region | None = None) ->
         with transaction.atomic():
             Statement.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
                                           unique_fields=["canteen", "month"],
-                                          update_fields=["generated_at", "status", *_FIGURE_COLUMNS])
+                                          update_fields=["generated_at", "status", *_FIGURE_COLUMNS,
+                                                         *ADJ_COLUMNS])
     except IntegrityError as exc:
         raise settlement_error("GENERATION_CONFLICT") from exc
     statements = list(Statement.objects.filter(month=month, canteen_id__in=kept).select_related("canteen__region"))
@@ -281,6 +302,9 @@ def _refresh_figures(statement: Statement) -> None:
         setattr(statement, name, value)
     statement.mismatches_open, statement.mismatches_resolved = _mismatch_counts(
         statement.month, [statement.canteen_id]).get(statement.canteen_id, (0, 0))
+    for name, value in month_adjustments(statement.month, [statement.canteen_id]).get(
+            statement.canteen_id, _no_adjustments()).items():
+        setattr(statement, name, value)
     statement.generated_at = clock.now()
 
 
@@ -404,6 +428,9 @@ def statement_check(statement: Statement) -> tuple[list[str], list[tuple[str, st
     stored = list(statement.lines.values_list("funder", "rule_id", "meals", "amount_fen").order_by("funder", "rule_id"))
     if stored and sorted(stored) != sorted(lines):
         diff.append("lines")
+    adjusted = month_adjustments(statement.month, [statement.canteen_id]).get(statement.canteen_id,
+                                                                             _no_adjustments())
+    diff += [name for name, value in adjusted.items() if getattr(statement, name) != value]
     return diff, lines
 
 
@@ -476,3 +503,59 @@ def mismatch_resolve(*, actor, mismatch_id: int, accept: bool, note: str) -> Rep
     audit_record(actor=actor, action="mismatch.resolve", obj=mm, region_path=meal.canteen.region.path,
                  before=before, after={"status": mm.status}, note=note)
     return mm
+
+
+# ------------------------------------------------------------------------------------------------
+# Adjustments
+
+_FUNDER_FIELDS = {"city": "city_fen", "district": "district_fen", "canteen": "canteen_fen", "other": "other_fen"}
+
+
+def first_open_month(canteen_id: int, start: date) -> date:
+    """The first month from `start`'s month on still open for the canteen: not finalised (locked)
+    and without a statement already confirmed or beyond (a draft is regenerated with it)."""
+    month = month_start(start)
+    busy = set(Statement.objects.filter(canteen_id=canteen_id, month__gte=month).exclude(status=S.DRAFT)
+               .values_list("month", flat=True))
+    while month in busy or is_locked(canteen_id, month):
+        month = next_month(month)
+    return month
+
+
+@transaction.atomic
+def adjustment_record(*, actor, canteen_id: int, amounts_fen: dict[str, int], reason: str, start: date,
+                      source: str = "", source_id: str = "") -> Adjustment:
+    """Record an adjustment of the canteen's benefit, by funder, in the first open settlement month
+    from `start` on (a recovery is negative). A draft statement of that month takes it at once; the
+    statement re-checks it at finalise like its ledger figures. One adjustment per source."""
+    if actor is not None and not has_perm(actor, "statement", "adjust"):
+        raise PermissionDenied("记录结算调整", "record settlement adjustments")
+    reason = (reason or "").strip()
+    if not reason:
+        raise settlement_error("ADJUSTMENT_REASON_REQUIRED", field="reason")
+    unknown = sorted(set(amounts_fen) - set(_FUNDER_FIELDS))
+    if unknown:
+        raise settlement_error("ADJUSTMENT_FUNDER", funder=unknown[0])
+    values = {_FUNDER_FIELDS[f]: int(a) for f, a in amounts_fen.items()}
+    total = sum(values.values())
+    if not any(values.values()):
+        raise settlement_error("ADJUSTMENT_EMPTY", field="amount")
+    qs = Canteen.objects.select_related("region")
+    canteen = (qs.get(pk=canteen_id) if actor is None or actor.is_superuser else
+               get_scoped(qs, actor, "view", pk=canteen_id, what_zh="助餐点", what_en="canteen"))
+    if source and Adjustment.objects.filter(canteen=canteen, source=source, source_id=source_id).exists():
+        raise settlement_error("ADJUSTMENT_DUPLICATE")
+    month = first_open_month(canteen.pk, start)
+    adjustment = Adjustment.objects.create(canteen=canteen, month=month, amount_fen=total, reason=reason[:500],
+                                           source=source[:40], source_id=str(source_id)[:40],
+                                           created_by=actor if getattr(actor, "pk", None) else None,
+                                           created_at=clock.now(), **values)
+    draft = Statement.objects.select_for_update().filter(canteen=canteen, month=month, status=S.DRAFT).first()
+    if draft is not None:
+        for name, value in month_adjustments(month, [canteen.pk]).get(canteen.pk, _no_adjustments()).items():
+            setattr(draft, name, value)
+        draft.save(update_fields=list(ADJ_COLUMNS))
+    audit_record(actor=actor, action="statement.adjust", obj=adjustment, region_path=canteen.region.path,
+                 after={"month": f"{month:%Y-%m}", "amount_fen": total, **values, "source": source,
+                        "source_id": str(source_id)}, note=reason)
+    return adjustment

@@ -6,17 +6,19 @@
 
   function option(spec, dark) {
     var text = dark ? "#dfe8f5" : "#333";
-    var base = { color: PALETTE, textStyle: { color: text }, animation: false,
+    var size = dark ? 18 : 12;  // the big screen is read from across a room
+    var base = { color: PALETTE, textStyle: { color: text, fontSize: size }, animation: false,
                  tooltip: { trigger: spec.kind === "pie" ? "item" : "axis" },
-                 legend: { top: 0, textStyle: { color: text } } };
+                 legend: { top: 0, textStyle: { color: text, fontSize: size } } };
     if (spec.kind === "pie") {
       base.series = [{ type: "pie", radius: ["35%", "65%"], top: 24, name: spec.series[0].name,
-        label: { color: text, formatter: "{b}\n{d}%" },
-        data: spec.categories.map(function (c, i) { return { name: c, value: Number(spec.series[0].data[i]) }; }) }];
+        label: { color: text, fontSize: size, formatter: "{b}\n{d}%" },
+        data: spec.categories.map(function (c, i) { return { name: c, value: Number(spec.series[0].data[i]) }; })
+          .filter(function (d) { return d.value > 0; }) }];
       return base;
     }
-    var cat = { type: "category", data: spec.categories, axisLabel: { color: text, hideOverlap: true } };
-    var val = { type: "value", axisLabel: { color: text, formatter: spec.percent ? "{value}%" : "{value}" },
+    var cat = { type: "category", data: spec.categories, axisLabel: { color: text, fontSize: size, hideOverlap: true } };
+    var val = { type: "value", axisLabel: { color: text, fontSize: size, formatter: spec.percent ? "{value}%" : "{value}" },
                 splitLine: { lineStyle: { color: dark ? "#2a3b55" : "#e5e8ec" } } };
     base.grid = { left: 8, right: 16, top: 36, bottom: 8, containLabel: true };
     base.xAxis = spec.horizontal ? val : cat;
