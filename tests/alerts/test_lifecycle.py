@@ -5,8 +5,11 @@ audited; precise refusals that change nothing."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.alerts.conftest import at, sell
 from tests.conftest import _system_user, make_user
@@ -17,6 +20,7 @@ from zhucan.core.errors import DomainError
 from zhucan.core.models import AuditLog
 from zhucan.elders.services import ElderData, elder_update
 from zhucan.settlement import services as S
+from zhucan.settlement.exports import statement_xlsx
 from zhucan.settlement.models import Adjustment
 
 FEB, MAR = date(2026, 2, 1), date(2026, 3, 1)
@@ -90,6 +94,9 @@ def test_confirmed_alert_recovers_the_benefit_in_the_next_open_month(world, dece
     assert (mar.benefit_fen, mar.adj_count, mar.adj_city_fen, mar.adj_fen) == (450, 1, -900, -900)
     assert mar.net_benefit_fen == -450
     assert S.statement_check(mar)[0] == []
+    summary = load_workbook(BytesIO(statement_xlsx(mar))).active
+    rows = {r[0]: r[1:3] for r in summary.iter_rows(values_only=True) if r and r[0]}
+    assert rows["追回与核减"] == (1, Decimal("-9.00")) and rows["应拨付补贴"][1] == Decimal("-4.50")
     S.statement_confirm(actor=world.users["canteen_manager"], statement_id=mar.pk)
     S.statement_approve(actor=district, statement_id=mar.pk)
     # A recovery changed behind the statement's back is caught at finalise.
