@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
 
 from tests.conftest import _system_user, make_canteen, make_elder, make_region
 from zhucan.alerts.models import Alert
@@ -26,3 +30,28 @@ def test_demo_alerts(world, today):
     assert dict(Alert.objects.values_list("rule", "elder_id").order_by("rule")) == {
         "elder.after_status": second.pk, "elder.far_apart": first.pk, "till.reversals": None}
     assert seed_demo_alerts(_system_user()) == {"raised": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_the_daily_detection_and_the_command_runs_it_on_demand(settings, frozen_clock, world,
+                                                                               menu):
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.alerts.conftest import at, reverse, sell
+
+    settings.ZHUCAN_PERIODIC_JOBS = [{"name": "alerts-detect", "task": "zhucan.alerts.tasks.alerts_detect_task",
+                                      "daily_at": "05:30"}]
+    frozen_clock(at("2026-03-10 05:30"))
+    for i in range(5):  # five voids at one till yesterday
+        meal = sell(world.canteen, None, menu["米饭"], f"2026-03-09 11:{10 + i}", ident="none")
+        reverse(meal, f"2026-03-09 11:{20 + i}")
+    call_command("worker", "--once")
+    row = DBTaskResult.objects.get()
+    assert row.status == "SUCCESSFUL", row.traceback
+    assert row.return_value["day"] == "2026-03-09" and row.return_value["by_rule"] == {"till.reversals": 1}
+    out = StringIO()
+    call_command("alerts", "detect", "--date", "2026-03-09", "--days", "2", stdout=out)
+    assert out.getvalue().splitlines() == ["2026-03-08：新增预警 0 条，已有 0 条",
+                                           "2026-03-09：新增预警 0 条，已有 1 条"]
+    with pytest.raises(CommandError):
+        call_command("alerts", "detect", "--date", "2026-03-10")
