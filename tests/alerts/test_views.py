@@ -55,7 +55,7 @@ def test_list_filters_and_scoping(world, alerts, client):
     # 西湖区 sees its own, 上城区 not; the 北山 subdistrict reads its area; canteen staff none.
     login(client, world.users["district_admin"])
     page = client.get("/alerts/").content.decode()
-    assert camera.title in page and far.title in page
+    assert camera.title in page and far.title in page and 'href="/alerts/"' in page  # in the navigation
     login(client, world.other["district_admin"])
     assert "没有符合条件的预警" in client.get("/alerts/").content.decode()
     assert client.get(f"/alerts/{far.pk}/").status_code == 404
