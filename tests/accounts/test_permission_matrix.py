@@ -787,6 +787,52 @@ DASHBOARD_VIEWS: dict[str, View] = {
 VIEWS.update(DASHBOARD_VIEWS)
 MEDIA_SETUP.update({name: _with_meal_and_an_elder_not_reached for name in DASHBOARD_VIEWS})
 
+# Anomaly alerts (预警) at /alerts/: the city, the district and the subdistrict of the area read them
+# (the auditor too); the district handles them (assign, investigate, close); the city alone tunes
+# the rules' thresholds; canteen staff never see them. The handling steps after assignment, the
+# snapshot and the detection button are checked role by role in tests/alerts/test_views.py.
+ALERTS_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+alerts_list               ok/hidden    ok/hidden       ok/hidden          403              403        ok/hidden
+alerts_detail             ok/404       ok/404          ok/404             403              403        ok/404
+alerts_export             ok/hidden    ok/hidden       ok/hidden          403              403        ok/hidden
+alerts_assign             403          ok/404          403                403              403        403
+alerts_rules              ok           403             403                403              403        403
+"""
+EXPECTED.update(_parse_table(ALERTS_TABLE))
+ALERT_TITLE = "北山长者食堂同一收银台撤销退款过多"
+
+
+def _with_alert(w):
+    from datetime import UTC, datetime
+
+    from zhucan.alerts.services import alert_raise
+
+    w.alert = alert_raise(rule="till.reversals", occurred_at=datetime(2026, 3, 9, 3, 0, tzinfo=UTC),
+                          title=ALERT_TITLE, canteen=w.canteen, details={"撤销": "6笔"}, dedupe_key="matrix")
+
+
+def _effect_alert_assign(w, actor, response):
+    _redirects_to(response, rf"/alerts/{w.alert.pk}/")
+    w.alert.refresh_from_db()
+    assert (w.alert.status, w.alert.assignee_id, w.alert.assigned_by_id) == ("assigned", actor.pk, actor.pk)
+
+
+ALERT_VIEWS: dict[str, View] = {
+    "alerts_list": View("GET", lambda w: "/alerts/", marker=lambda w: ALERT_TITLE),
+    "alerts_detail": View("GET", lambda w: f"/alerts/{w.alert.pk}/", lambda w: f"/alerts/{MISSING}/",
+                          marker=lambda w: "6笔"),
+    "alerts_export": View("GET", lambda w: "/alerts/export.xlsx", marker=lambda w: ALERT_TITLE, export=True,
+                          audit_action="alerts.export"),
+    "alerts_assign": View("POST", lambda w: f"/alerts/{w.alert.pk}/assign/", lambda w: f"/alerts/{MISSING}/assign/",
+                          data=lambda w: {"assignee": str(w.users["district_admin"].pk)},
+                          audit_action="alerts.assign", effect=_effect_alert_assign),
+    "alerts_rules": View("GET", lambda w: "/alerts/rules/", marker=lambda w: "两个助餐点相距至少（米）"),
+}
+VIEWS.update(ALERT_VIEWS)
+MEDIA_SETUP.update({name: _with_alert for name in ALERT_VIEWS})
+
+
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -1053,3 +1099,10 @@ def test_table_covers_every_dashboard_url():
     names = {f"dashboard_{n}" if n != "dashboard" else n
              for n in get_resolver().namespace_dict["analytics"][1].reverse_dict if isinstance(n, str)}
     assert names == set(DASHBOARD_VIEWS)
+def test_table_covers_the_alerts_console():
+    """Every /alerts/ URL is in the matrix or checked role by role in tests/alerts/test_views.py."""
+    from django.urls import get_resolver
+
+    names = {n for n in get_resolver().namespace_dict["alerts"][1].reverse_dict if isinstance(n, str)}
+    in_matrix = {name.removeprefix("alerts_") for name in ALERT_VIEWS}
+    assert names - in_matrix == {"snapshot", "investigate", "close", "detect"}

@@ -85,12 +85,13 @@ def far_apart(day: date, params: dict):
     limit_m, window = int(params["distance_m"]), timedelta(minutes=int(params["minutes"]))
     rows = (Meal.objects.filter(local_date=day, kind=SALE, elder__isnull=False, canteen__latitude__isnull=False,
                                 canteen__longitude__isnull=False)
-            .values_list("pk", "elder_id", "canteen_id", "at", "canteen__latitude", "canteen__longitude")
+            .values_list("pk", "elder_id", "canteen_id", "at", "canteen__latitude", "canteen__longitude",
+                         "benefit_fen")
             .order_by("elder_id", "at", "pk"))
     previous = None
     flagged: set[int] = set()
     for row in rows:
-        pk, elder_id, canteen_id, at, lat, lon = row
+        pk, elder_id, canteen_id, at, lat, lon, benefit = row
         if previous and previous[1] == elder_id and elder_id not in flagged and previous[2] != canteen_id \
                 and at - previous[3] <= window:
             metres = _distance_m((float(previous[4]), float(previous[5])), (float(lat), float(lon)))
@@ -99,10 +100,12 @@ def far_apart(day: date, params: dict):
                 names = _canteen_names([previous[2], canteen_id])
                 elder = Elder.objects.get(pk=elder_id)
                 minutes = int((at - previous[3]).total_seconds() // 60)
+                # The district where the benefit went handles it (the first meal of a period takes it).
+                handler = previous[2] if previous[6] >= benefit else canteen_id
                 yield Finding(
                     dedupe_key=f"elder.far_apart:{elder_id}:{day.isoformat()}",
                     title=f"{mask_name(elder.name)}{minutes}分钟内在相距{metres / 1000:.1f}公里的两个助餐点就餐",
-                    occurred_at=at, canteen=canteen_id, elder=elder, meal_ids=[previous[0], pk],
+                    occurred_at=at, canteen=handler, elder=elder, meal_ids=[previous[0], pk],
                     details={"第一次": f"{names[previous[2]]} {_hm(previous[3])}",
                              "第二次": f"{names[canteen_id]} {_hm(at)}",
                              "两地距离": f"{metres / 1000:.1f}公里", "间隔": f"{minutes}分钟"})

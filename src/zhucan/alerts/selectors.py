@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from zhucan.accounts.scoping import get_scoped, restrict
 from zhucan.alerts import rules
@@ -59,7 +60,7 @@ def filters_from(query) -> Filters:
                    end=_date(query.get("end", "")))
 
 
-FILTER_STATUSES = {**{s.value: s.label for s in AlertStatus}, "active": "未办结"}
+FILTER_STATUSES = {**{s.value: s.label for s in AlertStatus}, "active": _("未办结")}
 
 
 def alert_list(*, user, filters: Filters, action: str = "view") -> QuerySet[Alert]:

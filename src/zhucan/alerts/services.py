@@ -111,7 +111,8 @@ def _handled(actor, alert_id: int) -> Alert:
     if not has_perm(actor, "alert", "handle"):
         raise PermissionDenied("处理预警", "handle alerts")
     found = get_scoped(Alert.objects.all(), actor, "handle", pk=alert_id, what_zh="预警", what_en="alert")
-    return Alert.objects.select_for_update().select_related("canteen", "elder", "district").get(pk=found.pk)
+    return (Alert.objects.select_for_update(of=("self",)).select_related("canteen", "elder", "district")
+            .get(pk=found.pk))
 
 
 def _require(alert: Alert, action: str, *allowed: str) -> None:

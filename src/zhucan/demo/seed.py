@@ -280,5 +280,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
     from zhucan.identity.demo import seed_demo_identity
 
     seed_demo_identity()  # cards, one elder's PIN, printed card code and face; 1:N and the PIN factor at a canteen
+    from zhucan.demo.alerts import seed_demo_alerts
+
+    seed_demo_alerts(actor)  # anomalies through the real checkout, found by the real detection (/alerts/)
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals, "designations": designations}

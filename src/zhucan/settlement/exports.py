@@ -299,6 +299,24 @@ SUMMARY_HEADERS = ["项目", "笔数 / 人次", "金额（元）", "说明"]
 
 def _statement_summary(statement) -> list[list[Any]]:
     s = statement
+    return _base_summary(s) + _adjustment_summary(s)
+
+
+def _adjustment_summary(s) -> list[list[Any]]:
+    """Recoveries and other adjustments of the month (settlement.Adjustment), when there are any."""
+    if not s.adj_count:
+        return []
+    return [
+        ["追回与核减", s.adj_count, s.adj_fen, "预警核实后追回的补贴等，计入本月（负数为追回）"],
+        ["其中：市级", None, s.adj_city_fen, ""],
+        ["其中：区级", None, s.adj_district_fen, ""],
+        ["其中：助餐点", None, s.adj_canteen_fen, ""],
+        ["其中：其他", None, s.adj_other_fen, ""],
+        ["应拨付补贴", None, s.net_benefit_fen, "= 优惠补贴合计 + 追回与核减"],
+    ]
+
+
+def _base_summary(s) -> list[list[Any]]:
     return [
         ["助餐人次（老年人）", s.elder_meals, None, "老年人用餐，已扣除作废和退款"],
         ["非老年人餐次", s.non_elder_meals, None, ""],
@@ -373,6 +391,8 @@ def statement_pdf(statement) -> bytes:
             ("老人实付（元）", yuan_text(s.payable_fen)),
             ("跨月调整", f"{s.adjustments:,} 笔，补贴 {yuan_text(s.adjustments_benefit_fen)} 元"),
             ("核对差异", f"待处理 {s.mismatches_open:,}，已处理 {s.mismatches_resolved:,}"),
+            *([("追回与核减", f"{s.adj_count:,} 笔，{yuan_text(s.adj_fen)} 元"),
+               ("应拨付补贴（元）", yuan_text(s.net_benefit_fen))] if s.adj_count else []),
         ],
         "funders": [(label, yuan_text(fen)) for label, fen in funders],
         "funders_total": yuan_text(s.benefit_fen),
