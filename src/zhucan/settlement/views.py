@@ -13,6 +13,7 @@ from zhucan.accounts.permissions import has_perm
 from zhucan.checkout.locks import month_start
 from zhucan.core import clock
 from zhucan.core.audit import audit_export
+from zhucan.core.auditread import readable
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
 from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.settlement import exports, selectors, services
@@ -76,7 +77,7 @@ def statement_detail(request, pk: int):
     actions = _actions(request.user, st)
     return render(request, "settlement/detail.html", {
         "st": st, "lines": selectors.statement_lines(st), "actions": actions, "any_action": any(actions.values()),
-        "history": selectors.statement_history(st),
+        "history": readable(selectors.statement_history(st)),
         "mismatches": selectors.statement_mismatches(st),
         "can_resolve_mismatch": has_perm(request.user, "mismatch", "resolve") and not st.locked,
         "can_export": has_perm(request.user, "statement", "export"),

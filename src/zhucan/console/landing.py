@@ -1,0 +1,37 @@
+"""Where each role lands after login and at `/`: the page it uses most.
+
+Pages built by other apps (the dashboard) are reached by URL name; while such a page is not
+installed the name does not reverse and the role falls back to the next choice, finally to the
+workbench (None).
+"""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+
+from zhucan.accounts.models import Role
+from zhucan.accounts.permissions import has_perm
+
+# role → URL names in order of preference, each with the permission it needs (None: the page
+# guards itself and shows each role its own scope — the dashboard).
+DASHBOARD = ("analytics:dashboard", None)
+LANDING: dict[str, list[tuple[str, tuple[str, str] | None]]] = {
+    Role.CASHIER: [("checkout:cashier", ("meal", "create"))],
+    Role.CANTEEN_MANAGER: [DASHBOARD, ("checkout:live", ("meal", "view"))],
+    Role.CITY_ADMIN: [DASHBOARD],
+    Role.DISTRICT_ADMIN: [DASHBOARD],
+    Role.SUBDISTRICT_STAFF: [DASHBOARD],
+    Role.AUDITOR: [DASHBOARD],
+}
+
+
+def landing_url(user) -> str | None:
+    """The URL the user should land on, or None for the workbench itself."""
+    for name, perm in LANDING.get(getattr(user, "role", "") or "", []):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        if perm is None or has_perm(user, *perm):
+            return url
+    return None
