@@ -83,7 +83,8 @@ def statement_detail(request, pk: int):
     st = selectors.statement_get(actor=request.user, statement_id=pk)
     actions = _actions(request.user, st)
     return render(request, "settlement/detail.html", {
-        "st": st, "lines": _named(st, selectors.statement_lines(st)), "actions": actions, "any_action": any(actions.values()),
+        "st": st, "lines": _named(st, selectors.statement_lines(st)), "actions": actions,
+        "any_action": any(actions.values()),
         "history": readable(selectors.statement_history(st)),
         "mismatches": selectors.statement_mismatches(st),
         "can_resolve_mismatch": has_perm(request.user, "mismatch", "resolve") and not st.locked,
