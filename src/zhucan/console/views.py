@@ -54,7 +54,7 @@ def audit_list(request):
     filters = selectors.AuditFilter(who=get.get("who", "").strip()[:64], group=get.get("group", ""),
                                     object_type=get.get("type", "")[:64], date_from=_date(get.get("from", "")),
                                     date_to=_date(get.get("to", "")))
-    qs = selectors.audit_list(user=request.user, filters=filters).select_related(None)
+    qs = selectors.audit_list(user=request.user, filters=filters)
     page, query = paginate(request, qs)
     return render(request, "console/audit_list.html", {
         "page": page, "records": readable(page.object_list), "query": query, "filters": filters,

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import camel_case_to_spaces
 from django.utils.translation import gettext as _
 
 from zhucan.core import clock
@@ -30,11 +31,40 @@ MASKED_MODELS = {"elders.elder"}
 TECHNICAL = ("hash", "digest", "sha", "kid", "key", "nonce", "idempotency", "signature", "token", "_id")
 # Labels for keys that are not model fields (export and read rows, service extras).
 EXTRA_LABELS = {
+    "elder": ("老人", "Elder"), "account": ("手机账号", "Phone account"), "canteen": ("助餐点", "Canteen"),
+    "bound_by": ("绑定人", "Bound by"), "bound_at": ("绑定时间", "Bound at"), "revoked_by": ("解除人", "Revoked by"),
+    "revoked_at": ("解除时间", "Revoked at"), "granted_at": ("同意时间", "Consented at"),
+    "withdrawn_at": ("撤回时间", "Withdrawn at"), "expires_at": ("有效期至", "Valid until"),
+    "submitted_at": ("提交时间", "Submitted at"), "decided_at": ("决定时间", "Decided at"),
+    "checks": ("自动核验结果", "Automatic checks"), "evidence": ("备案材料", "Evidence"),
+    "scope": ("同意范围", "Scope"), "keep_photo": ("保留登记照片", "Keep the photo"),
+    "photo_kept": ("保留登记照片", "Photo kept"), "replaced": ("替换原有人脸", "Replaced"),
+    "in_1_n_index": ("纳入刷脸比对库", "In the 1:N index"), "source": ("采集方式", "Source"),
+    "identify_enabled": ("开启刷脸识别", "Face identification on"), "identify_scope": ("刷脸识别范围", "Scope"),
+    "card_code_factor": ("长者卡码核验方式", "Card code check"), "phone_masked": ("手机号", "Phone"),
+    "relation": ("关系", "Relation"), "display_name": ("称呼", "Name"), "reason": ("原因", "Reason"),
     "rows": ("导出行数", "Rows"), "filters": ("筛选条件", "Filters"), "field": ("查看内容", "Viewed"),
     "on": ("生效日期", "Effective date"), "phone": ("联系电话", "Phone"), "address": ("居住地址", "Address"),
     "citizen_card_number": ("市民卡号", "Citizen card"), "passed": ("是否通过", "Passed"),
     "software": ("终端软件", "Software"), "count": ("数量", "Count"), "year": ("年度", "Year"),
 }
+# Stored codes a person reads as words (values of the keys above that are not model choices).
+VALUE_LABELS = {
+    "photo": ("核对照片", "photo check"), "pin": ("就餐密码", "PIN"), "none": ("无需核验", "none"),
+    "district": ("本区", "the district"), "city": ("全市", "the city"), "subdistrict": ("本街道", "the subdistrict"),
+    "staff_upload": ("工作人员上传照片", "uploaded by staff"), "camera": ("现场拍摄", "camera"),
+    "identify_1_n": ("刷脸识别（1:N）", "1:N identification"), "verify_1_1": ("刷脸核验（1:1）", "1:1 verification"),
+    "passed": ("通过", "passed"), "declared": ("已申报", "declared"), "failed": ("未通过", "failed"),
+    "pending": ("待审核", "pending"),
+}
+# Keys a reader needs no more than the technical fold gives.
+TECHNICAL_KEYS = {"model", "text_version", "software", "request_digest", "idempotency_key"}
+# Object types whose model has no Chinese name of its own.
+OBJECT_LABELS = {"filing.filingitem": ("备案事项", "Filing item"), "filing.evidence": ("备案材料", "Evidence"),
+                 "funds.operatingreward": ("运营奖补", "Operating reward"),
+                 "filing.terminalcapabilities": ("终端功能", "Terminal capabilities"),
+                 "filing.terminaltest": ("终端测试", "Terminal test"),
+                 "funds.constructionsubsidy": ("建设补贴", "Construction subsidy")}
 REVEAL_FIELDS = {"id_number": ("身份证号", "ID number"), "phone": ("联系电话", "phone"),
                  "address": ("居住地址", "address")}
 
@@ -86,7 +116,7 @@ def _field(model, name: str):
 
 
 def _is_technical(key: str) -> bool:
-    return any(part in key.lower() for part in TECHNICAL)
+    return key in TECHNICAL_KEYS or any(part in key.lower() for part in TECHNICAL)
 
 
 def _label(model, key: str) -> str:
@@ -98,6 +128,8 @@ def _label(model, key: str) -> str:
         return _pick(EXTRA_LABELS[key])
     if key.endswith("_fen"):
         return key.removesuffix("_fen").replace("_", " ") + _("（元）")
+    if key.endswith("_at"):
+        return _("时间（%(what)s）") % {"what": key.removesuffix("_at").replace("_", " ")}
     return key.replace("_", " ")
 
 
@@ -107,6 +139,7 @@ class _Names:
     def __init__(self) -> None:
         self.wanted: dict[str, set[str]] = defaultdict(set)
         self.found: dict[tuple[str, str], str] = {}
+        self._codes: dict[str, dict[str, str]] = {}
 
     def want(self, label: str, pk) -> None:
         if pk not in (None, ""):
@@ -129,6 +162,14 @@ class _Names:
 
     def name(self, label: str, pk) -> str | None:
         return self.found.get((label, str(pk)))
+
+    def codes(self, model) -> dict[str, str]:
+        """A small reference table (tags) by code, read once per page."""
+        label = model._meta.label_lower
+        if label not in self._codes:
+            rows = list(model._default_manager.all()[:500])
+            self._codes[label] = {str(getattr(o, "code", o.pk)): str(o) for o in rows}
+        return self._codes[label]
 
 
 def _display(label: str, obj) -> str:
@@ -159,9 +200,7 @@ def _format(model_label: str, model, key: str, value, names: _Names) -> str:
         related = f.related_model._meta.label_lower
         return names.name(related, value) or _("（已删除，编号 %(pk)s）") % {"pk": value}
     if f is not None and f.many_to_many and isinstance(value, list):
-        related = f.related_model
-        lookup = {str(getattr(o, "code", o.pk)): str(o) for o in related._default_manager.all()} \
-            if related._default_manager.count() <= 200 else {}
+        lookup = names.codes(f.related_model)
         return "、".join(lookup.get(str(v), str(v)) for v in value) or "—"
     if f is not None and getattr(f, "flatchoices", None):
         choices = {str(k): str(v) for k, v in f.flatchoices}
@@ -177,10 +216,14 @@ def _format(model_label: str, model, key: str, value, names: _Names) -> str:
         formatted = _format_time(value)
         if formatted:
             return formatted
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return _pick(VALUE_LABELS[value])
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "、".join(_pick(VALUE_LABELS[v]) if isinstance(v, str) and v in VALUE_LABELS else str(v)
+                        for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}：{v}" for k, v in value.items()) or "—"
+        return "；".join(f"{k}：{_pick(VALUE_LABELS[v]) if isinstance(v, str) and v in VALUE_LABELS else v}"
+                        for k, v in value.items()) or "—"
     return str(value)
 
 
@@ -245,7 +288,12 @@ def readable(rows) -> list[Record]:
                 raw = {k: ({**v, "name": mask_name(str(v["name"]))} if isinstance(v, dict) and v.get("name") else v)
                        for k, v in raw.items()}
             technical.append((_("原始记录"), json.dumps(raw, ensure_ascii=False, sort_keys=True)))
-        type_label = str(model._meta.verbose_name) if model is not None else (row.object_type or "")
+        if row.object_type in OBJECT_LABELS:
+            type_label = _pick(OBJECT_LABELS[row.object_type])
+        elif model is not None and str(model._meta.verbose_name) != camel_case_to_spaces(model.__name__):
+            type_label = str(model._meta.verbose_name)
+        else:
+            type_label = ""
         out.append(Record(row=row, at=clock.local_now() if row.at is None else row.at.astimezone(clock.LOCAL_TZ),
                           actor=actor, action=action_label(row.action), object_type=type_label,
                           object_name=obj_name, changes=changes, note=row.note, technical=technical))
