@@ -60,7 +60,8 @@ def _commit(place: _Canteen, rng: random.Random, key: str, at: datetime, method:
     elder = Elder.objects.get(pk=rng.choice(place.elders))
     order = rng.sample(place.dishes, k=min(len(place.dishes), rng.choice((1, 1, 2, 3))))
     try:
-        result = meal_commit(canteen=place.canteen, elder=elder, lines=[OrderLine(dish_id=d.pk, quantity=1) for d in order],
+        result = meal_commit(canteen=place.canteen, elder=elder,
+                             lines=[OrderLine(dish_id=d.pk, quantity=1) for d in order],
                              idempotency_key=key, request_digest=key, identified_by=method, at=at)
     except DomainError:
         return False  # e.g. an elder the city's policy does not cover, or outside the canteen's hours

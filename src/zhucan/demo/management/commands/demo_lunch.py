@@ -24,7 +24,8 @@ class Command(BaseCommand):
         if not places:
             self.stderr.write("没有可供餐的演示助餐点（请先运行 zhucan seed_demo）")
             return
-        self.stdout.write(f"模拟午餐：{len(places)} 家助餐点，每 {every:g} 秒一批（演示时钟 {clock.local_now():%H:%M}）")
+        self.stdout.write(f"模拟午餐：{len(places)} 家助餐点，每 {every:g} 秒一批"
+                          f"（演示时钟 {clock.local_now():%H:%M}）")
         try:
             while not stop["now"]:
                 made = lunch_tick(rng=rng, canteens=canteens, places=places)
