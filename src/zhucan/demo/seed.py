@@ -257,7 +257,7 @@ def seed_elders(count: int = 2400, seed: int = 20250601) -> int:
     return len(elders)
 
 
-def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
+def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day: int = 3) -> dict:
     created_regions = seed_regions()
     actor = _system_user()
     created_canteens = seed_canteens(actor)
@@ -282,6 +282,7 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
     seed_demo_identity()  # cards, one elder's PIN, printed card code and face; 1:N and the PIN factor at a canteen
     from zhucan.demo.lunch import seed_recent_meals
 
-    meals["recent"] = seed_recent_meals()  # from the first of last month up to the (demo) clock's now
+    # From the first of last month up to the (demo) clock's now, so "this month" is never empty.
+    meals["recent"] = seed_recent_meals(per_canteen_per_day=recent_per_day) if recent_per_day else 0
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals, "designations": designations}
