@@ -10,12 +10,13 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 
 from zhucan.accounts.models import Role
-from zhucan.accounts.permissions import has_perm
+from zhucan.accounts.permissions import PERMISSIONS, has_perm
 
-# role → URL names in order of preference, each with the permission it needs (None: the page
-# guards itself and shows each role its own scope — the dashboard).
-DASHBOARD = ("analytics:dashboard", None)
-LANDING: dict[str, list[tuple[str, tuple[str, str] | None]]] = {
+# role → URL names in order of preference, each with the permission it needs. The dashboard's
+# permission belongs to the analytics app: until that row exists in the table the page is taken to
+# be open to every official (it scopes what it shows), once it exists it is checked.
+DASHBOARD = ("analytics:dashboard", ("dashboard", "view"))
+LANDING: dict[str, list[tuple[str, tuple[str, str]]]] = {
     Role.CASHIER: [("checkout:cashier", ("meal", "create"))],
     Role.CANTEEN_MANAGER: [DASHBOARD, ("checkout:live", ("meal", "view"))],
     Role.CITY_ADMIN: [DASHBOARD],
@@ -32,6 +33,6 @@ def landing_url(user) -> str | None:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        if perm is None or has_perm(user, *perm):
+        if perm is None or perm not in PERMISSIONS or has_perm(user, *perm):
             return url
     return None
