@@ -11,6 +11,9 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zhucan
 # The demo runs on a simulated clock starting at today's 11:00 (Asia/Shanghai) so that the cashier
 # page sells inside the lunch period whenever the demo is shown. DEMO_CLOCK=real uses real time.
+# One clock for everything the demo shows: the seed, the web server, the worker and the simulated
+# lunch all read ZHUCAN_CLOCK_START relative to the same real moment (ZHUCAN_CLOCK_ANCHOR).
+# DEBUG is off (Chinese error pages); WhiteNoise serves the static files from the app folders.
 DEMO_CLOCK ?= 11:00
 PYTEST_ARGS ?=
 
@@ -56,15 +59,17 @@ system-deps:
 messages: venv
 	cd src/zhucan && ../../$(BIN)/django-admin compilemessages -l en >/dev/null
 
-demo: venv system-deps
-	$(BIN)/zhucan migrate --noinput -v0
-	$(BIN)/zhucan seed_demo
-	@echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; the background worker runs beside it; stop both with Ctrl-C)"
-	@if [ "$(DEMO_CLOCK)" = real ]; then start=""; else \
-	  start="$$(TZ=Asia/Shanghai date +%Y-%m-%d)T$(DEMO_CLOCK):00+08:00"; echo "Demo clock starts at $$start"; fi; \
-	export ZHUCAN_CLOCK_START="$$start"; \
+demo: venv system-deps messages
+	@if [ "$(DEMO_CLOCK)" = real ]; then start=""; anchor=""; else \
+	  start="$$(TZ=Asia/Shanghai date +%Y-%m-%d)T$(DEMO_CLOCK):00+08:00"; anchor="$$(date -u +%Y-%m-%dT%H:%M:%S+00:00)"; \
+	  echo "Demo clock starts at $$start"; fi; \
+	export ZHUCAN_CLOCK_START="$$start" ZHUCAN_CLOCK_ANCHOR="$$anchor" ZHUCAN_DEBUG=0 \
+	  ZHUCAN_ALLOWED_HOSTS="$(HOST),127.0.0.1,localhost"; \
+	$(BIN)/zhucan migrate --noinput -v0 && $(BIN)/zhucan seed_demo || exit 1; \
+	echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; the worker and the simulated lunch run beside it; Ctrl-C stops all three)"; \
 	$(BIN)/zhucan worker & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(BIN)/zhucan demo_lunch & lunch=$$!; \
+	trap 'kill -TERM $$worker $$lunch 2>/dev/null; wait $$worker $$lunch 2>/dev/null' EXIT; \
 	$(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
 
 lint: venv

@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "zhucan.core.errorviews.bad_request"
 handler403 = "zhucan.core.errorviews.forbidden"
 handler404 = "zhucan.core.errorviews.not_found"
 handler500 = "zhucan.core.errorviews.server_error"

@@ -200,6 +200,8 @@ ZHUCAN_SMS_BACKEND = env("ZHUCAN_SMS_BACKEND", "zhucan.elderphone.sms.ConsoleSms
 
 # Simulated clock (training, benchmarks): an aware ISO moment the platform's time starts from.
 ZHUCAN_CLOCK_START = env("ZHUCAN_CLOCK_START") or None
+# The real moment ZHUCAN_CLOCK_START stands for (aware ISO), so that the demo's processes share one clock.
+ZHUCAN_CLOCK_ANCHOR = env("ZHUCAN_CLOCK_ANCHOR") or None
 
 # The public directory (/public/canteens/): the address printed in the QR code of the unified sign
 # (empty: the address the sign was requested on), and each city's programme mark by policy id.

@@ -19,6 +19,7 @@ Outcomes:
            jurisdiction); nothing changed.
   403      the role may not do this at all (Chinese "无权访问" page); nothing changed.
   allowed  200, with no assertion about what is shown (see the region tree note below).
+  moved    302 to the page the role uses most (its landing page, console/landing.py); nothing changed.
 
 "Nothing changed" compares every row (all fields) of Elder (and its tags), Canteen, MealPeriod,
 Dish, User and AuditLog before and after the request, and of the identification media (citizen
@@ -69,7 +70,8 @@ user_edit         ok/404       ok/404          403                403           
 user_export       ok/hidden    ok/hidden       403                403              403        ok/hidden
 region_tree       ok/hidden    ok/hidden       ok/hidden          allowed          allowed    ok/hidden
 audit_list        ok/hidden    ok/hidden       403                403              403        ok/hidden
-home              ok           ok              ok                 ok               ok         ok
+home              ok           ok              ok                 moved            moved      ok
+workbench         ok           ok              ok                 ok               ok         ok
 """
 
 # Identification media: the elder's card, printed card code, PIN and face data are changed
@@ -537,8 +539,9 @@ VIEWS: dict[str, View] = {
                         marker=lambda w: w.users["subdistrict_staff"].username, export=True,
                         audit_action="user.export"),
     "region_tree": View("GET", lambda w: "/regions/", marker=lambda w: w.xihu_sub.name),
-    "audit_list": View("GET", lambda w: "/audit/", marker=lambda w: w.elder.name),
+    "audit_list": View("GET", lambda w: "/audit/", marker=lambda w: w.elder.name[0] + "*" + w.elder.name[-1]),
     "home": View("GET", lambda w: "/"),
+    "workbench": View("GET", lambda w: "/workbench/"),
 }
 VIEWS.update(MEDIA_VIEWS)
 
@@ -1011,6 +1014,9 @@ def test_permission_matrix(matrix_world, client, name, role, side):
         assert missing.status_code == 404
         assert _page(response, view.url(w)) == _page(missing, view.missing_url(w)), (
             "'not yours' must look exactly like 'not found'")
+    elif expected == "moved":
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith("/") and not response["Location"].startswith("/accounts/login")
     elif expected == "refused":
         assert response.status_code == 200, (response.status_code, response.get("Location"))
         assert 'class="errorlist' in response.content.decode()
@@ -1039,7 +1045,7 @@ def test_table_covers_every_console_url():
                "canteens:detail", "canteens:create",
                "canteens:edit", "canteens:export", "canteens:periods", "canteens:dish_create", "canteens:dish_edit",
                "accounts:user_list", "accounts:user_create", "accounts:user_edit", "accounts:user_export",
-               "regions:tree", "console:audit_list", "console:home"}
+               "regions:tree", "console:audit_list", "console:home", "console:workbench"}
     # Outside this matrix: login/logout (tested in test_scoping), the elder import (its own tests).
     elsewhere = {"accounts:login", "accounts:logout", "elders:import", "elders:import_confirm",
                  "elders:import_template"}

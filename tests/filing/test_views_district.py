@@ -247,9 +247,9 @@ def test_a_district_exports_only_its_own_canteens(w, client):
 
 def test_the_navigation_shows_the_filing_console_to_officials_only(w, client):
     login(client, w.district)
-    assert 'href="/filing/"' in client.get("/").content.decode()
+    assert 'href="/filing/"' in client.get("/workbench/").content.decode()
     login(client, w.users["cashier"])
-    assert 'href="/filing/"' not in client.get("/").content.decode()
+    assert 'href="/filing/"' not in client.get("/workbench/").content.decode()
 
 
 def test_the_queue_shows_agreements_and_rechecks_ending_within_sixty_days(w, client):

@@ -21,11 +21,15 @@ _offset: timedelta | None = None
 def _configured_offset() -> timedelta:
     """A simulated clock for training sessions and benchmarks outside meal hours: with
     ZHUCAN_CLOCK_START set (an aware ISO moment), time starts there and flows at the real rate.
-    The production settings refuse it."""
+    With ZHUCAN_CLOCK_ANCHOR (the real moment the start stands for), every process of the demo —
+    web server, worker, simulated lunch — shows the same time, whenever it first reads the clock;
+    without it, the start is the process's first reading. The production settings refuse it."""
     global _offset
     if _offset is None:
         start = getattr(settings, "ZHUCAN_CLOCK_START", None)
-        _offset = (datetime.fromisoformat(start) - timezone.now()) if start else timedelta(0)
+        anchor = getattr(settings, "ZHUCAN_CLOCK_ANCHOR", None)
+        real = datetime.fromisoformat(anchor) if anchor else timezone.now()
+        _offset = (datetime.fromisoformat(start) - real) if start else timedelta(0)
     return _offset
 
 

@@ -257,7 +257,7 @@ def seed_elders(count: int = 2400, seed: int = 20250601) -> int:
     return len(elders)
 
 
-def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
+def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day: int = 3) -> dict:
     created_regions = seed_regions()
     actor = _system_user()
     created_canteens = seed_canteens(actor)
@@ -280,6 +280,10 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
     from zhucan.identity.demo import seed_demo_identity
 
     seed_demo_identity()  # cards, one elder's PIN, printed card code and face; 1:N and the PIN factor at a canteen
+    from zhucan.demo.lunch import seed_recent_meals
+
+    # From the first of last month up to the (demo) clock's now, so "this month" is never empty.
+    meals["recent"] = seed_recent_meals(per_canteen_per_day=recent_per_day) if recent_per_day else 0
     from zhucan.demo.alerts import seed_demo_alerts
 
     seed_demo_alerts(actor)  # anomalies through the real checkout, found by the real detection (/alerts/)

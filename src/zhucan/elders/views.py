@@ -13,6 +13,7 @@ from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.core import clock
 from zhucan.core.audit import CountedRows, audit_export
+from zhucan.core.auditread import readable
 from zhucan.core.errors import DomainError, NotFound
 from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.models import AuditLog
@@ -134,7 +135,7 @@ def elder_edit(request, elder_id: int):
 @requires("elder", "view")
 def elder_detail(request, elder_id: int):
     elder = selectors.elder_get(user=request.user, elder_id=elder_id)
-    history = AuditLog.objects.filter(object_type="elders.elder", object_id=str(elder.pk))[:20]
+    history = readable(AuditLog.objects.filter(object_type="elders.elder", object_id=str(elder.pk))[:20])
     return render(request, "elders/detail.html", {
         "elder": elder, "age": elder.age_on(clock.local_today()), "history": history,
         "verify_form": VerifyForm(),

@@ -105,7 +105,7 @@ def subsidy_export_pdf(request):
              s.total_fen, s.get_status_display(), f"{clock.local_date(s.applied_at):%Y-%m-%d}", s.payment_reference]
             for s in qs]
     totals = ["合计", "", "", sum(r[3] for r in rows), sum(r[4] for r in rows), sum(r[5] for r in rows), "", "", ""]
-    content = table_pdf(title="建设补贴（LC-3）", subtitle=f"导出日期 {clock.local_today():%Y-%m-%d}",
+    content = table_pdf(title="建设补贴", subtitle=f"导出日期 {clock.local_today():%Y-%m-%d}",
                         headers=SUBSIDY_HEADERS[:9], rows=rows, money_columns=[3, 4, 5], totals=totals,
                         notes=["金额依据本市政策文件（聊城：四（一）建设补贴）按建设类型确定。"])
     audit_export(actor=request.user, what="funds.subsidy", filters=request.GET, rows=len(rows),
@@ -318,7 +318,7 @@ def reward_export_pdf(request):
             for r in selectors.reward_list(user=request.user, year=year)]
     totals = ["合计", "", "", "", sum(r[4] for r in rows), "", "", "", sum(r[8] for r in rows),
               sum(r[9] for r in rows), sum(r[10] for r in rows), "", ""]
-    content = table_pdf(title=f"{year} 年度运营奖补（LC-5）",
+    content = table_pdf(title=f"{year} 年度运营奖补",
                         subtitle="运营满一年（开业不晚于当年1月1日）、评估合格、人次达档",
                         headers=REWARD_HEADERS[:13], rows=rows, money_columns=[8, 9, 10], totals=totals)
     audit_export(actor=request.user, what="funds.reward", filters={**request.GET.dict(), "year": year},

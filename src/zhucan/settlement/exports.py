@@ -264,25 +264,9 @@ def _statement_title(statement) -> str:
 
 def _rule_names(statement) -> dict[str, str]:
     """Rule id → Chinese name from the canteen's city policy; ids alone if it can't be loaded."""
-    from zhucan.core.errors import DomainError
-    from zhucan.policy import PolicyError
-    from zhucan.rules.facts import policy_for_canteen
+    from zhucan.rules.labels import rule_names
 
-    names: dict[str, str] = {}
-    try:
-        policy = policy_for_canteen(statement.canteen)
-        versions = list(policy.versions)
-        try:
-            versions.append(policy.version_on(statement.month))  # with the district overlays in force
-        except PolicyError:
-            pass
-    except (DomainError, PolicyError):
-        return names
-    for version in versions:
-        for layer in version.layers:
-            for rule in layer.rules:
-                names.setdefault(rule.id, rule.name_zh)
-    return names
+    return rule_names(statement.canteen, statement.month)
 
 
 def _statement_lines(statement) -> list[list[Any]]:

@@ -13,8 +13,10 @@ from zhucan.accounts.permissions import has_perm
 from zhucan.checkout.locks import month_start
 from zhucan.core import clock
 from zhucan.core.audit import audit_export
+from zhucan.core.auditread import readable
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
 from zhucan.core.http import add_domain_error, client_ip, paginate
+from zhucan.rules.labels import rule_names
 from zhucan.settlement import exports, selectors, services
 from zhucan.settlement.forms import (
     FilterForm,
@@ -70,13 +72,20 @@ def _actions(user, st) -> dict[str, bool]:
     }
 
 
+def _named(st, lines: list[dict]) -> list[dict]:
+    """Each benefit line with its rule's Chinese name from the policy file (screens show no rule ids)."""
+    names = rule_names(st.canteen, st.month)
+    return [{**ln, "rule_name": names.get(ln["rule_id"]) or "其他补贴"} for ln in lines]
+
+
 @requires("statement", "view")
 def statement_detail(request, pk: int):
     st = selectors.statement_get(actor=request.user, statement_id=pk)
     actions = _actions(request.user, st)
     return render(request, "settlement/detail.html", {
-        "st": st, "lines": selectors.statement_lines(st), "actions": actions, "any_action": any(actions.values()),
-        "history": selectors.statement_history(st),
+        "st": st, "lines": _named(st, selectors.statement_lines(st)), "actions": actions,
+        "any_action": any(actions.values()),
+        "history": readable(selectors.statement_history(st)),
         "mismatches": selectors.statement_mismatches(st),
         "can_resolve_mismatch": has_perm(request.user, "mismatch", "resolve") and not st.locked,
         "can_export": has_perm(request.user, "statement", "export"),

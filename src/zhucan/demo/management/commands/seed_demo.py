@@ -14,7 +14,7 @@ class Command(BaseCommand):
         meals = result["meals"]
         self.stdout.write(
             f"新增：区划 {result['regions']}，助餐点 {result['canteens']}，老人 {result['elders']}，"
-            f"2025年6月就餐记录 {meals['meals']}（撤销 {meals['voids']}）"
+            f"2025年6月就餐记录 {meals['meals']}（撤销 {meals['voids']}），上月初至今就餐记录 {meals.get('recent', 0)}"
         )
         stages = result["designations"]
         self.stdout.write(f"定点助餐点 {stages.get('designated', 0)} 家（经遴选、协议、备案、审核）；"
