@@ -65,6 +65,17 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("filing", "reinstate"): frozenset({R.DISTRICT_ADMIN}),
     ("filing", "revoke"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("filing", "recheck"): frozenset({R.DISTRICT_ADMIN}),
+    # Elders' voice (issue #18): ratings of meals and complaints and suggestions. Officials, the
+    # auditor and the canteen's manager (its own) read them; community staff record ratings gathered
+    # in person or by phone and take complaints by phone; the district assigns and closes a case,
+    # the canteen answers it; the city follows the escalated ones.
+    ("evaluation", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("evaluation", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("rating", "record"): frozenset({R.SUBDISTRICT_STAFF, R.DISTRICT_ADMIN}),
+    ("complaint", "record"): frozenset({R.SUBDISTRICT_STAFF, R.DISTRICT_ADMIN}),
+    ("complaint", "assign"): frozenset({R.DISTRICT_ADMIN}),
+    ("complaint", "answer"): frozenset({R.CANTEEN_MANAGER}),
+    ("complaint", "close"): frozenset({R.DISTRICT_ADMIN}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
