@@ -9,7 +9,6 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import login
 from tests.evaluation.conftest import ELDER_PHONE, at, h5_login, listed, meal
 from zhucan.core.errors import DomainError, NotFound, PermissionDenied
 from zhucan.core.models import AuditLog
