@@ -125,7 +125,7 @@ def rating_record(request):
         "q": request.GET.get("q", ""), "found": selectors.elders_for_recording(user=user, q=request.GET.get("q", "")),
         "elder": elder, "elder_masked": mask_name(elder.name) if elder else "", "meals": meals, "error": error,
         "dimensions": list(services.DIMENSION_LABELS.items()), "stars": STARS, "phrases": services.PHRASES,
-    }, status=400 if error else 200)
+    })
 
 
 # ---- complaints ---------------------------------------------------------------------------------
@@ -223,5 +223,4 @@ def complaint_new(request):
             messages.success(request, f"已登记，受理编号 {complaint.code}")
             return redirect("evaluation:complaint", complaint_id=complaint.pk)
     return render(request, "evaluation/complaint_new.html", {
-        "canteens": canteens, "kinds": ComplaintKind.choices, "form": form, "error": error},
-        status=400 if error else 200)
+        "canteens": canteens, "kinds": ComplaintKind.choices, "form": form, "error": error})
