@@ -280,5 +280,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
     from zhucan.identity.demo import seed_demo_identity
 
     seed_demo_identity()  # cards, one elder's PIN, printed card code and face; 1:N and the PIN factor at a canteen
+    from zhucan.demo.evaluation import seed_demo_evaluation
+
+    seed_demo_evaluation()  # ratings of recent meals at 北山街道颐乐食堂, complaints at each stage
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals, "designations": designations}
