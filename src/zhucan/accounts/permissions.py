@@ -76,6 +76,9 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("complaint", "assign"): frozenset({R.DISTRICT_ADMIN}),
     ("complaint", "answer"): frozenset({R.CANTEEN_MANAGER}),
     ("complaint", "close"): frozenset({R.DISTRICT_ADMIN}),
+    # The city's "most satisfying canteen" campaign: the city opens and publishes, districts nominate.
+    ("campaign", "manage"): frozenset({R.CITY_ADMIN}),
+    ("campaign", "nominate"): frozenset({R.DISTRICT_ADMIN}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),

@@ -27,6 +27,19 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "COMPLAINT_ANSWER_MISSING": (400, "请填写答复内容", "the answer needs a text"),
     "COMPLAINT_SATISFACTION": (400, "请选择投诉人对答复的满意程度", "choose the complainant's satisfaction"),
     "COMPLAINT_NOT_FOUND": (404, "受理编号或联系电话不正确", "no case with this code and phone"),
+    # --- the "most satisfying canteen" campaign ---
+    "CAMPAIGN_WEIGHTS": (400, "三项权重之和须为100，现为{total}", "the weights must sum to 100, not {total}"),
+    "CAMPAIGN_DATES": (400, "{what}", "{what_en}"),
+    "CAMPAIGN_TITLE": (400, "请填写评选名称", "a title is required"),
+    "CAMPAIGN_PUBLISHED": (409, "评选结果已公布，不能再{action}", "the result is published: cannot {action_en}"),
+    "CAMPAIGN_ALREADY_NOMINATED": (409, "“{name}”已被推荐", "{name} is already nominated"),
+    "CAMPAIGN_NOMINATION_CLOSED": (409, "投票已开始，不能再推荐", "voting has started: nominations are closed"),
+    "CAMPAIGN_CANTEEN_OUTSIDE": (400, "只能推荐本市的助餐点", "only a canteen of the campaign's city"),
+    "VOTE_NOT_OPEN": (409, "投票时间为{start}至{end}", "voting is open from {start} to {end}"),
+    "VOTE_ALREADY": (409, "{name}已经投过票了（{date}），每位老人只能投一票", "this elder has already voted"),
+    "VOTE_NOMINEE": (400, "请选择一家候选助餐点", "choose a nominee"),
+    "VOTE_ELDER_OUTSIDE": (400, "只有本市登记的老人可以投票", "only elders of the campaign's city may vote"),
+    "CAMPAIGN_NOT_ENDED": (409, "投票{end}截止后才能公布结果", "publish after voting ends at {end}"),
 }
 
 

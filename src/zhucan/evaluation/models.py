@@ -153,3 +153,94 @@ class Complaint(models.Model):
     @property
     def closed_on_time(self) -> bool:
         return self.closed_at is not None and self.closed_at <= self.close_due
+
+
+# ---------------------------------------------------------------------------------------------
+# 最满意老年食堂: the city's campaign (issue #18 item 5)
+
+
+class CampaignStatus(models.TextChoices):
+    OPEN = "open", _("进行中")
+    PUBLISHED = "published", _("已公布")
+
+
+class Campaign(models.Model):
+    """The city's "most satisfying elderly canteen" selection: districts nominate, the score combines
+    elders' ratings over [period_start, period_end], the yearly assessment of `assessment_year` and
+    the public vote in [vote_start, vote_end), with the weights (percent, summing to 100)."""
+
+    city = models.ForeignKey("regions.Region", verbose_name=_("城市"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("名称"), max_length=100)
+    period_start = models.DateField(_("评价统计起始日"))
+    period_end = models.DateField(_("评价统计截止日"))
+    assessment_year = models.PositiveSmallIntegerField(_("年度评估年份"))
+    vote_start = models.DateTimeField(_("投票开始"))
+    vote_end = models.DateTimeField(_("投票截止"))
+    weight_ratings = models.PositiveSmallIntegerField(_("老年人评价权重"))
+    weight_assessment = models.PositiveSmallIntegerField(_("年度评估权重"))
+    weight_votes = models.PositiveSmallIntegerField(_("公众投票权重"))
+    status = models.CharField(_("状态"), max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    method = models.TextField(_("评选办法"), blank=True)  # as published, in words
+
+    class Meta:
+        ordering = ["-vote_start", "-id"]
+        verbose_name = "最满意老年食堂评选"
+        verbose_name_plural = "最满意老年食堂评选"
+        constraints = [
+            models.CheckConstraint(condition=Q(weight_ratings__lte=100, weight_assessment__lte=100, weight_votes__lte=100)
+                                   & Q(weight_ratings=100 - models.F("weight_assessment") - models.F("weight_votes")),
+                                   name="campaign_weights_sum_to_100"),
+            models.CheckConstraint(condition=Q(vote_end__gt=models.F("vote_start")), name="campaign_vote_window"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="campaign_period"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Nominee(models.Model):
+    """A canteen nominated by its district; the score parts are written when the result is published."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="nominees")
+    canteen = models.ForeignKey("canteens.Canteen", verbose_name=_("助餐点"), on_delete=models.PROTECT,
+                                related_name="+")
+    reason = models.CharField(_("推荐理由"), max_length=300, blank=True)
+    nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    nominated_at = models.DateTimeField()
+    ratings_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    ratings_count = models.PositiveIntegerField(null=True, blank=True)
+    assessment_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    votes = models.PositiveIntegerField(null=True, blank=True)  # counted (flagged ones left out)
+    votes_score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    total = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign_id", "rank", "canteen__name"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "canteen"], name="nominee_once_per_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.canteen}"
+
+
+class Vote(models.Model):
+    """One vote per elder per campaign, cast by the elder's own account or a bound family account.
+    Flagged votes (`flags`: "new_account", "burst") are excluded from the score and listed for review."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="votes")
+    nominee = models.ForeignKey(Nominee, on_delete=models.PROTECT, related_name="vote_set")
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("elderphone.PhoneAccount", on_delete=models.PROTECT, related_name="+")
+    cast_at = models.DateTimeField()
+    flags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-cast_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "elder"], name="vote_once_per_elder")]
+        indexes = [models.Index(fields=["account", "cast_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.elder_id}→{self.nominee_id}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from zhucan.evaluation import views
+from zhucan.evaluation import views, views_campaign
 
 app_name = "evaluation"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("complaints/<int:complaint_id>/assign/", views.complaint_assign, name="complaint_assign"),
     path("complaints/<int:complaint_id>/answer/", views.complaint_answer, name="complaint_answer"),
     path("complaints/<int:complaint_id>/close/", views.complaint_close, name="complaint_close"),
+    path("campaigns/", views_campaign.campaign_list, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", views_campaign.campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/nominate/", views_campaign.campaign_nominate, name="campaign_nominate"),
+    path("campaigns/<int:campaign_id>/publish/", views_campaign.campaign_publish, name="campaign_publish"),
 ]

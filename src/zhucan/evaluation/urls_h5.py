@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from zhucan.evaluation import views_h5
+from zhucan.evaluation import views_campaign, views_h5
 
 urlpatterns = [
     path("e/<int:elder_id>/meals/", views_h5.meals, name="meals"),
     path("e/<int:elder_id>/meals/<int:meal_id>/rate/", views_h5.rate, name="rate"),
     path("e/<int:elder_id>/complaints/", views_h5.complaints, name="complaints"),
+    path("e/<int:elder_id>/vote/", views_campaign.vote, name="vote"),
 ]
