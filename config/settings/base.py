@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "zhucan.elderphone",
     "zhucan.filing",
     "zhucan.privacy",
+    "zhucan.assessment",
+    "zhucan.inspections",
     "zhucan.console",
     "zhucan.demo",
 ]
