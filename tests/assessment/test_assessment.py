@@ -143,7 +143,8 @@ def test_contest_once_before_the_deadline_then_publish(world, menu, table, froze
 
 
 def test_the_operating_reward_follows_the_published_assessment(lc, lc_elder):
-    """LC-5: 运营满一年、评估合格且年度就餐达档 — the reward reads the published grade."""
+    """LC-5: 运营满一年、评估合格且年度就餐达档 — the reward reads the published grade (合格 and above
+    pass, 不合格 fails), computed by the funds reward service as it stands."""
     from tests.assessment.conftest import add_meals
     from zhucan.funds import services as funds
     from zhucan.funds.models import IneligibleReason, OperatingReward
@@ -152,25 +153,32 @@ def test_the_operating_reward_follows_the_published_assessment(lc, lc_elder):
     items = [{"dimension": "服务质量", "title": "综合", "weight": 100, "max_score": 100, "source": "manual",
               "guidance": "综合评定"}]
     table = services.table_create(actor=district, region_id=lc.lc_zone.pk, year=2023, title="开发区2023", items=items)
-    for canteen, value in ((lc.new_build, "85"), (lc.upgrade, "55")):
-        add_meals(canteen, lc_elder, 7_000, date(2023, 5, 1))
+    # Rural thresholds are lower (3500 人次); the branded canteen is made rural to keep the ledger small.
+    lc.branded.area = "rural"
+    lc.branded.save(update_fields=["area"])
+    add_meals(lc.branded, lc_elder, 3_500, date(2023, 5, 1))
+    for canteen, value in ((lc.branded, "85"), (lc.upgrade, "55"), (lc.new_build, "60")):
         a = services.assessment_open(actor=district, table_id=table.pk, canteen_id=canteen.pk)
         services.score_record(actor=district, assessment_id=a.pk, indicator_id=table.indicators.get().pk,
                               score=value, note="综合评定")
         services.assessment_confirm(actor=district, assessment_id=a.pk)
         services.assessment_publish(actor=district, assessment_id=a.pk)
     funds.rewards_compute(actor=lc.lc_users["city_admin"], year=2023, district=lc.lc_zone)
-    good = OperatingReward.objects.get(canteen=lc.new_build, year=2023)
-    failed = OperatingReward.objects.get(canteen=lc.upgrade, year=2023)
+    rewards = {r.canteen_id: r for r in OperatingReward.objects.filter(year=2023)}
+    good, failed, bare = rewards[lc.branded.pk], rewards[lc.upgrade.pk], rewards[lc.new_build.pk]
     assert (good.status, good.evaluation_passed, good.city_fen, good.district_fen) == ("proposed", True,
                                                                                        1_000_000, 1_000_000)
-    assert (failed.status, failed.evaluation_passed, failed.reasons) == ("ineligible", False,
-                                                                         [IneligibleReason.EVALUATION.value])
+    assert (failed.status, failed.evaluation_passed) == ("ineligible", False)
+    assert IneligibleReason.EVALUATION.value in failed.reasons
+    assert bare.evaluation_passed is True and IneligibleReason.EVALUATION.value not in bare.reasons  # 60 = 合格
     # An approved reward locks the year's result: a contest upheld later cannot re-publish it.
     funds.reward_approve(actor=lc.lc_users["city_admin"], reward_id=good.pk)
-    a = Assessment.objects.get(canteen=lc.new_build)
-    services.contest_file(actor=lc.lc_users["canteen_manager"], assessment_id=a.pk,
-                          indicator_id=table.indicators.get().pk, reason="应为优秀")
+    a = Assessment.objects.get(canteen=lc.branded)
+    manager = lc.lc_users["canteen_manager"]
+    manager.canteen = lc.branded
+    manager.save(update_fields=["canteen"])
+    services.contest_file(actor=manager, assessment_id=a.pk, indicator_id=table.indicators.get().pk,
+                          reason="应为优秀")
     with pytest.raises(DomainError) as info:
         services.contest_resolve(actor=district, assessment_id=a.pk, uphold=True, new_score="95", answer="改")
     assert info.value.code == "FUNDS_EVALUATION_LOCKED"
