@@ -4,7 +4,7 @@ items the platform can score from its own data marked as such. Weights are point
 
 from __future__ import annotations
 
-LEGAL_REF = ("聊城经济技术开发区幸福食堂建设运营方案 五、考核评估：对运营情况每年至少开展一次服务质量评估，"
+LEGAL_REF = ("《开发区“幸福食堂”助老服务工作实施方案》五、考核评估：对运营情况每年至少开展一次服务质量评估，"
              "评估结果及时向社会公布，并与运营奖补挂钩")
 REFERENCE_NOTE = ("参考：上海市社区长者食堂服务监测的维度——设施环境、食品安全、运营管理、服务质量、"
                   "老年人满意度，可作为各项评分标准细化时的对照。")
