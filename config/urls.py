@@ -19,7 +19,10 @@ urlpatterns = [
     path("face/", include("zhucan.face.urls")),
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
+    path("public/inspections/", include("zhucan.inspections.urls_public")),  # 一公开, no login
     path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
+    path("evaluation/assessments/", include("zhucan.assessment.urls")),
+    path("inspections/", include("zhucan.inspections.urls")),
     path("evaluation/", include("zhucan.evaluation.urls")),
     path("h5/", include(("zhucan.evaluation.urls_h5", "h5eval"))),  # rating and complaints on the phone page
     path("public/", include("zhucan.evaluation.urls_public")),  # complaints without an account

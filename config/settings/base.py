@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "zhucan.filing",
     "zhucan.privacy",
     "zhucan.evaluation",
+    "zhucan.assessment",
+    "zhucan.inspections",
     "zhucan.console",
     "zhucan.demo",
 ]

@@ -79,6 +79,19 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     # The city's "most satisfying canteen" campaign: the city opens and publishes, districts nominate.
     ("campaign", "manage"): frozenset({R.CITY_ADMIN}),
     ("campaign", "nominate"): frozenset({R.DISTRICT_ADMIN}),
+    # The yearly service-quality assessment (LC-6, HZ-12): the district sets the indicator table,
+    # scores, confirms, resolves the canteen's contest and publishes; the city compares districts;
+    # the canteen sees its own and may contest once.
+    ("assessment", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("assessment", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("assessment", "manage"): frozenset({R.DISTRICT_ADMIN}),
+    ("assessment", "contest"): frozenset({R.CANTEEN_MANAGER}),
+    # Random inspections (双随机、一公开): the district keeps the roster, the check items and the
+    # plans and draws; a drawn inspector (district or subdistrict staff) records the visit.
+    ("inspection", "view"): frozenset(_ALL_STAFF),
+    ("inspection", "export"): frozenset(_ALL_STAFF),
+    ("inspection", "manage"): frozenset({R.DISTRICT_ADMIN}),
+    ("inspection", "record"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),

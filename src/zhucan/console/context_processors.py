@@ -18,6 +18,8 @@ def console(request):
         (_("定点备案"), "filing:queue", ("filing", "view")),
         (_("本店备案"), "filing:mine", ("filing", "fill")),
         (_("评价与投诉"), "evaluation:index", ("evaluation", "view")),
+        (_("服务质量评估"), "assessment:index", ("assessment", "view")),
+        (_("双随机检查"), "inspections:index", ("inspection", "view")),
         (_("行政区划"), "regions:tree", ("region", "view")),
         (_("结算"), "settlement:list", ("statement", "view")),
         (_("用户"), "accounts:user_list", ("user", "view")),

@@ -217,7 +217,8 @@ def campaign_publish(*, actor, campaign_id: int, ip: str | None = None) -> Campa
             n.save(update_fields=["ratings_score", "ratings_count", "assessment_score", "votes", "votes_score",
                                   "total", "rank"])
         before = snapshot(campaign, CAMPAIGN_AUDITED)
-        campaign.status, campaign.published_at, campaign.method = CampaignStatus.PUBLISHED, clock.now(), _method(campaign)
+        campaign.status, campaign.published_at = CampaignStatus.PUBLISHED, clock.now()
+        campaign.method = _method(campaign)
         campaign.save(update_fields=["status", "published_at", "method"])
         audit_record(actor=actor, action="evaluation.campaign_publish", obj=campaign, region_path=campaign.city.path,
                      before=before, after={**snapshot(campaign, CAMPAIGN_AUDITED),

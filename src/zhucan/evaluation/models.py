@@ -190,7 +190,8 @@ class Campaign(models.Model):
         verbose_name = "最满意老年食堂评选"
         verbose_name_plural = "最满意老年食堂评选"
         constraints = [
-            models.CheckConstraint(condition=Q(weight_ratings__lte=100, weight_assessment__lte=100, weight_votes__lte=100)
+            models.CheckConstraint(condition=Q(weight_ratings__lte=100, weight_assessment__lte=100,
+                                               weight_votes__lte=100)
                                    & Q(weight_ratings=100 - models.F("weight_assessment") - models.F("weight_votes")),
                                    name="campaign_weights_sum_to_100"),
             models.CheckConstraint(condition=Q(vote_end__gt=models.F("vote_start")), name="campaign_vote_window"),
