@@ -81,6 +81,10 @@ def test_votes_limits_flags_and_the_published_score(world, menu, in_may, phones,
                             nominee_id=hubin.pk)
     assert err.value.code == "VOTE_ALREADY"
     assert "已投给：北山长者食堂" in client.get(f"/h5/e/{world.elder.pk}/vote/").content.decode()
+    with pytest.raises(DomainError) as err:  # the list is frozen once anyone has voted
+        campaigns.nominee_add(actor=world.users["district_admin"], campaign_id=campaign.pk,
+                              canteen_id=world.canteen.pk)
+    assert err.value.code == "CAMPAIGN_NOMINATION_CLOSED"
 
     # A family account created during the campaign, bound to three more elders, votes for all in a
     # minute: every one of its votes is flagged (new account, and a burst from the third).

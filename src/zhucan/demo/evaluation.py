@@ -5,12 +5,16 @@ meals — recorded by the community's staff (beishan_staff) and on the phone pag
 account; the phone demo's own meals (zhucan.elderphone.demo) are rated too, except the latest lunch,
 which stays open for the visitor to rate at /h5/. Three complaints and suggestions about the canteen:
 one closed with the complainant satisfied, one assigned and waiting for the canteen's answer (the
-"complaint in progress"), one just received from the public page. Running it again adds nothing
-(ratings are one per meal; complaints are recognised by their text)."""
+"complaint in progress"), one just received from the public page. And Hangzhou's running "most
+satisfying canteen" campaign (votes open since three days ago for two weeks): 西湖区 nominates two
+canteens, the platform administrator one of another district; the demo phone accounts vote for their
+elders, and a family account registered during the campaign votes for three elders within a minute —
+those three votes are flagged for review. Running it again adds nothing (ratings are one per meal;
+complaints are recognised by their text, the campaign by its title, votes by elder)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from zhucan.accounts.models import User
 from zhucan.canteens.models import Canteen, Dish
@@ -20,9 +24,11 @@ from zhucan.core import clock
 from zhucan.core.errors import DomainError
 from zhucan.elderphone.models import Binding, PhoneAccount
 from zhucan.elderphone.phones import phone_index
+from zhucan.elderphone.services import account_set_password, binding_create
 from zhucan.elders.models import Elder, ElderStatus, Verification
-from zhucan.evaluation import services
-from zhucan.evaluation.models import Complaint, Rating
+from zhucan.evaluation import campaigns, services
+from zhucan.evaluation.models import Campaign, Complaint, Nominee, Rating, Vote
+from zhucan.regions.models import Region
 
 CANTEEN_NAME = "北山街道颐乐食堂"
 SUBDISTRICT_CODE = "330106002"
@@ -103,4 +109,66 @@ def seed_demo_evaluation() -> dict:
             services.complaint_answer(actor=manager, complaint_id=c.pk,
                                       answer="已为出餐窗口加装保温台，送餐前统一加盖保温。感谢您的监督。")
             services.complaint_close(actor=district, complaint_id=c.pk, satisfaction="satisfied", note="电话回访，满意")
-    return {"ratings": ratings, "complaints": complaints}
+    return {"ratings": ratings, "complaints": complaints, **_campaign(staff, district)}
+
+
+CAMPAIGN_TITLE = "{year}年度杭州市最满意老年食堂评选"
+NEWCOMER_PHONE = "13900000003"  # registered during the campaign: its votes are flagged
+
+
+def _campaign(staff: User, district: User) -> dict:
+    city = Region.objects.filter(code="330100").first()
+    hz_city = User.objects.filter(username="hz_city").first()
+    admin = User.objects.filter(is_superuser=True, username="admin").first()
+    if city is None or hz_city is None or admin is None:
+        return {"campaigns": 0, "votes": 0}
+    today = clock.local_today()
+    title = CAMPAIGN_TITLE.format(year=today.year)
+    campaign = Campaign.objects.filter(city=city, title=title).first()
+    made = 0
+    if campaign is None:
+        start = datetime.combine(today - timedelta(days=3), time.min, clock.LOCAL_TZ)
+        campaign = campaigns.campaign_create(
+            actor=hz_city, title=title, period_start=date(today.year, 1, 1), period_end=today,
+            assessment_year=today.year - 1, vote_start=start, vote_end=start + timedelta(days=17),
+            weight_ratings=40, weight_assessment=30, weight_votes=30)
+        made = 1
+    if not Nominee.objects.filter(campaign=campaign).exists():
+        xihu = list(Canteen.objects.filter(region__path__startswith="330100/330106/", designation__stage="designated")
+                    .order_by("name")[:3])
+        others = list(Canteen.objects.filter(region__path__startswith="330100/", designation__stage="designated")
+                      .exclude(region__path__startswith="330100/330106/").order_by("name")[:1])
+        beishan = [c for c in xihu if c.name == CANTEEN_NAME] + [c for c in xihu if c.name != CANTEEN_NAME][:1]
+        for canteen in beishan:
+            campaigns.nominee_add(actor=district, campaign_id=campaign.pk, canteen_id=canteen.pk,
+                                  reason="老年人评价好，服务规范")
+        for canteen in others:
+            campaigns.nominee_add(actor=admin, campaign_id=campaign.pk, canteen_id=canteen.pk, reason="区里推荐")
+    nominees = list(Nominee.objects.filter(campaign=campaign).select_related("canteen").order_by("pk"))
+    if not nominees:
+        return {"campaigns": made, "votes": 0}
+    votes = 0
+    # The demo phone accounts vote for their elders (counted).
+    for i, binding in enumerate(Binding.objects.filter(account__phone_index__in=[
+            phone_index("13900000001"), phone_index(FAMILY_PHONE)], revoked_at__isnull=True)
+            .select_related("account", "elder__community").order_by("pk")):
+        if Vote.objects.filter(campaign=campaign, elder=binding.elder).exists():
+            continue
+        campaigns.vote_cast(account=binding.account, elder=binding.elder, campaign_id=campaign.pk,
+                            nominee_id=nominees[i % len(nominees)].pk)
+        votes += 1
+    # A family account registered now, bound to three elders, votes for all three at once: flagged.
+    if PhoneAccount.objects.filter(phone_index=phone_index(NEWCOMER_PHONE)).exists():
+        return {"campaigns": made, "votes": votes}
+    bound = set(Binding.objects.values_list("elder_id", flat=True))
+    elders = [e for e in _elders(20)[10:] if e.pk not in bound][:3]
+    if len(elders) == 3 and not Vote.objects.filter(campaign=campaign, elder__in=elders).exists():
+        account = None
+        for elder in elders:
+            account = binding_create(actor=staff, elder_id=elder.pk, phone=NEWCOMER_PHONE, relation="child",
+                                     display_name="周晓明", notify=False).binding.account
+        account_set_password(account=account, password="Zhucan-demo-2025")
+        for elder in elders:
+            campaigns.vote_cast(account=account, elder=elder, campaign_id=campaign.pk, nominee_id=nominees[-1].pk)
+            votes += 1
+    return {"campaigns": made, "votes": votes}

@@ -101,7 +101,7 @@ def campaign_create(*, actor, title: str, period_start: date, period_end: date, 
 
 
 def nominee_add(*, actor, campaign_id: int, canteen_id: int, reason: str = "", ip: str | None = None) -> Nominee:
-    """A district nominates one of its canteens, until voting starts."""
+    """A district nominates one of its canteens, until the first vote is cast."""
     if not has_perm(actor, "campaign", "nominate"):
         raise PermissionDenied("推荐候选助餐点", "nominate")
     with transaction.atomic():
@@ -112,7 +112,8 @@ def nominee_add(*, actor, campaign_id: int, canteen_id: int, reason: str = "", i
             raise evaluation_error("CAMPAIGN_CANTEEN_OUTSIDE", field="canteen")
         if campaign.status == CampaignStatus.PUBLISHED:
             raise evaluation_error("CAMPAIGN_PUBLISHED", action="推荐", action_en="nominate")
-        if clock.now() >= campaign.vote_start:
+        # The list is frozen once anyone has voted (a nomination before the first vote wrongs nobody).
+        if clock.now() >= campaign.vote_end or Vote.objects.filter(campaign=campaign).exists():
             raise evaluation_error("CAMPAIGN_NOMINATION_CLOSED")
         if Nominee.objects.filter(campaign=campaign, canteen=canteen).exists():
             raise evaluation_error("CAMPAIGN_ALREADY_NOMINATED", name=canteen.name)

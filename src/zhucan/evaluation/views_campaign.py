@@ -91,7 +91,8 @@ def campaign_detail(request, campaign_id: int):
     campaign = campaigns.campaign_get(user=user, campaign_id=campaign_id)
     nominees = list(campaign.nominees.select_related("canteen__region"))
     counts = campaigns.tallies(campaign=campaign)
-    open_to_nominate = campaign.status == CampaignStatus.OPEN and clock.now() < campaign.vote_start
+    open_to_nominate = (campaign.status == CampaignStatus.OPEN and clock.now() < campaign.vote_end
+                        and not Vote.objects.filter(campaign=campaign).exists())
     can_nominate = open_to_nominate and has_perm(user, "campaign", "nominate")
     nominated = {n.canteen_id for n in nominees}
     choices = []
