@@ -757,6 +757,10 @@ evaluation_complaint_new      403          ok/refused      ok/refused         40
 evaluation_complaint_assign   403          ok/404          403                403              403        403
 evaluation_complaint_answer   403          403             403                ok/404           403        403
 evaluation_complaint_close    403          ok/404          403                403              403        403
+evaluation_campaigns          ok/hidden    ok              ok                 ok               403        ok
+evaluation_campaign           ok/404       ok              ok                 ok               403        ok
+evaluation_campaign_nominate  403          ok/404          403                403              403        403
+evaluation_campaign_publish   ok/404       403             403                403              403        403
 """
 EXPECTED.update(_parse_table(EVALUATION_TABLE))
 
@@ -848,10 +852,54 @@ EVALUATION_VIEWS: dict[str, View] = {
                                        data=lambda w: {"satisfaction": "satisfied"},
                                        audit_action="evaluation.complaint_close", effect=_effect_complaint("closed")),
 }
+
+
+def _campaign_to(ended: bool):
+    """杭州's campaign (the "other" side's city administrator is 聊城's; its district, community and
+    canteen staff are 杭州's too, so they see it): open for nominations, or with its vote over."""
+    def setup(w):
+        from datetime import timedelta
+
+        from zhucan.core import clock
+        from zhucan.evaluation import campaigns
+
+        now = clock.now()
+        start, end = (now - timedelta(days=10), now - timedelta(days=1)) if ended else (now, now + timedelta(days=9))
+        w.campaign = campaigns.campaign_create(
+            actor=w.users["city_admin"], title="2026年度杭州市最满意老年食堂评选",
+            period_start=clock.local_today().replace(day=1), period_end=clock.local_today(), assessment_year=2025,
+            vote_start=start, vote_end=end, weight_ratings=40, weight_assessment=30, weight_votes=30)
+
+    return setup
+
+
+def _effect_campaign(w, actor, response):
+    from zhucan.evaluation.models import Campaign, Nominee
+
+    _redirects_to(response, rf"/evaluation/campaigns/{w.campaign.pk}/")
+    if Campaign.objects.get(pk=w.campaign.pk).status != "published":
+        assert Nominee.objects.get(campaign=w.campaign).canteen_id == w.canteen.pk
+
+
+EVALUATION_VIEWS.update({
+    "evaluation_campaigns": View("GET", lambda w: "/evaluation/campaigns/", marker=lambda w: w.campaign.title),
+    "evaluation_campaign": View("GET", lambda w: f"/evaluation/campaigns/{w.campaign.pk}/",
+                                lambda w: f"/evaluation/campaigns/{MISSING}/", marker=lambda w: w.campaign.title),
+    "evaluation_campaign_nominate": View("POST", lambda w: f"/evaluation/campaigns/{w.campaign.pk}/nominate/",
+                                         lambda w: f"/evaluation/campaigns/{MISSING}/nominate/",
+                                         data=lambda w: {"canteen": w.canteen.pk}, audit_action="evaluation.nominate",
+                                         effect=_effect_campaign),
+    "evaluation_campaign_publish": View("POST", lambda w: f"/evaluation/campaigns/{w.campaign.pk}/publish/",
+                                        lambda w: f"/evaluation/campaigns/{MISSING}/publish/",
+                                        audit_action="evaluation.campaign_publish", effect=_effect_campaign),
+})
 VIEWS.update(EVALUATION_VIEWS)
 MEDIA_SETUP.update({name: _evaluation_to("received") for name in EVALUATION_VIEWS})
 MEDIA_SETUP["evaluation_complaint_answer"] = _evaluation_to("assigned")
 MEDIA_SETUP["evaluation_complaint_close"] = _evaluation_to("answered")
+MEDIA_SETUP.update({"evaluation_campaigns": _campaign_to(False), "evaluation_campaign": _campaign_to(False),
+                    "evaluation_campaign_nominate": _campaign_to(False),
+                    "evaluation_campaign_publish": _campaign_to(True)})
 
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
@@ -942,9 +990,10 @@ def _filing_state(rows) -> dict:
 
 
 def _evaluation_state(rows) -> dict:
-    from zhucan.evaluation.models import Complaint, Rating
+    from zhucan.evaluation.models import Campaign, Complaint, Nominee, Rating, Vote
 
-    return {model._meta.label_lower: rows(model.objects.all()) for model in (Rating, Complaint)}
+    return {model._meta.label_lower: rows(model.objects.all()) for model in (Rating, Complaint, Campaign, Nominee,
+                                                                             Vote)}
 
 
 _CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')

@@ -114,9 +114,12 @@ def campaign_detail(request, campaign_id: int):
 @requires("campaign", "nominate")
 def campaign_nominate(request, campaign_id: int):
     canteen_id = request.POST.get("canteen", "")
-    run_service(request, lambda: campaigns.nominee_add(
-        actor=request.user, campaign_id=campaign_id, canteen_id=int(canteen_id) if canteen_id.isdigit() else 0,
-        reason=request.POST.get("reason", ""), ip=client_ip(request)), "已推荐")
+    try:
+        run_service(request, lambda: campaigns.nominee_add(
+            actor=request.user, campaign_id=campaign_id, canteen_id=int(canteen_id) if canteen_id.isdigit() else 0,
+            reason=request.POST.get("reason", ""), ip=client_ip(request)), "已推荐")
+    except NotFound as exc:  # a campaign or a canteen out of reach: one answer, as for a missing id
+        raise NotFound() from exc
     return redirect("evaluation:campaign", campaign_id=campaign_id)
 
 
