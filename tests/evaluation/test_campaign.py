@@ -154,3 +154,22 @@ def test_the_published_assessment_counts(world, menu, table, frozen_clock):  # n
     campaigns.campaign_publish(actor=world.users["city_admin"], campaign_id=campaign.pk)
     nominee.refresh_from_db()
     assert a.total > 0 and (nominee.assessment_score, nominee.total) == (a.total, a.total)
+
+
+def test_the_city_opens_a_campaign_on_the_console_with_a_precise_refusal(world, client, frozen_clock):
+    from tests.conftest import login
+
+    frozen_clock(at("2025-06-01 09:00"))
+    login(client, world.users["city_admin"])
+    form = {"title": "2025年度最满意老年食堂评选", "period_start": "2025-01-01", "period_end": "2025-06-30",
+            "assessment_year": "2024", "vote_start": "2025-07-01", "vote_end": "2025-07-15",
+            "weight_ratings": "50", "weight_assessment": "30", "weight_votes": "30"}
+    response = client.post("/evaluation/campaigns/", form)
+    assert response.status_code == 200 and "三项权重之和须为100，现为110" in response.content.decode()
+    assert not Campaign.objects.exists()
+    response = client.post("/evaluation/campaigns/", {**form, "weight_ratings": "40"})
+    campaign = Campaign.objects.get()
+    assert response["Location"] == f"/evaluation/campaigns/{campaign.pk}/"
+    assert (campaign.vote_start, campaign.vote_end.date()) == (at("2025-07-01 00:00"), date(2025, 7, 15))
+    login(client, world.users["district_admin"])
+    assert client.post("/evaluation/campaigns/", form).status_code == 403
