@@ -100,6 +100,7 @@ def test_the_phone_page_rates_lunch_and_shows_it_rated(world, menu, phones, clie
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "谢谢您的评价" in page and "口味5星" in page and "分量足" in page
+    assert client.get(f"/h5/e/{world.elder.pk}/meals/{lunch.pk}/rate/")["Location"].endswith(f"#meal-{lunch.pk}")
     # another elder's page and meal answer 404 like ids that do not exist
     assert client.get(f"/h5/e/{world.other_elder.pk}/meals/").status_code == 404
     other = world.other_elder.meals.get()

@@ -54,6 +54,8 @@ def rate(request, elder_id: int, meal_id: int):
     meal = selectors.elder_meal(elder=elder, meal_id=meal_id)
     if meal is None:
         return _not_found(request)
+    if request.method == "GET" and hasattr(meal, "rating"):  # rated already: the list shows the rating
+        return redirect(f"{reverse('h5eval:meals', args=[elder.pk])}#meal-{meal.pk}")
     error, status, values = None, 200, {}
     if request.method == "POST":
         values = {name: request.POST.get(name, "") for name in ("taste", "portion", "hygiene", "service", "comment")}
