@@ -20,8 +20,14 @@ urlpatterns = [
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
     path("alerts/", include("zhucan.alerts.urls")),
-    path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
     path("dashboard/", include("zhucan.analytics.urls")),
+    path("public/inspections/", include("zhucan.inspections.urls_public")),  # 一公开, no login
+    path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
+    path("evaluation/assessments/", include("zhucan.assessment.urls")),
+    path("inspections/", include("zhucan.inspections.urls")),
+    path("evaluation/", include("zhucan.evaluation.urls")),
+    path("h5/", include(("zhucan.evaluation.urls_h5", "h5eval"))),  # rating and complaints on the phone page
+    path("public/", include("zhucan.evaluation.urls_public")),  # complaints without an account
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

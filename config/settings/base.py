@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "zhucan.privacy",
     "zhucan.alerts",
     "zhucan.analytics",
+    "zhucan.evaluation",
+    "zhucan.assessment",
+    "zhucan.inspections",
     "zhucan.console",
     "zhucan.demo",
 ]
@@ -225,7 +228,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 ZHUCAN_PERIODIC_JOBS: list[dict] = [
     {"name": "filing-sweep", "task": "zhucan.filing.tasks.filing_sweep_task", "daily_at": "06:00"},
     {"name": "alerts-detect", "task": "zhucan.alerts.tasks.alerts_detect_task", "daily_at": "05:30"},
+    {"name": "complaint-escalation", "task": "zhucan.evaluation.tasks.complaints_escalate_task", "every_minutes": 60},
 ]
+
+# Complaints and suggestions (issue #18): the canteen answers within `answer` working days of receipt,
+# the district closes within `close`; overdue cases are escalated to the city (hourly job above).
+ZHUCAN_COMPLAINT_DEADLINES = {"answer": 3, "close": 7}
 
 LOGGING = {
     "version": 1,

@@ -836,6 +836,166 @@ VIEWS.update(ALERT_VIEWS)
 MEDIA_SETUP.update({name: _with_alert for name in ALERT_VIEWS})
 
 
+# Elders' voice (issue #18) at /evaluation/: officials, the auditor and the canteen's manager read ratings
+# and complaints in their jurisdiction (the cashier does not); community staff and the district record
+# ratings and calls; the district assigns and closes a case, the canteen's manager answers it.
+EVALUATION_TABLE = """
+# view                        city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+evaluation_index              ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+evaluation_ratings            ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+evaluation_rating_export      ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+evaluation_rating_record      403          ok/404          ok/404             403              403        403
+evaluation_complaints         ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+evaluation_complaint_export   ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+evaluation_complaint          ok/404       ok/404          ok/404             ok/404           403        ok/404
+evaluation_complaint_new      403          ok/refused      ok/refused         403              403        403
+evaluation_complaint_assign   403          ok/404          403                403              403        403
+evaluation_complaint_answer   403          403             403                ok/404           403        403
+evaluation_complaint_close    403          ok/404          403                403              403        403
+evaluation_campaigns          ok/hidden    ok              ok                 ok               403        ok
+evaluation_campaign           ok/404       ok              ok                 ok               403        ok
+evaluation_campaign_nominate  403          ok/404          403                403              403        403
+evaluation_campaign_publish   ok/404       403             403                403              403        403
+"""
+EXPECTED.update(_parse_table(EVALUATION_TABLE))
+
+
+def _evaluation_to(status: str):
+    """Two meals of world.elder at 北山 yesterday (the first rated by community staff) and a complaint
+    about 北山 taken by phone, walked to `status` through the services."""
+    def setup(w):
+        from datetime import datetime, time, timedelta
+
+        from tests.conftest import _system_user
+        from zhucan.checkout.services import OrderLine, meal_commit
+        from zhucan.core import clock
+        from zhucan.evaluation import services as ev
+
+        day = clock.local_today() - timedelta(days=1)
+        meals = [meal_commit(canteen=w.canteen, elder=w.elder, lines=[OrderLine(dish_id=w.dish.pk, quantity=1)],
+                             idempotency_key=f"ev{i}", request_digest=f"ev{i}", identified_by="card",
+                             at=datetime.combine(day, time(11, 30 + i), clock.LOCAL_TZ)).meal for i in (0, 1)]
+        w.eval_unrated = meals[1]
+        system = _system_user()
+        ev.rating_record(actor=system, elder_id=w.elder.pk, meal_id=meals[0].pk,
+                         values={"taste": 5, "portion": 4, "hygiene": 5, "service": 5})
+        w.complaint = ev.complaint_submit(channel="staff", canteen=w.canteen, kind="complaint", text="饭菜偏凉",
+                                          contact_phone="13712345678", actor=system)
+        if status in ("assigned", "answered"):
+            ev.complaint_assign(actor=system, complaint_id=w.complaint.pk)
+        if status == "answered":
+            ev.complaint_answer(actor=system, complaint_id=w.complaint.pk, answer="已加装保温台")
+
+    return setup
+
+
+def _effect_complaint(status: str):
+    def effect(w, actor, response):
+        from zhucan.evaluation.models import Complaint
+
+        _redirects_to(response, rf"/evaluation/complaints/{w.complaint.pk}/")
+        assert Complaint.objects.get(pk=w.complaint.pk).status == status
+
+    return effect
+
+
+def _effect_rating_record(w, actor, response):
+    from zhucan.evaluation.models import Rating
+
+    _redirects_to(response, rf"/evaluation/ratings/record/\?elder={w.elder.pk}")
+    assert Rating.objects.get(meal=w.eval_unrated).recorded_by_id == actor.pk
+
+
+def _effect_complaint_new(w, actor, response):
+    from zhucan.evaluation.models import Complaint
+
+    new = Complaint.objects.exclude(pk=w.complaint.pk).get()
+    _redirects_to(response, rf"/evaluation/complaints/{new.pk}/")
+    assert (new.received_by_id, new.canteen_id, new.channel) == (actor.pk, w.canteen.pk, "staff")
+
+
+_SCORES = {"taste": "4", "portion": "4", "hygiene": "5", "service": "5"}
+EVALUATION_VIEWS: dict[str, View] = {
+    "evaluation_index": View("GET", lambda w: "/evaluation/", marker=lambda w: w.complaint.code),
+    "evaluation_ratings": View("GET", lambda w: "/evaluation/ratings/", marker=lambda w: "张*英"),
+    "evaluation_rating_export": View("GET", lambda w: "/evaluation/ratings/export.xlsx", marker=lambda w: "张*英",
+                                     export=True, audit_action="evaluation.ratings.export"),
+    "evaluation_rating_record": View("POST", lambda w: f"/evaluation/ratings/record/?elder={w.elder.pk}",
+                                     lambda w: f"/evaluation/ratings/record/?elder={MISSING}",
+                                     data=lambda w: {"meal": w.eval_unrated.pk, **_SCORES},
+                                     audit_action="evaluation.rate", effect=_effect_rating_record),
+    "evaluation_complaints": View("GET", lambda w: "/evaluation/complaints/", marker=lambda w: w.complaint.code),
+    "evaluation_complaint_export": View("GET", lambda w: "/evaluation/complaints/export.xlsx",
+                                        marker=lambda w: w.complaint.code, export=True,
+                                        audit_action="evaluation.complaints.export"),
+    "evaluation_complaint": View("GET", lambda w: f"/evaluation/complaints/{w.complaint.pk}/",
+                                 lambda w: f"/evaluation/complaints/{MISSING}/", marker=lambda w: "饭菜偏凉"),
+    "evaluation_complaint_new": View("POST", lambda w: "/evaluation/complaints/new/",
+                                     data=lambda w: {"canteen": w.canteen.pk, "kind": "suggestion", "text": "增加粥品",
+                                                     "contact_phone": "13712340000"},
+                                     audit_action="evaluation.complaint_receive", effect=_effect_complaint_new),
+    "evaluation_complaint_assign": View("POST", lambda w: f"/evaluation/complaints/{w.complaint.pk}/assign/",
+                                        lambda w: f"/evaluation/complaints/{MISSING}/assign/",
+                                        data=lambda w: {"note": "请答复"}, audit_action="evaluation.complaint_assign",
+                                        effect=_effect_complaint("assigned")),
+    "evaluation_complaint_answer": View("POST", lambda w: f"/evaluation/complaints/{w.complaint.pk}/answer/",
+                                        lambda w: f"/evaluation/complaints/{MISSING}/answer/",
+                                        data=lambda w: {"answer": "已整改"}, audit_action="evaluation.complaint_answer",
+                                        effect=_effect_complaint("answered")),
+    "evaluation_complaint_close": View("POST", lambda w: f"/evaluation/complaints/{w.complaint.pk}/close/",
+                                       lambda w: f"/evaluation/complaints/{MISSING}/close/",
+                                       data=lambda w: {"satisfaction": "satisfied"},
+                                       audit_action="evaluation.complaint_close", effect=_effect_complaint("closed")),
+}
+
+
+def _campaign_to(ended: bool):
+    """杭州's campaign (the "other" side's city administrator is 聊城's; its district, community and
+    canteen staff are 杭州's too, so they see it): open for nominations, or with its vote over."""
+    def setup(w):
+        from datetime import timedelta
+
+        from zhucan.core import clock
+        from zhucan.evaluation import campaigns
+
+        now = clock.now()
+        start, end = (now - timedelta(days=10), now - timedelta(days=1)) if ended else (now, now + timedelta(days=9))
+        w.campaign = campaigns.campaign_create(
+            actor=w.users["city_admin"], title="2026年度杭州市最满意老年食堂评选",
+            period_start=clock.local_today().replace(day=1), period_end=clock.local_today(), assessment_year=2025,
+            vote_start=start, vote_end=end, weight_ratings=40, weight_assessment=30, weight_votes=30)
+
+    return setup
+
+
+def _effect_campaign(w, actor, response):
+    from zhucan.evaluation.models import Campaign, Nominee
+
+    _redirects_to(response, rf"/evaluation/campaigns/{w.campaign.pk}/")
+    if Campaign.objects.get(pk=w.campaign.pk).status != "published":
+        assert Nominee.objects.get(campaign=w.campaign).canteen_id == w.canteen.pk
+
+
+EVALUATION_VIEWS.update({
+    "evaluation_campaigns": View("GET", lambda w: "/evaluation/campaigns/", marker=lambda w: w.campaign.title),
+    "evaluation_campaign": View("GET", lambda w: f"/evaluation/campaigns/{w.campaign.pk}/",
+                                lambda w: f"/evaluation/campaigns/{MISSING}/", marker=lambda w: w.campaign.title),
+    "evaluation_campaign_nominate": View("POST", lambda w: f"/evaluation/campaigns/{w.campaign.pk}/nominate/",
+                                         lambda w: f"/evaluation/campaigns/{MISSING}/nominate/",
+                                         data=lambda w: {"canteen": w.canteen.pk}, audit_action="evaluation.nominate",
+                                         effect=_effect_campaign),
+    "evaluation_campaign_publish": View("POST", lambda w: f"/evaluation/campaigns/{w.campaign.pk}/publish/",
+                                        lambda w: f"/evaluation/campaigns/{MISSING}/publish/",
+                                        audit_action="evaluation.campaign_publish", effect=_effect_campaign),
+})
+VIEWS.update(EVALUATION_VIEWS)
+MEDIA_SETUP.update({name: _evaluation_to("received") for name in EVALUATION_VIEWS})
+MEDIA_SETUP["evaluation_complaint_answer"] = _evaluation_to("assigned")
+MEDIA_SETUP["evaluation_complaint_close"] = _evaluation_to("answered")
+MEDIA_SETUP.update({"evaluation_campaigns": _campaign_to(False), "evaluation_campaign": _campaign_to(False),
+                    "evaluation_campaign_nominate": _campaign_to(False),
+                    "evaluation_campaign_publish": _campaign_to(True)})
+
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -894,6 +1054,7 @@ def _state() -> dict:
         **_media_state(rows),
         **_phone_state(rows),
         **_filing_state(rows),
+        **_evaluation_state(rows),
     }
 
 
@@ -921,6 +1082,13 @@ def _filing_state(rows) -> dict:
     state = {model._meta.label_lower: rows(model.objects.all()) for model in tables}
     state["filing.evidence"] = sorted(filing.Evidence.objects.values_list("id", "sha256"))
     return state
+
+
+def _evaluation_state(rows) -> dict:
+    from zhucan.evaluation.models import Campaign, Complaint, Nominee, Rating, Vote
+
+    return {model._meta.label_lower: rows(model.objects.all()) for model in (Rating, Complaint, Campaign, Nominee,
+                                                                             Vote)}
 
 
 _CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
@@ -1112,3 +1280,11 @@ def test_table_covers_the_alerts_console():
     names = {n for n in get_resolver().namespace_dict["alerts"][1].reverse_dict if isinstance(n, str)}
     in_matrix = {name.removeprefix("alerts_") for name in ALERT_VIEWS}
     assert names - in_matrix == {"snapshot", "investigate", "close", "detect"}
+def test_table_covers_every_evaluation_console_url():
+    """The same rule for the console of ratings and complaints (the phone and public pages have their
+    own tests: tests/evaluation)."""
+    from django.urls import get_resolver
+
+    names = {f"evaluation_{n}" for n in get_resolver().namespace_dict["evaluation"][1].reverse_dict
+             if isinstance(n, str)}
+    assert names == set(EVALUATION_VIEWS)

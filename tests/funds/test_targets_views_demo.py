@@ -85,7 +85,9 @@ def test_console_workflow_and_exports(lc, lc_elder, client):
 
     add_meals(lc.new_build, lc_elder, 10_000, date(2023, 7, 1))
     login(client, lc.lc_users["district_admin"])
-    client.post("/funds/evaluations/", {"canteen": lc.new_build.pk, "year": 2023, "passed": "1", "score": "88"})
+    # The evaluation is the assessment app's published result (a 良好 passes).
+    services.evaluation_publish(actor=lc.lc_users["district_admin"], canteen_id=lc.new_build.pk, year=2023,
+                                score=88, grade="good", source="assessment:test")
     client.post("/funds/rewards/compute/", {"year": 2023})
     reward = OperatingReward.objects.get(canteen=lc.new_build, year=2023)
     assert reward.status == "proposed" and reward.city_fen == 1_500_000
@@ -109,7 +111,7 @@ def test_demo_seed_is_idempotent():
     states = dict(ConstructionSubsidy.objects.values_list("canteen__name", "status"))
     assert states == {"蒋官屯街道幸福食堂": "paid", "北城街道幸福食堂": "city_approved",
                       "物流产业园区幸福食堂": "applied"}
-    assert seed_demo_funds() == {"targets": 0, "subsidies": 0, "evaluations": 0, "rewards": 0}
+    assert seed_demo_funds() == {"targets": 0, "subsidies": 0, "rewards": 0}
     from zhucan.accounts.models import User
 
     [p] = target_progress(user=User.objects.get(username="kfq_admin"))

@@ -80,6 +80,33 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("dashboard", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
     ("dashboard", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
     ("dashboard", "not_reached"): frozenset(_ALL_STAFF),
+    # Elders' voice (issue #18): ratings of meals and complaints and suggestions. Officials, the
+    # auditor and the canteen's manager (its own) read them; community staff record ratings gathered
+    # in person or by phone and take complaints by phone; the district assigns and closes a case,
+    # the canteen answers it; the city follows the escalated ones.
+    ("evaluation", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("evaluation", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("rating", "record"): frozenset({R.SUBDISTRICT_STAFF, R.DISTRICT_ADMIN}),
+    ("complaint", "record"): frozenset({R.SUBDISTRICT_STAFF, R.DISTRICT_ADMIN}),
+    ("complaint", "assign"): frozenset({R.DISTRICT_ADMIN}),
+    ("complaint", "answer"): frozenset({R.CANTEEN_MANAGER}),
+    ("complaint", "close"): frozenset({R.DISTRICT_ADMIN}),
+    # The city's "most satisfying canteen" campaign: the city opens and publishes, districts nominate.
+    ("campaign", "manage"): frozenset({R.CITY_ADMIN}),
+    ("campaign", "nominate"): frozenset({R.DISTRICT_ADMIN}),
+    # The yearly service-quality assessment (LC-6, HZ-12): the district sets the indicator table,
+    # scores, confirms, resolves the canteen's contest and publishes; the city compares districts;
+    # the canteen sees its own and may contest once.
+    ("assessment", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("assessment", "export"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("assessment", "manage"): frozenset({R.DISTRICT_ADMIN}),
+    ("assessment", "contest"): frozenset({R.CANTEEN_MANAGER}),
+    # Random inspections (双随机、一公开): the district keeps the roster, the check items and the
+    # plans and draws; a drawn inspector (district or subdistrict staff) records the visit.
+    ("inspection", "view"): frozenset(_ALL_STAFF),
+    ("inspection", "export"): frozenset(_ALL_STAFF),
+    ("inspection", "manage"): frozenset({R.DISTRICT_ADMIN}),
+    ("inspection", "record"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),

@@ -287,5 +287,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.demo.alerts import seed_demo_alerts
 
     seed_demo_alerts(actor)  # anomalies through the real checkout, found by the real detection (/alerts/)
+    from zhucan.demo.evaluation import seed_demo_evaluation
+
+    seed_demo_evaluation()  # ratings of recent meals at 北山街道颐乐食堂, complaints at each stage
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals, "designations": designations}

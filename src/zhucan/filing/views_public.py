@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from zhucan.core.errors import NotFound
 from zhucan.filing import public, sign
+from zhucan.funds.selectors import published_evaluation
 
 MAX_QUERY = 50
 INTERNAL = {"region_path", "policy_id"}  # kept in the records for sorting and the sign, not published
@@ -84,8 +85,11 @@ def canteen_list(request):
 @_public
 def canteen_detail(request, canteen_id: int):
     record = _record_or_404(canteen_id)
+    # The latest published service-quality assessment (LC-6 评估结果及时向社会公布), read from funds
+    # where the assessment app keeps it, outside the cached directory record.
     return render(request, "filing/public/detail.html", {
         "c": record, "hours": public.hours_text(record), "lang_suffix": _lang_suffix(request),
+        "evaluation": published_evaluation(canteen_id=record["id"]),
     })
 
 

@@ -1,7 +1,8 @@
 """Demo data for the funds capability in Liaocheng, seeded idempotently through the services.
 
-Call after the regions, canteens and users of the demo exist (zhucan.demo.seed.seed_all) and after
-any demo meals: `seed_demo_funds()`. Running it twice changes nothing."""
+Call after the regions, canteens and users of the demo exist (zhucan.demo.seed.seed_all), after
+any demo meals and after the published assessments (zhucan.demo.assessment), which the rewards
+read as the year's evaluations: `seed_demo_funds()`. Running it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from datetime import date
 from django.db import transaction
 
 from zhucan.accounts.models import User
-from zhucan.canteens.models import Canteen, CanteenStatus
+from zhucan.canteens.models import Canteen
 from zhucan.core import clock
 from zhucan.funds import services
-from zhucan.funds.models import CanteenEvaluation, ConstructionSubsidy, ConstructionTarget, OperatingReward
+from zhucan.funds.models import ConstructionSubsidy, ConstructionTarget, OperatingReward
 from zhucan.regions.models import Region
 
 ZONE_CODE = "371571"  # 聊城经济技术开发区
@@ -36,9 +37,9 @@ def _user(username: str) -> User:
 def seed_demo_funds() -> dict:
     zone = Region.objects.filter(code=ZONE_CODE).first()
     if zone is None:
-        return {"targets": 0, "subsidies": 0, "evaluations": 0, "rewards": 0}
+        return {"targets": 0, "subsidies": 0, "rewards": 0}
     city, district = _user("lc_city"), _user("kfq_admin")
-    out = {"targets": 0, "subsidies": 0, "evaluations": 0, "rewards": 0}
+    out = {"targets": 0, "subsidies": 0, "rewards": 0}
     with transaction.atomic():
         if not ConstructionTarget.objects.filter(region=zone, title=TARGET_TITLE).exists():
             services.target_create(actor=city, region_id=zone.pk, title=TARGET_TITLE, target_count=7,
@@ -59,13 +60,6 @@ def seed_demo_funds() -> dict:
             if state == "paid":
                 services.subsidy_mark_paid(actor=city, subsidy_id=s.pk, reference=f"LCCZ-2023-{canteen.pk:04d}")
             out["subsidies"] += 1
-        opened = Canteen.objects.filter(region__path__startswith=zone.path, status=CanteenStatus.OPEN,
-                                        opening_date__lte=date(REWARD_YEAR, 12, 31))
-        for canteen in opened:
-            if not CanteenEvaluation.objects.filter(canteen=canteen, year=REWARD_YEAR).exists():
-                services.evaluation_record(actor=district, canteen_id=canteen.pk, year=REWARD_YEAR, passed=True,
-                                           score=90, note="项目建设、人员配备、运营成效、服务质量、老年人满意度均达标")
-                out["evaluations"] += 1
         if clock.local_today().year > REWARD_YEAR and not OperatingReward.objects.filter(
                 year=REWARD_YEAR, canteen__region__path__startswith=zone.path).exists():
             run = services.rewards_compute(actor=city, year=REWARD_YEAR, district=zone)

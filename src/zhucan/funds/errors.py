@@ -21,6 +21,7 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "FUNDS_FILE_TYPE": (400, "文件“{name}”格式不支持，请上传 PDF、JPG 或 PNG", "file {name}: PDF, JPG or PNG only"),
     "FUNDS_BAD_YEAR": (400, "年度须在 2000 至 {max_year} 之间", "year must be 2000..{max_year}"),
     "FUNDS_BAD_SCORE": (400, "评估得分须在 0 至 100 之间", "score must be 0..100"),
+    "FUNDS_BAD_GRADE": (400, "评估等次无效", "unknown grade"),
     "FUNDS_EVALUATION_LOCKED": (409, "该年度运营奖补已审批，评估结果不能再修改",
                                 "the year's reward is approved; the evaluation is locked"),
     "FUNDS_REWARD_NOT_ELIGIBLE": (422, "该助餐点本年度不符合运营奖补条件：{reasons}",

@@ -55,19 +55,5 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=_("支付凭证号"), max_length=64)
 
 
-class EvaluationForm(forms.Form):
-    canteen = forms.ModelChoiceField(label=_("助餐点"), queryset=None)
-    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    passed = forms.TypedChoiceField(label=_("评估结果"), choices=[("1", _("合格")), ("0", _("不合格"))],
-                                    coerce=lambda v: v == "1")
-    score = forms.DecimalField(label=_("得分"), max_digits=4, decimal_places=1, required=False, min_value=0,
-                               max_value=100)
-    note = forms.CharField(label=_("说明"), max_length=300, required=False)
-
-    def __init__(self, *args, canteens=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["canteen"].queryset = canteens
-
-
 class YearForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)

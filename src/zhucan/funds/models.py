@@ -123,7 +123,8 @@ class ConstructionTarget(models.Model):
 
 
 class CanteenEvaluation(models.Model):
-    """LC-6: the yearly service-quality assessment; entered by the district for now."""
+    """LC-6: the yearly service-quality assessment's published result (written by the assessment
+    app through `services.evaluation_publish`); the operating reward (LC-5) reads `passed`."""
 
     canteen = models.ForeignKey("canteens.Canteen", verbose_name=_("助餐点"), on_delete=models.PROTECT,
                                 related_name="evaluations")
@@ -131,6 +132,10 @@ class CanteenEvaluation(models.Model):
     passed = models.BooleanField(_("评估合格"))
     score = models.DecimalField(_("得分"), max_digits=4, decimal_places=1, null=True, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
+    # The grade (excellent / good / pass / fail) and the published assessment it comes from
+    # ("assessment:<id>"); empty for a result entered before the assessment existed.
+    grade = models.CharField(_("等次"), max_length=10, blank=True)
+    source = models.CharField(_("来源"), max_length=40, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField()
 
@@ -146,6 +151,13 @@ class CanteenEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.canteen} {self.year}"
+
+    @property
+    def grade_zh(self) -> str:
+        return str(GRADE_ZH.get(self.grade, ""))
+
+
+GRADE_ZH = {"excellent": _("优秀"), "good": _("良好"), "pass": _("合格"), "fail": _("不合格")}
 
 
 class RewardStatus(models.TextChoices):

@@ -147,3 +147,10 @@ def reward_list(*, user, year: int | None = None, status: str = "", action: str 
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-year", "canteen__region__path", "canteen__name")
+
+
+def published_evaluation(*, canteen_id: int) -> CanteenEvaluation | None:
+    """The latest published assessment result of a canteen, for its public page (no login: only
+    what the district published — the total and the grade)."""
+    return (CanteenEvaluation.objects.filter(canteen_id=canteen_id).exclude(grade="")
+            .order_by("-year").first())

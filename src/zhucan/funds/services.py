@@ -40,7 +40,8 @@ SUBSIDY_AUDITED = ["status", "canteen_type", "city_fen", "district_fen", "policy
                    "approval_reason", "payment_reference"]
 REWARD_AUDITED = ["status", "meal_count", "full_year", "evaluation_passed", "tier_min_meals", "city_fen",
                   "district_fen", "reasons", "policy_version", "payment_reference"]
-EVALUATION_AUDITED = ["year", "passed", "score", "note"]
+EVALUATION_AUDITED = ["year", "passed", "score", "note", "grade", "source"]
+GRADES = ("excellent", "good", "pass", "fail")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ALLOWED_FILES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -316,6 +317,37 @@ def evaluation_record(*, actor, canteen_id: int, year: int, passed: bool, score:
         evaluation.save()
         audit_record(actor=actor, action="funds.evaluation.record", obj=evaluation, region_path=_region_path(canteen),
                      before=before, after=snapshot(evaluation, EVALUATION_AUDITED), ip=ip)
+    return evaluation
+
+
+def evaluation_publish(*, actor, canteen_id: int, year: int, score: Decimal, grade: str, source: str,
+                       note: str = "", ip: str | None = None) -> CanteenEvaluation:
+    """LC-6 → LC-5: keep a published assessment's result as the canteen's evaluation of the year:
+    the total, the grade and where it comes from; passed = the grade is not 不合格 (fail). Called by
+    the assessment app when the district publishes (and again when a contest changes a published
+    score). Once the year's reward is approved the evaluation can no longer change."""
+    _need(actor, "evaluate", "公布服务质量评估结果", "publish evaluations")
+    year = _check_year(year, latest=clock.local_today().year)
+    if grade not in GRADES:
+        raise funds_error("FUNDS_BAD_GRADE", field="grade")
+    if not (Decimal(0) <= Decimal(score) <= Decimal(100)):
+        raise funds_error("FUNDS_BAD_SCORE", field="score")
+    with transaction.atomic():
+        canteen = get_scoped(Canteen.objects.select_for_update(of=("self",)).select_related("region"), actor, "view",
+                             pk=canteen_id, what_zh="助餐点", what_en="canteen")
+        if OperatingReward.objects.filter(canteen=canteen, year=year,
+                                          status__in=[RewardStatus.CITY_APPROVED, RewardStatus.PAID]).exists():
+            raise funds_error("FUNDS_EVALUATION_LOCKED", field="year")
+        evaluation = CanteenEvaluation.objects.filter(canteen=canteen, year=year).first()
+        before = snapshot(evaluation, EVALUATION_AUDITED) if evaluation else None
+        evaluation = evaluation or CanteenEvaluation(canteen=canteen, year=year)
+        evaluation.passed, evaluation.score, evaluation.grade = grade != "fail", Decimal(score), grade
+        evaluation.source, evaluation.note = source[:40], (note or "").strip()[:300]
+        evaluation.entered_by, evaluation.entered_at = actor, clock.now()
+        evaluation.save()
+        audit_record(actor=actor, action="funds.evaluation.publish", obj=evaluation,
+                     region_path=_region_path(canteen), before=before,
+                     after=snapshot(evaluation, EVALUATION_AUDITED), ip=ip)
     return evaluation
 
 

@@ -11,8 +11,6 @@ from django.views.decorators.http import require_POST
 
 from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
-from zhucan.accounts.scoping import restrict
-from zhucan.canteens.models import Canteen
 from zhucan.core import clock
 from zhucan.core.audit import audit_export
 from zhucan.core.errors import DomainError
@@ -20,7 +18,7 @@ from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.money import fen_to_decimal as _yuan
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.funds import selectors, services
-from zhucan.funds.forms import DecisionForm, EvaluationForm, PaymentForm, SubsidyApplyForm, YearForm
+from zhucan.funds.forms import DecisionForm, PaymentForm, SubsidyApplyForm, YearForm
 from zhucan.funds.models import RewardStatus, SubsidyStatus
 
 
@@ -218,28 +216,11 @@ def target_progress(request):
 
 @requires("funds", "view")
 def evaluation_list(request):
+    """The published assessment results of the year (read only: the district scores and publishes
+    them in the assessment console; the operating reward reads them)."""
     year = _year(request)
-    can_evaluate = has_perm(request.user, "funds", "evaluate")
-    canteens = restrict(Canteen.objects.select_related("region"), request.user, "view").order_by("region__path",
-                                                                                                "name")
-    form = EvaluationForm(request.POST or None, canteens=canteens, initial={"year": year, "passed": "1"})
-    if request.method == "POST":
-        if not can_evaluate:
-            return render(request, "console/denied.html", status=403)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.evaluation_record(actor=request.user, canteen_id=d["canteen"].pk, year=d["year"],
-                                           passed=d["passed"], score=d["score"], note=d["note"],
-                                           ip=client_ip(request))
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, f"已录入 {d['canteen'].name} {d['year']} 年度评估结果")
-                return redirect(f"{request.path}?year={d['year']}")
     return render(request, "funds/evaluations.html", {
         "year": year, "evaluations": selectors.evaluation_list(user=request.user, year=year),
-        "form": form if can_evaluate else None,
     })
 
 
