@@ -995,6 +995,38 @@ MEDIA_SETUP["evaluation_complaint_close"] = _evaluation_to("answered")
 MEDIA_SETUP.update({"evaluation_campaigns": _campaign_to(False), "evaluation_campaign": _campaign_to(False),
                     "evaluation_campaign_nominate": _campaign_to(False),
                     "evaluation_campaign_publish": _campaign_to(True)})
+# The yearly assessment at /evaluation/assessments/ and the random inspections at /inspections/:
+# officials and auditors of the jurisdiction see them; the canteen sees its own assessments; a plan
+# hangs on the district, so subdistrict staff see only their own inspections (not asserted here).
+SUPERVISION_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+assessment_index          ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+inspections_index         ok/hidden    ok/hidden       allowed            403              403        ok/hidden
+"""
+EXPECTED.update(_parse_table(SUPERVISION_TABLE))
+
+
+def _with_assessment(w):
+    from zhucan.assessment import services
+    from zhucan.core import clock
+
+    table = services.table_create_standard(actor=w.users["district_admin"], region_id=w.xihu.pk,
+                                           year=clock.local_today().year - 1)
+    services.assessment_open(actor=w.users["district_admin"], table_id=table.pk, canteen_id=w.canteen.pk)
+
+
+def _with_plan(w):
+    from zhucan.inspections import services
+
+    services.plan_create(actor=w.users["district_admin"], region_id=w.xihu.pk, title="西湖区食品安全双随机检查",
+                         categories=["food_hygiene"], proportion=30)
+
+
+VIEWS.update({
+    "assessment_index": View("GET", lambda w: "/evaluation/assessments/", marker=lambda w: w.canteen.name),
+    "inspections_index": View("GET", lambda w: "/inspections/", marker=lambda w: "西湖区食品安全双随机检查"),
+})
+MEDIA_SETUP.update({"assessment_index": _with_assessment, "inspections_index": _with_plan})
 
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 

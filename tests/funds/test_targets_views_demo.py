@@ -112,6 +112,23 @@ def test_demo_seed_is_idempotent():
     assert states == {"蒋官屯街道幸福食堂": "paid", "北城街道幸福食堂": "city_approved",
                       "物流产业园区幸福食堂": "applied"}
     assert seed_demo_funds() == {"targets": 0, "subsidies": 0, "rewards": 0}
+    # The 2023 evaluations the rewards read are the published assessments (zhucan.demo.assessment),
+    # and the demo has a published 双随机 plan with results; seeding again changes nothing.
+    from zhucan.assessment.models import Assessment
+    from zhucan.demo.assessment import seed_demo_assessment
+    from zhucan.funds.models import CanteenEvaluation, OperatingReward
+    from zhucan.inspections.models import Inspection, Plan
+
+    published = {a.canteen_id: a for a in Assessment.objects.filter(table__year=2023, status="published")}
+    assert len(published) == 3
+    evaluations = CanteenEvaluation.objects.filter(year=2023)
+    assert {(e.canteen_id, e.source, e.passed) for e in evaluations} == {
+        (c, f"assessment:{a.pk}", a.grade != "fail") for c, a in published.items()}
+    assert {r.canteen_id: r.evaluation_passed for r in OperatingReward.objects.filter(
+        year=2023, canteen_id__in=published)} == {c: a.grade != "fail" for c, a in published.items()}
+    plan = Plan.objects.get(status="published")
+    assert plan.seed == 20250618 and Inspection.objects.filter(plan=plan, status="rectified").count() == 1
+    assert seed_demo_assessment() == {"assessments": 0, "inspections": 0}
     from zhucan.accounts.models import User
 
     [p] = target_progress(user=User.objects.get(username="kfq_admin"))

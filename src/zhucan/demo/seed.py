@@ -273,6 +273,9 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.settlement.demo import seed_demo_meals
 
     meals = seed_demo_meals(per_canteen=meals_per_canteen)
+    from zhucan.demo.assessment import seed_demo_assessment
+
+    seed_demo_assessment()  # published 2023 assessments (read by the rewards below) and a 双随机 plan
     seed_demo_funds()
     from zhucan.elderphone.demo import seed_demo_phone_accounts
 
