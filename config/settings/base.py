@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "zhucan.elderphone",
     "zhucan.filing",
     "zhucan.privacy",
+    "zhucan.video",
     "zhucan.console",
     "zhucan.demo",
 ]
