@@ -56,7 +56,8 @@ def test_playlist_parsing_carries_program_date_time_over_segments():
 def test_hls_recordings_from_the_recorder_playlist(world, hls_origin, frozen_clock):
     now = frozen_clock(clock.now().replace(microsecond=0))
     device = make_device(world, "hls", hls_origin.url)
-    channel = make_channel(world, device, "dining", "/live/ok-r.m3u8", record_path="/record/gap.m3u8?start={start}&end={end}")
+    channel = make_channel(world, device, "dining", "/live/ok-r.m3u8",
+                           record_path="/record/gap.m3u8?start={start}&end={end}")
     spans = adapter_for(device).recordings(channel, now - timedelta(days=7), now)
     assert len(spans) == 2  # the 20-minute hole splits them
     assert now - timedelta(days=7, minutes=10) <= spans[0][0] <= now - timedelta(days=7)

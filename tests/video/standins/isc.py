@@ -60,8 +60,9 @@ class IscStandIn(StandIn):
             return self._playback(camera, body)
         if request.path.endswith("/online/camera/get"):
             online = 0 if camera == "cam-off" else 1
-            return json_answer({"code": "0", "msg": "success", "data": {"total": 1, "pageNo": 1, "pageSize": 1, "list": [
-                {"indexCode": camera, "online": online, "collectTime": self.now().isoformat()}]}})
+            item = {"indexCode": camera, "online": online, "collectTime": self.now().isoformat()}
+            return json_answer({"code": "0", "msg": "success",
+                                "data": {"total": 1, "pageNo": 1, "pageSize": 1, "list": [item]}})
         return json_answer({"code": "0x02400404", "msg": "api not found"}, 404)
 
     def _playback(self, camera: str, body: dict) -> Answer:
