@@ -95,3 +95,23 @@ def test_uptime_per_channel_canteen_and_district(world, hls_origin, frozen_clock
     assert by_district[world.xihu.pk] == by_canteen[world.canteen.pk]
     # Up to now during the day: at 09:00 channel a has been dark three hours of nine.
     assert channel_uptime([a.pk], day, now=datetime(2026, 12, 7, 9, 0, tzinfo=SH))[a.pk] == (6 * 3600.0, 9 * 3600.0)
+
+
+def test_the_probe_command_and_the_periodic_jobs(world, hls_origin, frozen_clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from zhucan.core import scheduler
+
+    frozen_clock(datetime(2026, 12, 7, 9, 0, tzinfo=SH))
+    device = make_device(world, "hls", hls_origin.url)
+    make_channel(world, device, "cooking", "/live/ok-cmd.m3u8", name="灶台")
+    make_channel(world, device, "washing", "/live/stalled-cmd.m3u8", name="洗消间")
+    out = StringIO()
+    call_command("video", "probe", "--concurrency", "2", stdout=out)
+    assert "离线 北山长者食堂 洗消间：播放列表停止更新" in out.getvalue()
+    assert "2 channels probed" in out.getvalue() and "(concurrency 2): 1 online, 1 offline" in out.getvalue()
+    jobs = {j.name: j for j in scheduler.jobs()}
+    assert jobs["video-probe"].every.total_seconds() == 300
+    assert jobs["video-playback"].task == "zhucan.video.tasks.video_playback_task"
