@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
     path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
+    path("video/devices/", include("zhucan.video.urls_registry")),  # devices, channels, health, playback checks
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,7 @@ def console(request):
         (_("建设补贴与运营奖补"), "funds:index", ("funds", "view")),
         (_("定点备案"), "filing:queue", ("filing", "view")),
         (_("本店备案"), "filing:mine", ("filing", "fill")),
+        (_("视频设备"), "video_registry:list", ("video_device", "view")),
         (_("行政区划"), "regions:tree", ("region", "view")),
         (_("结算"), "settlement:list", ("statement", "view")),
         (_("用户"), "accounts:user_list", ("user", "view")),
