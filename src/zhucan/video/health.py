@@ -39,6 +39,7 @@ class ProbeSummary:
     changed: int = 0
     alerts: int = 0
     seconds: float = 0.0
+    probe_seconds: float = 0.0  # of which the probing itself (the rest: loading, writing, alerts)
     concurrency: int = 0
     offline_channels: list[str] = field(default_factory=list)
 
@@ -123,7 +124,9 @@ def probe_all(*, canteen_ids=None, concurrency: int | None = None, timeout: floa
     started = _time.monotonic()
     summary = ProbeSummary(concurrency=max(1, concurrency or probe_concurrency()))
     channels = list(active_channels(canteen_ids))
+    probing = _time.monotonic()
     results = probe_channels(channels, concurrency=summary.concurrency, timeout=timeout)
+    summary.probe_seconds = _time.monotonic() - probing
     for channel, result in results:
         summary.probed += 1
         if result.online:

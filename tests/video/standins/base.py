@@ -40,12 +40,15 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.server.app(request)
         if answer.delay and self.server.stopping.wait(answer.delay):
             return
-        self.send_response(answer.status)
-        for k, v in answer.headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
+        try:
+            self.send_response(answer.status)
+            for k, v in answer.headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout): what a slow device sees too
 
     do_GET = _serve
     do_POST = _serve
