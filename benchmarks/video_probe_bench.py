@@ -49,7 +49,6 @@ def _serve(port_queue) -> None:
     from tests.video.standins.hls import HlsStandIn
 
     server = HlsStandIn(b"")
-    server.server.request_queue_size = 4096
     port_queue.put(server.url)
     server.thread.join()
 

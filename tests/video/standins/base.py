@@ -57,12 +57,15 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024  # the listen backlog: a probe round opens hundreds of connections at once
+
+
 class StandIn:
     def __init__(self, app):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
-        self.server.request_queue_size = 1024
+        self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.app = app
         self.server.hits = []
         self.server.stopping = threading.Event()
