@@ -37,7 +37,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # (DPkg::Lock::Timeout), but apt-get update fails at once on the package lists' lock, so it is tried
 # again until the lock is free or APT_LOCK_TIMEOUT seconds have passed.
 APT_LOCK_TIMEOUT ?= 300
-DEBIAN_PACKAGES := chromium fonts-noto-cjk fontconfig gettext libpango-1.0-0 libpangoft2-1.0-0 \
+DEBIAN_PACKAGES := chromium ffmpeg fonts-noto-cjk fontconfig gettext libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz0b libharfbuzz-subset0 libfontconfig1
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \

@@ -28,6 +28,7 @@ urlpatterns = [
     path("evaluation/", include("zhucan.evaluation.urls")),
     path("h5/", include(("zhucan.evaluation.urls_h5", "h5eval"))),  # rating and complaints on the phone page
     path("public/", include("zhucan.evaluation.urls_public")),  # complaints without an account
+    path("video/devices/", include("zhucan.video.urls_registry")),  # devices, channels, health, playback checks
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

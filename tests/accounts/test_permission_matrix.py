@@ -1028,6 +1028,69 @@ VIEWS.update({
 })
 MEDIA_SETUP.update({"assessment_index": _with_assessment, "inspections_index": _with_plan})
 
+# The video registry (HZ-F2, HZ-F8) at /video/devices/: the district and the canteen's manager register
+# devices and channels; everyone in scope sees them, their health and playback checks; the city and
+# the district run a playback check now.
+VIDEO_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+video_list                ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+video_health              ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+video_device              ok/404       ok/404          ok/404             ok/404           403        ok/404
+video_device_create       403          ok/404          403                ok/404           403        403
+video_channel_create      403          ok/404          403                ok/404           403        403
+video_channel             403          ok/404          403                ok/404           403        403
+video_checks              ok/404       ok/404          ok/404             ok/404           403        ok/404
+video_check_now           ok/404       ok/404          403                403              403        403
+"""
+EXPECTED.update(_parse_table(VIDEO_TABLE))
+
+
+def _video_setup(w):
+    from zhucan.video.adapters import ProbeResult
+    from zhucan.video.health import status_record
+    from zhucan.video.services import channel_create, device_create
+
+    w.video_device = device_create(actor=w.users["district_admin"], canteen_id=w.canteen.pk, values={
+        "name": "后厨录像机", "access_mode": "hls", "address": "http://127.0.0.1:9"})
+    w.video_channel = channel_create(actor=w.users["district_admin"], device_id=w.video_device.pk, values={
+        "name": "烹饪间", "zone": "cooking", "public": True, "remote_id": "/live/cook.m3u8"})
+    status_record(w.video_channel, ProbeResult(True, "直播正常", w.video_channel.created_at))
+
+
+def _effect_redirect(w, actor, response):
+    assert response.status_code == 302, response.status_code
+
+
+VIDEO_VIEWS: dict[str, View] = {
+    "video_list": View("GET", lambda w: "/video/devices/", marker=lambda w: "后厨录像机"),
+    "video_health": View("GET", lambda w: "/video/devices/health/", marker=lambda w: w.canteen.name),
+    "video_device": View("GET", lambda w: f"/video/devices/{w.video_device.pk}/",
+                         lambda w: f"/video/devices/{MISSING}/", marker=lambda w: "烹饪间"),
+    "video_device_create": View(
+        "POST", lambda w: f"/video/devices/canteens/{w.canteen.pk}/new/",
+        lambda w: f"/video/devices/canteens/{MISSING}/new/",
+        data=lambda w: {"name": "新录像机", "access_mode": "hls", "address": "http://127.0.0.1:9", "active": "on"},
+        audit_action="video.device.create", effect=_effect_redirect),
+    "video_channel_create": View(
+        "POST", lambda w: f"/video/devices/{w.video_device.pk}/channels/new/",
+        lambda w: f"/video/devices/{MISSING}/channels/new/",
+        data=lambda w: {"name": "洗消间", "zone": "washing", "public": "on", "remote_id": "/live/w.m3u8",
+                        "active": "on"},
+        audit_action="video.channel.create", effect=_effect_redirect),
+    "video_channel": View(
+        "POST", lambda w: f"/video/devices/channels/{w.video_channel.pk}/",
+        lambda w: f"/video/devices/channels/{MISSING}/",
+        data=lambda w: {"name": "烹饪间", "zone": "cooking", "remote_id": "/live/cook2.m3u8", "active": "on"},
+        audit_action="video.channel.update", effect=_effect_redirect),
+    "video_checks": View("GET", lambda w: f"/video/devices/canteens/{w.canteen.pk}/checks/",
+                         lambda w: f"/video/devices/canteens/{MISSING}/checks/", marker=lambda w: w.canteen.name),
+    "video_check_now": View("POST", lambda w: f"/video/devices/canteens/{w.canteen.pk}/checks/run/",
+                            lambda w: f"/video/devices/canteens/{MISSING}/checks/run/",
+                            audit_action="video.playback_check", effect=_effect_redirect),
+}
+VIEWS.update(VIDEO_VIEWS)
+MEDIA_SETUP.update(dict.fromkeys(VIDEO_VIEWS, _video_setup))
+
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -1087,7 +1150,15 @@ def _state() -> dict:
         **_phone_state(rows),
         **_filing_state(rows),
         **_evaluation_state(rows),
+        **_video_state(rows),
     }
+
+
+def _video_state(rows) -> dict:
+    from zhucan.video import models as video
+
+    tables = (video.Device, video.Channel, video.ChannelStatusChange, video.PlaybackCheck)
+    return {model._meta.label_lower: rows(model.objects.all()) for model in tables}
 
 
 def _media_state(rows) -> dict:
@@ -1320,3 +1391,9 @@ def test_table_covers_every_evaluation_console_url():
     names = {f"evaluation_{n}" for n in get_resolver().namespace_dict["evaluation"][1].reverse_dict
              if isinstance(n, str)}
     assert names == set(EVALUATION_VIEWS)
+def test_table_covers_every_video_registry_url():
+    from django.urls import get_resolver
+
+    resolver = get_resolver().namespace_dict["video_registry"][1]
+    names = {f"video_{p.name}" for p in resolver.url_patterns if getattr(p, "name", None)}
+    assert names == set(VIDEO_VIEWS)
