@@ -19,6 +19,7 @@ urlpatterns = [
     path("face/", include("zhucan.face.urls")),
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
+    path("video/", include("zhucan.video.urls")),  # the wall, the player, the view log; the kiosk needs no login
     path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -17,6 +17,8 @@ def console(request):
         (_("建设补贴与运营奖补"), "funds:index", ("funds", "view")),
         (_("定点备案"), "filing:queue", ("filing", "view")),
         (_("本店备案"), "filing:mine", ("filing", "fill")),
+        (_("视频监控"), "video:wall", ("video", "view")),
+        (_("视频查看记录"), "video:log", ("video_log", "view")),
         (_("行政区划"), "regions:tree", ("region", "view")),
         (_("结算"), "settlement:list", ("statement", "view")),
         (_("用户"), "accounts:user_list", ("user", "view")),
