@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "zhucan.elderphone",
     "zhucan.filing",
     "zhucan.privacy",
+    "zhucan.alerts",
     "zhucan.video",
     "zhucan.console",
     "zhucan.demo",
@@ -221,6 +222,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # ("HH:MM", Asia/Shanghai).
 ZHUCAN_PERIODIC_JOBS: list[dict] = [
     {"name": "filing-sweep", "task": "zhucan.filing.tasks.filing_sweep_task", "daily_at": "06:00"},
+    {"name": "alerts-detect", "task": "zhucan.alerts.tasks.alerts_detect_task", "daily_at": "05:30"},
 ]
 
 LOGGING = {

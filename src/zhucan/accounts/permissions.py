@@ -55,6 +55,13 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     # Designation and filing (HZ-8): the canteen's district selects, records the agreement, reviews
     # and decides; the city keeps the register of all districts and may suspend or revoke too; the
     # canteen's manager fills in and submits its filing.
+    # Anomaly alerts (预警, HZ-10): the district assigns, investigates and closes its alerts; the city
+    # sees all, runs the detection and tunes the rules' thresholds; subdistricts and auditors read.
+    ("alert", "view"): frozenset(_ALL_STAFF),
+    ("alert", "export"): frozenset(_ALL_STAFF),
+    ("alert", "handle"): frozenset({R.DISTRICT_ADMIN}),
+    ("alert", "detect"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("alert", "configure"): frozenset({R.CITY_ADMIN}),
     ("filing", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("filing", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("filing", "select"): frozenset({R.DISTRICT_ADMIN}),

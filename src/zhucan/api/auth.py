@@ -28,13 +28,13 @@ SECRET_CONTEXT = "terminal.secret"
 
 
 def max_body_bytes(request=None) -> int:
-    """64 KiB for every call, except the face calls that carry a photo (4 MiB)."""
+    """64 KiB for every call, except the calls that carry a photo (faces, AI-box snapshots: 4 MiB)."""
     if request is not None and request.path.rstrip("/").endswith(_IMAGE_SUFFIXES):
         return int(getattr(settings, "ZHUCAN_API_MAX_IMAGE_BODY_BYTES", 4 * 1024 * 1024))
     return int(getattr(settings, "ZHUCAN_API_MAX_BODY_BYTES", 64 * 1024))
 
 
-_IMAGE_SUFFIXES = ("/faces/identify", "/faces/verify", "/faces/enrol")
+_IMAGE_SUFFIXES = ("/faces/identify", "/faces/verify", "/faces/enrol", "/video/events")
 
 
 def clock_window_seconds() -> int:

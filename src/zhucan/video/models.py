@@ -38,8 +38,6 @@ class Zone(models.TextChoices):
 
 
 KITCHEN_ZONES = (Zone.WASHING, Zone.CUTTING, Zone.COOKING, Zone.DISINFECTION, Zone.SPECIAL_ROOM)
-# The kitchen zones every canteen has; a special room (专间) only where it prepares cold dishes.
-REQUIRED_KITCHEN_ZONES = (Zone.WASHING, Zone.CUTTING, Zone.COOKING, Zone.DISINFECTION)
 
 
 class Device(models.Model):
