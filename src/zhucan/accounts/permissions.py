@@ -62,6 +62,11 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("alert", "handle"): frozenset({R.DISTRICT_ADMIN}),
     ("alert", "detect"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("alert", "configure"): frozenset({R.CITY_ADMIN}),
+    # Sunshine kitchen and dining-area video (HZ-F2, HZ-F8): the district and the canteen's manager
+    # register devices and channels; supervisors see the registry, health and playback checks.
+    ("video_device", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("video_device", "manage"): frozenset({R.DISTRICT_ADMIN, R.CANTEEN_MANAGER}),
+    ("video_device", "check"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("filing", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("filing", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
     ("filing", "select"): frozenset({R.DISTRICT_ADMIN}),

@@ -8,6 +8,15 @@ class VideoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from zhucan.accounts.scoping import Scope, register
+
+        by_canteen = Scope("video_device", ("canteen__region__path",), canteen_field="canteen_id")
+        register("video.device", by_canteen)
+        register("video.channel", by_canteen)
+        register("video.playbackcheck", by_canteen)
+        register("video.channelstatuschange", Scope("video_device", ("channel__canteen__region__path",),
+                                                    canteen_field="channel__canteen_id"))
+
         from zhucan.alerts.rules import register_rule
         from zhucan.filing.checks import register_check
         from zhucan.filing.models import Requirement
