@@ -64,6 +64,7 @@ demo: venv system-deps
 	  start="$$(TZ=Asia/Shanghai date +%Y-%m-%d)T$(DEMO_CLOCK):00+08:00"; echo "Demo clock starts at $$start"; fi; \
 	export ZHUCAN_CLOCK_START="$$start"; \
 	$(BIN)/zhucan worker & worker=$$!; \
+	$(BIN)/zhucan video simulate --relay --exit-with-parent & \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
 

@@ -280,5 +280,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240) -> dict:
     from zhucan.identity.demo import seed_demo_identity
 
     seed_demo_identity()  # cards, one elder's PIN, printed card code and face; 1:N and the PIN factor at a canteen
+    from zhucan.demo.video import seed_demo_video
+
+    seed_demo_video()  # cameras of three 西湖区 canteens on `zhucan video simulate`: live, dark, 5 days only
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals, "designations": designations}

@@ -24,6 +24,7 @@ WALL_STATUSES = {
     "partial": _("部分离线"),
     "offline": _("离线"),
     "playback_failing": _("回放核验未通过"),
+    "unchecked": _("尚未检测"),
     "none": _("未接入视频"),
 }
 
@@ -53,6 +54,8 @@ class WallRow:
     def status(self) -> str:
         if not self.channels:
             return "none"
+        if all(c.online is None for c in self.channels):
+            return "unchecked"
         if self.online == len(self.channels):
             return "online"
         return "offline" if self.online == 0 else "partial"

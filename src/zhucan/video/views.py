@@ -127,7 +127,7 @@ def player(request, session_id: int):
     return render(request, "video/player.html", {
         "session": session, "channel": session.channel, "canteen": session.channel.canteen,
         "src": reverse("video:hls", args=[key, PLAYLIST]), "token": _session_token(session),
-        "viewer": request.user.get_full_name() or request.user.username,
+        "viewer": _viewer(request.user),
     })
 
 
@@ -259,6 +259,11 @@ def _with_token(playlist: str, token: str) -> str:
             continue  # nothing but our own segments leaves through the relay
         out.append(line)
     return "\n".join(out) + "\n"
+
+
+def _viewer(user) -> str:
+    """The watermark: who is watching, by name and account (a photo of the screen names them)."""
+    return f"{user.display_name} {user.username}" if user.display_name else user.username
 
 
 # ---- small parsing helpers ----------------------------------------------------------------------
