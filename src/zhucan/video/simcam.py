@@ -161,8 +161,9 @@ class Simulator:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> Simulator:
-        make_record_segments(self.folder / "rec")
+    def start(self, *, recorder: bool = True) -> Simulator:
+        if recorder:
+            make_record_segments(self.folder / "rec")
         for camera in self.cameras:
             self._start_camera(camera)
         self._thread = threading.Thread(target=self.server.serve_forever, name="video-sim-http", daemon=True)
