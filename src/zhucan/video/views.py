@@ -263,7 +263,7 @@ def _with_token(playlist: str, token: str) -> str:
 
 def _viewer(user) -> str:
     """The watermark: who is watching, by name and account (a photo of the screen names them)."""
-    return f"{user.display_name} {user.username}" if user.display_name else user.username
+    return f"{user.display_name} {user.username}" if user.display_name not in ("", user.username) else user.username
 
 
 # ---- small parsing helpers ----------------------------------------------------------------------
