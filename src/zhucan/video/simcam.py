@@ -67,7 +67,7 @@ class Camera:
 def camera_command(camera: Camera, out: Path, *, size: str = "480x270", rate: int = 12) -> list[str]:
     (out / "caption.txt").write_text(camera.caption, encoding="utf-8")
     box = "fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=6"
-    draw = (f"drawtext=fontfile={FONT}:textfile={out / 'caption.txt'}:fontsize=22:{box}:x=12:y=12,"
+    draw = (f"drawtext=fontfile={FONT}:textfile={out / 'caption.txt'}:fontsize=22:{box}:x=12:y=44,"
             f"drawtext=fontfile={FONT}:text=%{{localtime}}:fontsize=20:{box}:x=12:y=h-th-12")
     return [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
             "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}", "-vf", draw,
