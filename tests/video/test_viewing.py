@@ -183,3 +183,22 @@ def test_relay_drops_an_unwatched_stream_and_reports_an_unopenable_one(client, w
     assert "无法" in json.loads((stream_dir(broken) / "error.json").read_text())["message"]
     assert relay.streams[broken].proc is None
     relay.close()
+
+
+def test_demo_video_live_dark_and_short_through_the_registry(world):
+    from tests.conftest import make_canteen, make_region
+    from zhucan.demo.video import seed_demo_video
+    from zhucan.video.models import Channel, Device
+
+    make_canteen(world.xihu_sub2, "西溪长者食堂")  # 330106002
+    make_canteen(make_region("330106005", "翠苑街道", "subdistrict", world.xihu), "翠苑长者食堂")
+    make_canteen(make_region("330106013", "文新街道", "subdistrict", world.xihu), "文新社区食堂")
+    assert seed_demo_video() == 3
+    assert seed_demo_video() == 0  # seeding again changes nothing
+    devices = {d.canteen.name: d for d in Device.objects.select_related("canteen")}
+    assert devices["西溪长者食堂"].address != devices["翠苑长者食堂"].address  # nothing listens for the dark one
+    live = Channel.objects.filter(canteen__name="西溪长者食堂")
+    assert sorted(live.filter(public=True).values_list("zone", flat=True)) == [
+        "cooking", "cutting", "disinfection", "washing"]
+    assert not live.get(zone="dining").public
+    assert all("rec/short/" in c.record_path for c in Channel.objects.filter(canteen__name="文新社区食堂"))
