@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 logger = logging.getLogger("zhucan.video.relay")
 
@@ -217,6 +217,7 @@ class Relay:
                 time.sleep(interval)
         finally:
             self.close()
+            connection.close()  # this thread's or process's own connection (the test database drops cleanly)
 
 
 def stop_process(proc: subprocess.Popen | None, *, grace: float = 3.0) -> None:
