@@ -21,6 +21,7 @@ urlpatterns = [
     path("filing/", include("zhucan.filing.urls")),
     path("video/", include("zhucan.video.urls")),  # the wall, the player, the view log; the kiosk needs no login
     path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
+    path("video/devices/", include("zhucan.video.urls_registry")),  # devices, channels, health, playback checks
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

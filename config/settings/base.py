@@ -223,7 +223,21 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 ZHUCAN_PERIODIC_JOBS: list[dict] = [
     {"name": "filing-sweep", "task": "zhucan.filing.tasks.filing_sweep_task", "daily_at": "06:00"},
     {"name": "alerts-detect", "task": "zhucan.alerts.tasks.alerts_detect_task", "daily_at": "05:30"},
+    {"name": "video-probe", "task": "zhucan.video.tasks.video_probe_task", "every_minutes": 5},
+    {"name": "video-playback", "task": "zhucan.video.tasks.video_playback_task", "daily_at": "03:00"},
 ]
+
+# Video (zhucan.video): every probe and fetch has a timeout; probes run `CONCURRENCY` at once. A
+# live HLS playlist is read twice (INTERVAL seconds apart; None: its target duration, at most 6 s)
+# and must advance, its last program date-time within LIVE_LAG seconds of now. The playback check
+# wants PLAYBACK_DAYS of recordings with no gap over PLAYBACK_GAP_SECONDS.
+ZHUCAN_VIDEO_HTTP_TIMEOUT = 5
+ZHUCAN_VIDEO_PROBE_TIMEOUT = 5
+ZHUCAN_VIDEO_PROBE_CONCURRENCY = int(env("ZHUCAN_VIDEO_PROBE_CONCURRENCY", "200") or 200)
+ZHUCAN_VIDEO_PROBE_INTERVAL: float | None = None
+ZHUCAN_VIDEO_LIVE_LAG_SECONDS = 60
+ZHUCAN_VIDEO_PLAYBACK_DAYS = 7
+ZHUCAN_VIDEO_PLAYBACK_GAP_SECONDS = 60
 
 LOGGING = {
     "version": 1,

@@ -741,17 +741,80 @@ MEDIA_SETUP.update({
 })
 
 
+# The video registry (HZ-F2, HZ-F8) at /video/devices/: the district and the canteen's manager register
+# devices and channels; everyone in scope sees them, their health and playback checks; the city and
+# the district run a playback check now.
+VIDEO_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+video_list                ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+video_health              ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+video_device              ok/404       ok/404          ok/404             ok/404           403        ok/404
+video_device_create       403          ok/404          403                ok/404           403        403
+video_channel_create      403          ok/404          403                ok/404           403        403
+video_channel             403          ok/404          403                ok/404           403        403
+video_checks              ok/404       ok/404          ok/404             ok/404           403        ok/404
+video_check_now           ok/404       ok/404          403                403              403        403
+"""
+EXPECTED.update(_parse_table(VIDEO_TABLE))
+
 # Watching video (HZ-F2, HZ-F8) at /video/: the city and the districts, each within its jurisdiction
 # (the dining area shows elders); the view log is read by them and the auditor. Opening a channel
 # writes a viewing session and its audit row.
-VIDEO_TABLE = """
+VIEWING_TABLE = """
 # view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
 video_wall                ok/hidden    ok/hidden       403                403              403        403
 video_canteen             ok/404       ok/404          403                403              403        403
 video_open                ok/404       ok/404          403                403              403        403
 video_log                 ok/hidden    ok/hidden       403                403              403        ok/hidden
 """
-EXPECTED.update(_parse_table(VIDEO_TABLE))
+EXPECTED.update(_parse_table(VIEWING_TABLE))
+
+
+def _video_setup(w):
+    from zhucan.video.adapters import ProbeResult
+    from zhucan.video.health import status_record
+    from zhucan.video.services import channel_create, device_create
+
+    w.video_device = device_create(actor=w.users["district_admin"], canteen_id=w.canteen.pk, values={
+        "name": "后厨录像机", "access_mode": "hls", "address": "http://127.0.0.1:9"})
+    w.video_channel = channel_create(actor=w.users["district_admin"], device_id=w.video_device.pk, values={
+        "name": "烹饪间", "zone": "cooking", "public": True, "remote_id": "/live/cook.m3u8"})
+    status_record(w.video_channel, ProbeResult(True, "直播正常", w.video_channel.created_at))
+
+
+def _effect_redirect(w, actor, response):
+    assert response.status_code == 302, response.status_code
+
+
+VIDEO_VIEWS: dict[str, View] = {
+    "video_list": View("GET", lambda w: "/video/devices/", marker=lambda w: "后厨录像机"),
+    "video_health": View("GET", lambda w: "/video/devices/health/", marker=lambda w: w.canteen.name),
+    "video_device": View("GET", lambda w: f"/video/devices/{w.video_device.pk}/",
+                         lambda w: f"/video/devices/{MISSING}/", marker=lambda w: "烹饪间"),
+    "video_device_create": View(
+        "POST", lambda w: f"/video/devices/canteens/{w.canteen.pk}/new/",
+        lambda w: f"/video/devices/canteens/{MISSING}/new/",
+        data=lambda w: {"name": "新录像机", "access_mode": "hls", "address": "http://127.0.0.1:9", "active": "on"},
+        audit_action="video.device.create", effect=_effect_redirect),
+    "video_channel_create": View(
+        "POST", lambda w: f"/video/devices/{w.video_device.pk}/channels/new/",
+        lambda w: f"/video/devices/{MISSING}/channels/new/",
+        data=lambda w: {"name": "洗消间", "zone": "washing", "public": "on", "remote_id": "/live/w.m3u8",
+                        "active": "on"},
+        audit_action="video.channel.create", effect=_effect_redirect),
+    "video_channel": View(
+        "POST", lambda w: f"/video/devices/channels/{w.video_channel.pk}/",
+        lambda w: f"/video/devices/channels/{MISSING}/",
+        data=lambda w: {"name": "烹饪间", "zone": "cooking", "remote_id": "/live/cook2.m3u8", "active": "on"},
+        audit_action="video.channel.update", effect=_effect_redirect),
+    "video_checks": View("GET", lambda w: f"/video/devices/canteens/{w.canteen.pk}/checks/",
+                         lambda w: f"/video/devices/canteens/{MISSING}/checks/", marker=lambda w: w.canteen.name),
+    "video_check_now": View("POST", lambda w: f"/video/devices/canteens/{w.canteen.pk}/checks/run/",
+                            lambda w: f"/video/devices/canteens/{MISSING}/checks/run/",
+                            audit_action="video.playback_check", effect=_effect_redirect),
+}
+VIEWS.update(VIDEO_VIEWS)
+MEDIA_SETUP.update(dict.fromkeys(VIDEO_VIEWS, _video_setup))
 
 
 def _video_cameras(w):
@@ -771,7 +834,7 @@ def _effect_video_open(w, actor, response):
     assert (session.channel_id, session.purpose, session.dining) == (w.cams.dining.pk, "complaint", True)
 
 
-VIDEO_VIEWS: dict[str, View] = {
+VIEWING_VIEWS: dict[str, View] = {
     "video_wall": View("GET", lambda w: "/video/", marker=lambda w: w.canteen.name),
     "video_canteen": View("GET", lambda w: f"/video/canteens/{w.canteen.pk}/",
                           lambda w: f"/video/canteens/{MISSING}/", marker=lambda w: "就餐大厅"),
@@ -781,8 +844,8 @@ VIDEO_VIEWS: dict[str, View] = {
                        effect=_effect_video_open),
     "video_log": View("GET", lambda w: "/video/log/", marker=lambda w: "就餐大厅"),
 }
-VIEWS.update(VIDEO_VIEWS)
-MEDIA_SETUP.update({name: _video_cameras for name in VIDEO_VIEWS})
+VIEWS.update(VIEWING_VIEWS)
+MEDIA_SETUP.update({name: _video_cameras for name in VIEWING_VIEWS})
 
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
@@ -846,6 +909,13 @@ def _state() -> dict:
     }
 
 
+def _video_state(rows) -> dict:
+    from zhucan.video import models as video
+
+    tables = (video.Device, video.Channel, video.ChannelStatusChange, video.PlaybackCheck, video.ViewSession)
+    return {model._meta.label_lower: rows(model.objects.all()) for model in tables}
+
+
 def _media_state(rows) -> dict:
     from zhucan.face import models as face
     from zhucan.identity import models as identity
@@ -870,13 +940,6 @@ def _filing_state(rows) -> dict:
     state = {model._meta.label_lower: rows(model.objects.all()) for model in tables}
     state["filing.evidence"] = sorted(filing.Evidence.objects.values_list("id", "sha256"))
     return state
-
-
-def _video_state(rows) -> dict:
-    from zhucan.video.models import Channel, Device
-    from zhucan.video.models_viewing import ViewSession
-
-    return {model._meta.label_lower: rows(model.objects.all()) for model in (Device, Channel, ViewSession)}
 
 
 _CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
@@ -1051,6 +1114,14 @@ def test_table_covers_every_filing_console_url_of_the_officials():
     assert names == set(FILING_VIEWS)
 
 
+def test_table_covers_every_video_registry_url():
+    from django.urls import get_resolver
+
+    resolver = get_resolver().namespace_dict["video_registry"][1]
+    names = {f"video_{p.name}" for p in resolver.url_patterns if getattr(p, "name", None)}
+    assert names == set(VIDEO_VIEWS)
+
+
 def test_table_covers_every_video_console_url():
     """The same rule for the video consoles. Elsewhere (tests/video/test_viewing.py): the player and
     its heartbeat and end (the viewer's own session only), the token-checked HLS, and the public
@@ -1059,4 +1130,4 @@ def test_table_covers_every_video_console_url():
 
     names = {f"video_{n}" for n in get_resolver().namespace_dict["video"][1].reverse_dict if isinstance(n, str)}
     elsewhere = {"video_player", "video_beat", "video_end", "video_hls", "video_kiosk", "video_kiosk_streams"}
-    assert names - elsewhere == set(VIDEO_VIEWS)
+    assert names - elsewhere == set(VIEWING_VIEWS)

@@ -35,7 +35,7 @@ EXAMPLES_PER_MODE = int(os.environ.get("ZHUCAN_FUZZ_EXAMPLES", "7"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
 SIGNATURE_HEADERS = {signing.HEADER_KEY, signing.HEADER_TIMESTAMP, signing.HEADER_NONCE, signing.HEADER_SIGNATURE}
-OPERATIONS = 15
+OPERATIONS = 16
 
 
 class TerminalAuth(requests.auth.AuthBase):

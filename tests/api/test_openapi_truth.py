@@ -28,6 +28,7 @@ STATUSES = {
     ("post", "/api/v1/terminal/tests/receipt"): ALWAYS | {"409"},
     ("post", "/api/v1/terminal/tests/identification"): ALWAYS | {"404", "409", "503"},
     ("post", "/api/v1/terminal/tests/meal"): ALWAYS | {"404", "409", "422", "503"},
+    ("post", "/api/v1/video/events"): ALWAYS | {"404", "409"},
 }
 
 
@@ -76,6 +77,8 @@ def strictness_cases(world, menu):
     caps = {"citizen_card_reader": True, "id_card_reader": True, "face": True, "card_payment": True,
             "qr_payment": True, "receipt_printer": True}
     receipt = {"receipt_no": "T1", "text": "测试小票", "printed": True}
+    event = {"channel_id": 999_999, "event_id": "box-1", "type": "no_hat", "occurred_at": "2025-06-02T11:00:00+08:00",
+             "snapshot_b64": "/9j/4AAQSkZJRgABAQ=="}
     return [
         # (operation, schema, body, the server and the schema refuse it)
         ("/api/v1/elders/identify", "IdentifyIn", {}, True),
@@ -121,6 +124,10 @@ def strictness_cases(world, menu):
         ("/api/v1/terminal/tests/meal", "MealTestIn", {"elder": {"card_number": CARD}, "items": [line]}, False),
         ("/api/v1/terminal/tests/meal", "MealTestIn", {"items": [line]}, True),
         ("/api/v1/terminal/tests/meal", "MealTestIn", {"elder": {"card_number": CARD}, "items": []}, True),
+        ("/api/v1/video/events", "EventIn", event, False),
+        ("/api/v1/video/events", "EventIn", {**event, "type": "sleeping"}, True),
+        ("/api/v1/video/events", "EventIn", {**event, "channel_id": "1"}, True),
+        ("/api/v1/video/events", "EventIn", {**event, "event_id": ""}, True),
     ]
 
 

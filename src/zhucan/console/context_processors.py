@@ -19,6 +19,7 @@ def console(request):
         (_("本店备案"), "filing:mine", ("filing", "fill")),
         (_("视频监控"), "video:wall", ("video", "view")),
         (_("视频查看记录"), "video:log", ("video_log", "view")),
+        (_("视频设备"), "video_registry:list", ("video_device", "view")),
         (_("行政区划"), "regions:tree", ("region", "view")),
         (_("结算"), "settlement:list", ("statement", "view")),
         (_("用户"), "accounts:user_list", ("user", "view")),

@@ -28,7 +28,7 @@ def probe_timeout() -> float:
 
 
 def probe_concurrency() -> int:
-    return int(getattr(settings, "ZHUCAN_VIDEO_PROBE_CONCURRENCY", 64))
+    return int(getattr(settings, "ZHUCAN_VIDEO_PROBE_CONCURRENCY", 200))
 
 
 @dataclass
@@ -92,6 +92,24 @@ def status_record(channel: Channel, result: ProbeResult, *, at: datetime | None 
     return changed
 
 
+def status_record_many(results: list[tuple[Channel, ProbeResult]]) -> int:
+    """A whole round's results in one transaction: the transitions as new history rows (bulk), the
+    channels' last probe. Returns how many channels changed state."""
+    changes = []
+    for channel, result in results:
+        at = result.checked_at
+        if channel.online is None or channel.online != result.online:
+            changes.append(ChannelStatusChange(channel=channel, online=result.online, at=at,
+                                               detail=result.detail[:200]))
+            channel.online, channel.status_since = result.online, at
+        channel.last_probe_at, channel.last_detail = at, result.detail[:200]
+    with transaction.atomic():
+        ChannelStatusChange.objects.bulk_create(changes, batch_size=1000)
+        Channel.objects.bulk_update([c for c, _r in results],
+                                    ["online", "status_since", "last_probe_at", "last_detail"], batch_size=500)
+    return len(changes)
+
+
 def active_channels(canteen_ids=None):
     qs = (Channel.objects.filter(active=True, device__active=True)
           .select_related("device", "canteen__region").order_by("pk"))
@@ -105,14 +123,15 @@ def probe_all(*, canteen_ids=None, concurrency: int | None = None, timeout: floa
     started = _time.monotonic()
     summary = ProbeSummary(concurrency=max(1, concurrency or probe_concurrency()))
     channels = list(active_channels(canteen_ids))
-    for channel, result in probe_channels(channels, concurrency=summary.concurrency, timeout=timeout):
+    results = probe_channels(channels, concurrency=summary.concurrency, timeout=timeout)
+    for channel, result in results:
         summary.probed += 1
         if result.online:
             summary.online += 1
         else:
             summary.offline += 1
             summary.offline_channels.append(f"{channel.canteen.name} {channel.name}：{result.detail}")
-        summary.changed += status_record(channel, result, at=clock.now())
+    summary.changed = status_record_many(results)
     summary.alerts = dark_alerts(channels)
     summary.seconds = _time.monotonic() - started
     return summary

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from zhucan.core import clock
+from zhucan.core.audit import audit_record
 from zhucan.video.adapters import AdapterError, adapter_for
 from zhucan.video.models import Channel, PlaybackCheck, PlaybackOutcome, Zone
 
@@ -111,14 +112,17 @@ def _dining_channel(canteen) -> Channel | None:
     return qs.select_related("device").order_by("-online", "pk").first()
 
 
-def playback_check(canteen, *, rng: random.Random | None = None, timeout: float | None = None) -> PlaybackCheck:
-    """Run and store the check of one canteen now; raises the failing alert when it fails."""
+def playback_check(canteen, *, rng: random.Random | None = None, timeout: float | None = None,
+                   actor=None) -> PlaybackCheck:
+    """Run and store the check of one canteen now; raises the failing alert when it fails. Run by
+    an official (`actor`), the stored check carries its audit row."""
     rng = rng or random.Random()
     timeout = timeout or float(getattr(settings, "ZHUCAN_VIDEO_PROBE_TIMEOUT", 5)) * 2
     now = clock.now()
     window_start = now - timedelta(days=playback_days())
     check = PlaybackCheck(canteen=canteen, checked_at=now, local_date=clock.local_date(now), passed=False,
                           window_start=window_start)
+    check._actor = actor
     channel = _dining_channel(canteen)
     if channel is None:
         check.outcome, check.detail = PlaybackOutcome.NO_CHANNEL, "本助餐点未登记就餐区视频通道"
@@ -167,6 +171,10 @@ def _store(check: PlaybackCheck) -> PlaybackCheck:
 
     with transaction.atomic():
         check.save()
+        actor = getattr(check, "_actor", None)
+        if actor is not None:
+            audit_record(actor=actor, action="video.playback_check", obj=check, region_path=check.canteen.region.path,
+                         after={"passed": check.passed, "outcome": check.outcome})
     if not check.passed and check.outcome != PlaybackOutcome.NO_CHANNEL and enabled(FAILING_RULE):
         alert_raise(rule=FAILING_RULE, occurred_at=check.checked_at, canteen=check.canteen,
                     title=f"{check.canteen.name}就餐区录像回放核验未通过",
