@@ -169,20 +169,29 @@ def test_kiosk_shows_public_kitchen_channels_only(client, world, cams):
     assert client.get(f"/video/kitchen/{987654}/").status_code == 404
 
 
-def test_relay_drops_an_unwatched_stream_and_reports_an_unopenable_one(client, world, cams):
-    idle = f"live-{cams.kitchen.pk}"
+def test_relay_drops_an_unwatched_stream_and_tells_why_a_stream_does_not_open(client, world, cams):
+    idle = f"live-{cams.hidden.pk}"
     relay_want(idle)
     old = time.time() - 600
     os.utime(stream_dir(idle) / "want.json", (old, old))
     channel_update(actor=world.users["district_admin"], channel_id=cams.dining.pk, values={"active": False})
-    broken = f"live-{cams.dining.pk}"
-    relay_want(broken)
-    relay = Relay(idle=60)
-    relay.tick()
-    assert not stream_dir(idle).exists()  # nobody asked for a minute: gone
-    assert "无法" in json.loads((stream_dir(broken) / "error.json").read_text())["message"]
-    assert relay.streams[broken].proc is None
-    relay.close()
+    disabled = f"live-{cams.dining.pk}"
+    relay_want(disabled)
+    dark = f"live-{cams.kitchen.pk}"  # its recorder's address answers nothing
+    relay_want(dark)
+    relay = Relay(idle=60, retry=30)
+    try:
+        relay.tick()
+        assert not stream_dir(idle).exists()  # nobody asked for it for a minute: gone
+        assert "无法" in json.loads((stream_dir(disabled) / "error.json").read_text())["message"]
+        assert relay.streams[disabled].proc is None
+        relay.streams[dark].proc.wait(timeout=20)  # ffmpeg gives up on the refused connection
+        relay.tick()
+        token = token_issue(channel_id=cams.kitchen.pk, user_id=None)  # the kiosk's
+        answer = client.get(f"/video/hls/{dark}/index.m3u8", {"t": token})
+        assert answer.status_code == 502 and "摄像机暂时无法连接" in answer.content.decode()
+    finally:
+        relay.close()
 
 
 def test_demo_video_live_dark_and_short_through_the_registry(world):

@@ -131,6 +131,7 @@ class _Stream:
     proc: subprocess.Popen | None = None
     started: float = 0.0
     failures: int = 0
+    reported: bool = False  # this ffmpeg's failure is already told to the viewers (error.json)
     log: object = field(default=None, repr=False)
 
 
@@ -163,11 +164,18 @@ class Relay:
                 continue
             seen.add(key)
             stream = self.streams.setdefault(key, _Stream(key))
+            playback = bool(KEY_RE.match(key)["pb"])
             if stream.proc is not None and stream.proc.poll() is None:
+                if stream.failures and _fresh_playlist(folder, stream.started):
+                    stream.failures = 0  # it came back: the viewer's notice goes
+                    (folder / ERROR).unlink(missing_ok=True)
                 continue
             finished = stream.proc is not None
-            if finished and KEY_RE.match(key)["pb"] and stream.proc.returncode == 0:
+            if finished and playback and stream.proc.returncode == 0:
                 continue  # the recorded range was relayed to its end
+            if finished and not stream.reported:
+                stream.reported = True
+                _write_error(folder, "无法读取该时段的录像，正在重试" if playback else "摄像机暂时无法连接，正在重试")
             if now - stream.started < self.retry * min(stream.failures + 1, 10):
                 continue
             if finished:
@@ -185,12 +193,12 @@ class Relay:
         except Exception as exc:  # the adapter's or the registry's refusal: say so to the viewer
             message = getattr(exc, "message", "") or "无法取得该通道的视频地址"
             logger.warning("relay %s: cannot resolve the source: %s", stream.key, exc)
-            (folder / ERROR).write_text(json.dumps({"message": message}, ensure_ascii=False))
+            _write_error(folder, message)
             stream.failures += 1
             return
-        finally:
-            close_old_connections()
-        (folder / ERROR).unlink(missing_ok=True)
+        if not stream.failures:
+            (folder / ERROR).unlink(missing_ok=True)
+        stream.reported = False
         command = live_command(source, folder) if not seconds else playback_command(source, folder, seconds)
         if stream.log is None:
             stream.log = open(folder / "ffmpeg.log", "ab")
@@ -213,11 +221,25 @@ class Relay:
     def run(self, *, interval: float = 0.5, until=None) -> None:
         try:
             while self.running and not (until and until()):
+                close_old_connections()  # a long-running process: no stale or broken connection
                 self.tick()
                 time.sleep(interval)
         finally:
             self.close()
             connection.close()  # this thread's or process's own connection (the test database drops cleanly)
+
+
+def _write_error(folder: Path, message: str) -> None:
+    tmp = folder / f".error-{os.getpid()}"
+    tmp.write_text(json.dumps({"message": message}, ensure_ascii=False))
+    tmp.replace(folder / ERROR)
+
+
+def _fresh_playlist(folder: Path, since: float) -> bool:
+    try:
+        return (folder / PLAYLIST).stat().st_mtime >= since
+    except FileNotFoundError:
+        return False
 
 
 def stop_process(proc: subprocess.Popen | None, *, grace: float = 3.0) -> None:
