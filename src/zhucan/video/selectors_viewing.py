@@ -71,7 +71,8 @@ class WallRow:
 
 def wall(*, user, district_id: int | None = None, status: str = "", q: str = "") -> list[WallRow]:
     """The canteens of the viewer's jurisdiction with their channels' status and the latest 7-day
-    playback check, filtered by district, status (`WALL_STATUSES`) and a part of the name."""
+    playback check, filtered by district, status (`WALL_STATUSES`) and a part of the name; those
+    needing attention first, then by place."""
     canteens = canteens_in_scope(user=user).exclude(status=CanteenStatus.CLOSED)
     if district_id:
         district = Region.objects.filter(pk=district_id).first()
@@ -87,7 +88,9 @@ def wall(*, user, district_id: int | None = None, status: str = "", q: str = "")
         row = rows[check.canteen_id]
         if row.playback is None:
             row.playback = check
-    result = list(rows.values())
+    # What needs attention first: dark canteens, partly dark ones, failing playback, then the rest.
+    rank = {"offline": 0, "partial": 1, "online": 3, "unchecked": 4, "none": 5}
+    result = sorted(rows.values(), key=lambda r: 2 if r.status == "online" and r.playback_failing else rank[r.status])
     if status == "playback_failing":
         return [r for r in result if r.playback_failing]
     if status in WALL_STATUSES:
