@@ -146,6 +146,27 @@ def test_view_log_records_who_what_why_and_when(client, world, cams, frozen_cloc
     assert "王建国" not in client.get("/video/log/").content.decode()
 
 
+def test_wall_status_and_filter(client, world, cams):
+    from zhucan.video.adapters import ProbeResult
+    from zhucan.video.health import status_record
+
+    login(client, world.users["city_admin"])
+    assert "尚未检测" in client.get("/video/").content.decode()
+    for channel in (cams.kitchen, cams.hidden, cams.dining):
+        status_record(channel, ProbeResult(True, "直播正常", clock.now()))
+
+    def names(status):
+        page = client.get("/video/", {"status": status}).content.decode()
+        return {n for n in (world.canteen.name, world.other_canteen.name) if n in page}
+
+    assert names("online") == {world.canteen.name}
+    assert names("none") == {world.other_canteen.name}  # 湖滨长者食堂 has no video
+    status_record(cams.dining, ProbeResult(False, "无法连接", clock.now()))
+    assert names("partial") == {world.canteen.name} and names("online") == set()
+    page = client.get("/video/", {"district": world.shangcheng.pk}).content.decode()
+    assert world.other_canteen.name in page and world.canteen.name not in page
+
+
 def test_kiosk_shows_public_kitchen_channels_only(client, world, cams):
     page = client.get(f"/video/kitchen/{world.canteen.pk}/")  # no login: a public screen
     assert page.status_code == 200
