@@ -39,6 +39,7 @@ class ProbeSummary:
     changed: int = 0
     alerts: int = 0
     seconds: float = 0.0
+    probe_seconds: float = 0.0  # of which the probing itself (the rest: loading, writing, alerts)
     concurrency: int = 0
     offline_channels: list[str] = field(default_factory=list)
 
@@ -92,21 +93,30 @@ def status_record(channel: Channel, result: ProbeResult, *, at: datetime | None 
     return changed
 
 
-def status_record_many(results: list[tuple[Channel, ProbeResult]]) -> int:
-    """A whole round's results in one transaction: the transitions as new history rows (bulk), the
-    channels' last probe. Returns how many channels changed state."""
+def status_record_many(results: list[tuple[Channel, ProbeResult]], *, at: datetime | None = None) -> int:
+    """A whole round's results at the round's time `at`, in one transaction: the transitions as new
+    history rows (bulk), the channels' state written with one UPDATE per distinct (state, detail)
+    (a round has few distinct answers; 12,000 single-row updates would cost more than the probing).
+    Returns how many channels changed state."""
+    at = at or clock.now()
     changes = []
+    groups: dict[tuple[bool, bool, str], list[int]] = defaultdict(list)
     for channel, result in results:
-        at = result.checked_at
-        if channel.online is None or channel.online != result.online:
-            changes.append(ChannelStatusChange(channel=channel, online=result.online, at=at,
-                                               detail=result.detail[:200]))
+        detail = result.detail[:200]
+        changed = channel.online is None or channel.online != result.online
+        if changed:
+            changes.append(ChannelStatusChange(channel=channel, online=result.online, at=at, detail=detail))
             channel.online, channel.status_since = result.online, at
-        channel.last_probe_at, channel.last_detail = at, result.detail[:200]
+        channel.last_probe_at, channel.last_detail = at, detail
+        groups[(changed, result.online, detail)].append(channel.pk)
     with transaction.atomic():
         ChannelStatusChange.objects.bulk_create(changes, batch_size=1000)
-        Channel.objects.bulk_update([c for c, _r in results],
-                                    ["online", "status_since", "last_probe_at", "last_detail"], batch_size=500)
+        for (changed, online, detail), ids in groups.items():
+            values = {"last_probe_at": at, "last_detail": detail}
+            if changed:
+                values |= {"online": online, "status_since": at}
+            for i in range(0, len(ids), 2000):
+                Channel.objects.filter(pk__in=ids[i:i + 2000]).update(**values)
     return len(changes)
 
 
@@ -123,7 +133,9 @@ def probe_all(*, canteen_ids=None, concurrency: int | None = None, timeout: floa
     started = _time.monotonic()
     summary = ProbeSummary(concurrency=max(1, concurrency or probe_concurrency()))
     channels = list(active_channels(canteen_ids))
+    probing = _time.monotonic()
     results = probe_channels(channels, concurrency=summary.concurrency, timeout=timeout)
+    summary.probe_seconds = _time.monotonic() - probing
     for channel, result in results:
         summary.probed += 1
         if result.online:
@@ -131,7 +143,7 @@ def probe_all(*, canteen_ids=None, concurrency: int | None = None, timeout: floa
         else:
             summary.offline += 1
             summary.offline_channels.append(f"{channel.canteen.name} {channel.name}：{result.detail}")
-    summary.changed = status_record_many(results)
+    summary.changed = status_record_many(results, at=clock.now())
     summary.alerts = dark_alerts(channels)
     summary.seconds = _time.monotonic() - started
     return summary

@@ -40,12 +40,15 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.server.app(request)
         if answer.delay and self.server.stopping.wait(answer.delay):
             return
-        self.send_response(answer.status)
-        for k, v in answer.headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
+        try:
+            self.send_response(answer.status)
+            for k, v in answer.headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout): what a slow device sees too
 
     do_GET = _serve
     do_POST = _serve
@@ -54,12 +57,15 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024  # the listen backlog: a probe round opens hundreds of connections at once
+
+
 class StandIn:
     def __init__(self, app):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
-        self.server.request_queue_size = 1024
+        self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.app = app
         self.server.hits = []
         self.server.stopping = threading.Event()

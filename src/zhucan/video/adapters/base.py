@@ -49,6 +49,9 @@ class Adapter(Protocol):
     def probe(self, channel: Channel, *, timeout: float) -> ProbeResult:
         """Is the channel live now? Never raises for the device's faults: they are an offline result."""
 
+    def probe_playback(self, url: str, *, timeout: float) -> tuple[bool, str]:
+        """Does a playback source (from `playback_source`) actually deliver video? (ok, Chinese detail)"""
+
 
 def adapter_for(device: Device) -> Adapter:
     from zhucan.video.models import AccessMode

@@ -17,7 +17,7 @@ from django.conf import settings
 from zhucan.core import clock
 from zhucan.video.adapters.base import DEFAULT_TIMEOUT, AdapterError, ProbeResult
 from zhucan.video.adapters.ffprobe import ffprobe_video
-from zhucan.video.adapters.http import fetch
+from zhucan.video.adapters.http import Session, fetch
 
 
 @dataclass
@@ -106,8 +106,9 @@ def parse_playlist(text: str) -> Playlist:
     return pl
 
 
-def read_playlist(url: str, *, timeout: float, follow: bool = True) -> tuple[str, Playlist]:
-    status, body = fetch(url, timeout=timeout)
+def read_playlist(url: str, *, timeout: float, follow: bool = True, session: Session | None = None,
+                  ) -> tuple[str, Playlist]:
+    status, body = fetch(url, timeout=timeout, session=session)
     if status in (401, 403):
         raise AdapterError("bad_credentials", f"设备拒绝访问（HTTP {status}）")
     if status == 404:
@@ -120,7 +121,7 @@ def read_playlist(url: str, *, timeout: float, follow: bool = True) -> tuple[str
         raise AdapterError("bad_answer", "应答不是 HLS 播放列表") from None
     pl = parse_playlist(text)
     if pl.variants and follow:
-        return read_playlist(urljoin(url, pl.variants[0]), timeout=timeout, follow=False)
+        return read_playlist(urljoin(url, pl.variants[0]), timeout=timeout, follow=False, session=session)
     return url, pl
 
 
@@ -179,8 +180,9 @@ def live_lag_seconds() -> int:
 def probe_live_hls(url: str, *, timeout: float, interval: float | None = None) -> ProbeResult:
     """Two reads of a live playlist: online when the media sequence (or the last segment) moved on
     between them and the last program date-time is within the allowed lag of now."""
+    session = Session()
     try:
-        media_url, first = read_playlist(url, timeout=timeout)
+        media_url, first = read_playlist(url, timeout=timeout, session=session)
         if first.ended:
             return ProbeResult(False, "播放列表已结束，不是直播", clock.now(), "not_live")
         if not first.segments:
@@ -190,9 +192,11 @@ def probe_live_hls(url: str, *, timeout: float, interval: float | None = None) -
             wait = min(first.target_duration or 2.0, 6.0)
         if wait > 0:
             time.sleep(wait)
-        _u, second = read_playlist(media_url, timeout=timeout, follow=False)
+        _u, second = read_playlist(media_url, timeout=timeout, follow=False, session=session)
     except AdapterError as exc:
         return ProbeResult(False, exc.message, clock.now(), exc.code)
+    finally:
+        session.close()
     now = clock.now()
     moved = second.media_sequence > first.media_sequence or (
         second.segments and first.segments and second.segments[-1].uri != first.segments[-1].uri)
