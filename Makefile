@@ -69,6 +69,7 @@ demo: venv system-deps messages
 	echo "Zhucan demo: http://$(HOST):$(PORT)/  (accounts above; the worker and the simulated lunch run beside it; Ctrl-C stops all three)"; \
 	$(BIN)/zhucan worker & worker=$$!; \
 	$(BIN)/zhucan demo_lunch & lunch=$$!; \
+	$(BIN)/zhucan video simulate --relay --exit-with-parent & \
 	trap 'kill -TERM $$worker $$lunch 2>/dev/null; wait $$worker $$lunch 2>/dev/null' EXIT; \
 	$(BIN)/zhucan runserver $(HOST):$(PORT) --noreload
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("alerts/", include("zhucan.alerts.urls")),
     path("dashboard/", include("zhucan.analytics.urls")),
     path("public/inspections/", include("zhucan.inspections.urls_public")),  # 一公开, no login
+    path("video/", include("zhucan.video.urls")),  # the wall, the player, the view log; the kiosk needs no login
     path("public/", include("zhucan.filing.urls_public")),  # the directory of designated canteens, no login
     path("evaluation/assessments/", include("zhucan.assessment.urls")),
     path("inspections/", include("zhucan.inspections.urls")),

@@ -1044,6 +1044,18 @@ video_check_now           ok/404       ok/404          403                403   
 """
 EXPECTED.update(_parse_table(VIDEO_TABLE))
 
+# Watching video (HZ-F2, HZ-F8) at /video/: the city and the districts, each within its jurisdiction
+# (the dining area shows elders); the view log is read by them and the auditor. Opening a channel
+# writes a viewing session and its audit row.
+VIEWING_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+video_wall                ok/hidden    ok/hidden       403                403              403        403
+video_canteen             ok/404       ok/404          403                403              403        403
+video_open                ok/404       ok/404          403                403              403        403
+video_log                 ok/hidden    ok/hidden       403                403              403        ok/hidden
+"""
+EXPECTED.update(_parse_table(VIEWING_TABLE))
+
 
 def _video_setup(w):
     from zhucan.video.adapters import ProbeResult
@@ -1090,6 +1102,37 @@ VIDEO_VIEWS: dict[str, View] = {
 }
 VIEWS.update(VIDEO_VIEWS)
 MEDIA_SETUP.update(dict.fromkeys(VIDEO_VIEWS, _video_setup))
+
+
+def _video_cameras(w):
+    """A device with a dining-area channel at 北山长者食堂, and one viewing of it by the district."""
+    from tests.video.viewing_helpers import register_cameras
+    from zhucan.video.services_viewing import view_session_open
+
+    w.cams = register_cameras(w)
+    view_session_open(actor=w.users["district_admin"], channel=w.cams.dining, purpose="patrol")
+
+
+def _effect_video_open(w, actor, response):
+    from zhucan.video.models_viewing import ViewSession
+
+    session = ViewSession.objects.filter(user=actor).latest("id")
+    _redirects_to(response, rf"/video/sessions/{session.pk}/")
+    assert (session.channel_id, session.purpose, session.dining) == (w.cams.dining.pk, "complaint", True)
+
+
+VIEWING_VIEWS: dict[str, View] = {
+    "video_wall": View("GET", lambda w: "/video/", marker=lambda w: w.canteen.name),
+    "video_canteen": View("GET", lambda w: f"/video/canteens/{w.canteen.pk}/",
+                          lambda w: f"/video/canteens/{MISSING}/", marker=lambda w: "就餐大厅"),
+    "video_open": View("POST", lambda w: f"/video/channels/{w.cams.dining.pk}/open/",
+                       lambda w: f"/video/channels/{MISSING}/open/",
+                       data=lambda w: {"purpose": "complaint", "mode": "live"}, audit_action="video.view",
+                       effect=_effect_video_open),
+    "video_log": View("GET", lambda w: "/video/log/", marker=lambda w: "就餐大厅"),
+}
+VIEWS.update(VIEWING_VIEWS)
+MEDIA_SETUP.update({name: _video_cameras for name in VIEWING_VIEWS})
 
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
@@ -1157,7 +1200,7 @@ def _state() -> dict:
 def _video_state(rows) -> dict:
     from zhucan.video import models as video
 
-    tables = (video.Device, video.Channel, video.ChannelStatusChange, video.PlaybackCheck)
+    tables = (video.Device, video.Channel, video.ChannelStatusChange, video.PlaybackCheck, video.ViewSession)
     return {model._meta.label_lower: rows(model.objects.all()) for model in tables}
 
 
@@ -1397,3 +1440,14 @@ def test_table_covers_every_video_registry_url():
     resolver = get_resolver().namespace_dict["video_registry"][1]
     names = {f"video_{p.name}" for p in resolver.url_patterns if getattr(p, "name", None)}
     assert names == set(VIDEO_VIEWS)
+
+
+def test_table_covers_every_video_console_url():
+    """The same rule for the video consoles. Elsewhere (tests/video/test_viewing.py): the player and
+    its heartbeat and end (the viewer's own session only), the token-checked HLS, and the public
+    kitchen kiosk, which needs no login."""
+    from django.urls import get_resolver
+
+    names = {f"video_{n}" for n in get_resolver().namespace_dict["video"][1].reverse_dict if isinstance(n, str)}
+    elsewhere = {"video_player", "video_beat", "video_end", "video_hls", "video_kiosk", "video_kiosk_streams"}
+    assert names - elsewhere == set(VIEWING_VIEWS)

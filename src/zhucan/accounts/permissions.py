@@ -112,6 +112,10 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("inspection", "export"): frozenset(_ALL_STAFF),
     ("inspection", "manage"): frozenset({R.DISTRICT_ADMIN}),
     ("inspection", "record"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF}),
+    # Watching canteens' video (HZ-F2, HZ-F8): the city and the districts, each within its
+    # jurisdiction (the dining area shows elders); who watched what is read by them and the auditor.
+    ("video", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN}),
+    ("video_log", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),

@@ -29,6 +29,7 @@ NAV = [
     ("supervision", _("服务质量评估"), "assessment:index", ("assessment", "view")),
     ("supervision", _("双随机检查"), "inspections:index", ("inspection", "view")),
     ("supervision", _("视频监控"), "video:wall", ("video", "view")),
+    ("supervision", _("视频查看记录"), "video:log", ("video_log", "view")),
     ("system", _("行政区划"), "regions:tree", ("region", "view")),
     ("system", _("用户"), "accounts:user_list", ("user", "view")),
     ("system", _("审计日志"), "console:audit_list", ("audit", "view")),

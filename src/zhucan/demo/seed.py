@@ -293,5 +293,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.demo.evaluation import seed_demo_evaluation
 
     seed_demo_evaluation()  # ratings of recent meals at 北山街道颐乐食堂, complaints at each stage
+    from zhucan.demo.video import seed_demo_video
+
+    seed_demo_video()  # cameras of three 西湖区 canteens on `zhucan video simulate`: live, dark, 5 days only
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals, "designations": designations}

@@ -200,3 +200,7 @@ class AiEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+# The viewing sessions (videoview) live in their own module; imported here so Django finds the model.
+from zhucan.video.models_viewing import ViewPurpose, ViewSession  # noqa: E402,F401

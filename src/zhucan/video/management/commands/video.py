@@ -1,34 +1,27 @@
-from django.core.management.base import BaseCommand, CommandError
+"""`zhucan video <subcommand>`: the video app's commands. Each part of the app adds its subcommands
+through a module with `add_arguments(subparsers)` and `handle(name, options, out)`:
+  probe, playback     zhucan.video.cli_health (health probes, the 7-day playback check)
+  relay, simulate     zhucan.video.cli_viewing (the media relay, simulated cameras and recorder)"""
 
-from zhucan.video.health import probe_all
-from zhucan.video.playback import playback_check_all
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+PARTS = ["zhucan.video.cli_health", "zhucan.video.cli_viewing"]
 
 
 class Command(BaseCommand):
-    help = ("Video tools. `zhucan video probe [--canteen ID ...] [--concurrency N] [--timeout S]` probes "
-            "every active channel now (bounded concurrency, a timeout per probe), records the transitions and "
-            "raises dark-channel alerts. `zhucan video playback [--canteen ID ...]` runs the 7-day playback "
-            "check of the canteens with a dining-area channel.")
+    help = "Video: health probes, the 7-day playback check, the media relay, simulated cameras and recorder."
 
-    def add_arguments(self, parser):
-        parser.add_argument("action", choices=["probe", "playback"])
-        parser.add_argument("--canteen", type=int, action="append", help="only these canteen ids")
-        parser.add_argument("--concurrency", type=int, help="probes at once (default ZHUCAN_VIDEO_PROBE_CONCURRENCY)")
-        parser.add_argument("--timeout", type=float, help="seconds per probe (default ZHUCAN_VIDEO_PROBE_TIMEOUT)")
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        self._owners = {}
+        for part in PARTS:
+            before = set(sub.choices)
+            import_string(f"{part}.add_arguments")(sub)
+            for name in set(sub.choices) - before:
+                self._owners[name] = part
 
-    def handle(self, *args, action, canteen, concurrency, timeout, **options):
-        if concurrency is not None and concurrency < 1:
-            raise CommandError("--concurrency must be at least 1")
-        if timeout is not None and timeout <= 0:
-            raise CommandError("--timeout must be positive")
-        if action == "probe":
-            summary = probe_all(canteen_ids=canteen, concurrency=concurrency, timeout=timeout)
-            for line in summary.offline_channels:
-                self.stdout.write(f"离线 {line}")
-            self.stdout.write(f"{summary.probed} channels probed in {summary.seconds:.1f} s "
-                              f"(concurrency {summary.concurrency}): {summary.online} online, {summary.offline} "
-                              f"offline, {summary.changed} changed, {summary.alerts} dark alerts")
-        else:
-            result = playback_check_all(canteen_ids=canteen)
-            self.stdout.write(f"{result['checked']} canteens checked: {result['passed']} passed, "
-                              f"{result['failed']} failed")
+    def handle(self, *args, subcommand: str, **options) -> None:
+        import_string(f"{self._owners[subcommand]}.handle")(subcommand, options, self.stdout)
