@@ -70,7 +70,7 @@ user_edit         ok/404       ok/404          403                403           
 user_export       ok/hidden    ok/hidden       403                403              403        ok/hidden
 region_tree       ok/hidden    ok/hidden       ok/hidden          allowed          allowed    ok/hidden
 audit_list        ok/hidden    ok/hidden       403                403              403        ok/hidden
-home              ok           ok              ok                 moved            moved      ok
+home              moved        moved           moved              moved            moved      moved
 workbench         ok           ok              ok                 ok               ok         ok
 """
 
