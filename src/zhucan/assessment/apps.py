@@ -1,6 +1,6 @@
 import importlib
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 # The voice app's selectors (same floor): satisfaction and complaint timeliness, once it is merged.
 EVALUATION_SELECTORS = "zhucan.evaluation.selectors"
@@ -19,11 +19,8 @@ class AssessmentConfig(AppConfig):
 
         register("assessment.indicatortable", Scope("assessment", ("region__path",), canteen_field=None))
         register("assessment.assessment", Scope("assessment", ("canteen__region__path",), canteen_field="canteen_id"))
-        try:
+        if apps.is_installed("zhucan.evaluation"):
             evaluation = importlib.import_module(EVALUATION_SELECTORS)
-        except ModuleNotFoundError:
-            evaluation = None
-        if evaluation is not None:
             if hasattr(evaluation, "satisfaction"):
                 sources.register_provider(Source.SATISFACTION, evaluation.satisfaction)
             if hasattr(evaluation, "complaint_timeliness"):

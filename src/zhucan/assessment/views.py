@@ -100,7 +100,7 @@ def detail(request, assessment_id: int):
     user = request.user
     a = selectors.assessment_get(user=user, assessment_id=assessment_id)
     scores = list(a.scores.select_related("indicator", "scored_by", "evidence"))
-    contest = getattr(a, "contest", None) if hasattr(a, "contest") else None
+    contest = getattr(a, "contest", None)  # the reverse one-to-one raises AttributeError when absent
     manage = has_perm(user, "assessment", "manage")
     today = clock.local_today()
     return render(request, "assessment/detail.html", {
@@ -111,7 +111,6 @@ def detail(request, assessment_id: int):
         "can_contest": (has_perm(user, "assessment", "contest") and contest is None and a.status != Status.SCORING
                         and a.contest_until is not None and today <= a.contest_until),
         "can_resolve": manage and contest is not None and contest.status == ContestStatus.PENDING,
-        "weighted_total": sum((s.weighted for s in scores if s.weighted is not None), 0),
     })
 
 
@@ -197,7 +196,7 @@ def export(request):
     rows = []
     for a in selectors.assessment_list(user=request.user, year=year, action="export"):
         district = a.canteen.region.ancestor(Level.DISTRICT)
-        c = getattr(a, "contest", None) if hasattr(a, "contest") else None
+        c = getattr(a, "contest", None)
         rows.append([a.canteen.name, district.name if district else "", a.table.year, a.get_status_display(),
                      a.total, a.get_grade_display() if a.grade else "", c.get_status_display() if c else "无",
                      clock.local_date(a.published_at).isoformat() if a.published_at else ""])

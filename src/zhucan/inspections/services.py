@@ -193,15 +193,15 @@ def plan_publish(*, actor, plan_id: int, ip: str | None = None) -> Plan:
 
 def inspection_for(actor, inspection_id: int, *, lock: bool = False) -> Inspection:
     """An inspection the actor may see: in their jurisdiction, or one they were drawn for."""
-    qs = Inspection.objects.select_related("plan__region", "canteen__region")
-    if lock:
-        qs = qs.select_for_update(of=("self",))
     scoped = restrict(Inspection.objects.all(), actor, "view").values("pk")
-    inspection = qs.filter(Q(pk__in=scoped) | Q(inspectors=actor), pk=inspection_id).distinct().first() \
-        if has_perm(actor, "inspection", "view") else None
-    if inspection is None:
+    visible = has_perm(actor, "inspection", "view") and Inspection.objects.filter(
+        Q(pk__in=scoped) | Q(inspectors=actor), pk=inspection_id).exists()
+    if not visible:
         raise NotFound("检查记录", "inspection")
-    return inspection
+    qs = Inspection.objects.select_related("plan__region", "canteen__region")
+    if lock:  # PostgreSQL refuses FOR UPDATE with the DISTINCT a join to the inspectors needs
+        qs = qs.select_for_update(of=("self",))
+    return qs.get(pk=inspection_id)
 
 
 def _drawn(actor, inspection: Inspection) -> None:
