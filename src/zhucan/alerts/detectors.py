@@ -153,7 +153,8 @@ def _noon(day: date) -> datetime:
 # ---- 4. meals clustered just at the benefit cap ---------------------------------------------------
 
 def cap_cluster(day: date, params: dict):
-    cap, margin, window = int(params["cap_fen"]), int(params["margin_fen"]), int(params["window_days"])
+    cap, margin = int(params["cap_yuan"]) * 100, int(params["margin_yuan"]) * 100
+    window = int(params["window_days"])
     minimum, share = int(params["min_meals"]), int(params["share_pct"])
     near = Q(benefit_fen__gte=cap - margin)
     start = day - timedelta(days=window - 1)
@@ -198,10 +199,11 @@ def reversals(day: date, params: dict):
             till["收银员"] = str(User.objects.get(pk=r["cashier_id"]))
         meals = list(Meal.objects.filter(local_date=day, canteen_id=r["canteen_id"], terminal_id=r["terminal_id"],
                                          cashier_id=r["cashier_id"]).exclude(kind=SALE).order_by("at"))
-        who = "、".join(till.values()) or "未登记收银员"
+        if not till:
+            till["收银"] = "未登记收银终端和收银员"
         yield Finding(
             dedupe_key=f"till.reversals:{r['canteen_id']}:{r['terminal_id'] or 0}:{r['cashier_id'] or 0}:{day}",
-            title=f"{canteen.name}（{who}）当日撤销、退款{n}笔", occurred_at=meals[-1].at, canteen=canteen,
+            title=f"{canteen.name}同一收银台当日撤销、退款{n}笔", occurred_at=meals[-1].at, canteen=canteen,
             meal_ids=[m.pk for m in meals],
             details={**till, "撤销": f"{r['voids']}笔", "退款": f"{r['refunds']}笔", "当日消费": f"{r['sales']}笔",
                      "撤销退款占比": f"{n * 100 // max(r['sales'], 1)}%"})
@@ -305,8 +307,8 @@ RULES = [
      {"turns": "每个座位每天接待人次上限（翻台次数）", "history_days": "对比的历史天数",
       "factor_pct": "超过历史每日中位数的百分比", "min_meals": "当日至少多少人次才比较历史"}),
     ("meal.cap_cluster", "补贴多次贴近上限", "meals clustered at the benefit cap", cap_cluster,
-     {"cap_fen": 2000, "margin_fen": 100, "window_days": 28, "min_meals": 5, "share_pct": 60},
-     {"cap_fen": "每日补贴上限（分）", "margin_fen": "距上限多少以内算贴近（分）", "window_days": "统计天数",
+     {"cap_yuan": 20, "margin_yuan": 1, "window_days": 28, "min_meals": 5, "share_pct": 60},
+     {"cap_yuan": "每日补贴上限（元）", "margin_yuan": "距上限多少以内算贴近（元）", "window_days": "统计天数",
       "min_meals": "期间至少享受补贴的餐次", "share_pct": "贴近上限的餐次占比至少（%）"}),
     ("till.reversals", "同一收银台撤销退款过多", "many voids or refunds at one till", reversals,
      {"min_reversals": 5, "share_pct": 20},
