@@ -127,6 +127,7 @@ def strictness_cases(world, menu):
         ("/api/v1/video/events", "EventIn", event, False),
         ("/api/v1/video/events", "EventIn", {**event, "type": "sleeping"}, True),
         ("/api/v1/video/events", "EventIn", {**event, "channel_id": "1"}, True),
+        ("/api/v1/video/events", "EventIn", {**event, "channel_id": 999_999.0}, False),
         ("/api/v1/video/events", "EventIn", {**event, "event_id": ""}, True),
     ]
 

@@ -11,10 +11,10 @@ from typing import Literal
 
 from django.db import IntegrityError, transaction
 from ninja import Router
-from pydantic import AwareDatetime, Field, StrictInt
+from pydantic import AwareDatetime, Field
 
 from zhucan.api.openapi import errors, signed
-from zhucan.api.schemas import CanteenId, ErrorOut, In, Schema, Text
+from zhucan.api.schemas import CanteenId, ErrorOut, Id, In, Schema, Text
 from zhucan.core import clock
 from zhucan.video.errors import video_error
 
@@ -34,7 +34,7 @@ EventType = Literal["no_hat", "no_mask", "no_uniform", "smoking", "phone", "rode
 
 class EventIn(In):
     canteen_id: CanteenId
-    channel_id: StrictInt = Field(..., ge=1, le=2**53, description="平台上的视频通道编号（通道列表中可见）")
+    channel_id: Id = Field(..., description="平台上的视频通道编号（通道列表中可见）")
     event_id: Text = Field(..., min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$",
                            description="盒子自己的事件编号；同一通道同一编号只记一次（重发即返回原结果）")
     type: EventType = Field(..., description="事件类型：no_hat 未戴厨师帽、no_mask 未戴口罩、no_uniform 未穿工作服、"
