@@ -47,8 +47,11 @@ def dash_world(transactional_db, monkeypatch, frozen_clock):
 
 
 def _painted(page, key: str) -> int:
+    """The chart's painted pixels, once ECharts has drawn (it paints on the next animation frame)."""
     chart = page.locator(f'[data-chart="{key}"]')
     expect(chart.locator("canvas")).to_have_count(1)
+    handle = chart.element_handle()
+    page.wait_for_function(f"el => ({PAINTED_JS})(el) > 500", arg=handle, timeout=15_000)
     return chart.evaluate(PAINTED_JS)
 
 
