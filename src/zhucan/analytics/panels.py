@@ -65,7 +65,7 @@ MAX_DAYS = 400
 class Chosen:
     range: Range
     preset: str  # one of PRESETS' codes, or "custom"
-    label: str
+    label: str  # 本月, 2025年6月 …; empty for a custom range
     error: str = ""
 
 
@@ -106,7 +106,7 @@ def choose_range(params, *, user, today: date) -> Chosen:
             return _default(user, today, error=_("结束日期不能早于开始日期。"))
         if (end - start).days + 1 > MAX_DAYS:
             return _default(user, today, error=_("所选时间段过长，最长 %(n)s 天。") % {"n": MAX_DAYS})
-        return Chosen(Range(start, end), "custom", _("%(start)s 至 %(end)s") % {"start": start, "end": end})
+        return Chosen(Range(start, end), "custom", "")  # the heading shows the dates themselves
     return _default(user, today)
 
 
