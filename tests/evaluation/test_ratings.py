@@ -87,6 +87,25 @@ def test_staff_record_a_rating_only_for_an_elder_of_their_jurisdiction(world, me
     assert Rating.objects.count() == 1
 
 
+def test_the_console_charts_satisfaction_month_by_month_with_gaps_for_months_without_ratings(
+        world, menu, client, frozen_clock):
+    import json
+
+    from tests.conftest import login
+
+    lunch = meal(world, menu, "2025-06-02 11:30")
+    frozen_clock(at("2025-06-04 10:00"))
+    services.rating_record(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk, meal_id=lunch.pk,
+                           values=GOOD)
+    login(client, world.users["district_admin"])
+    page = client.get("/evaluation/").content.decode()
+    spec = json.loads(page.split('<script id="dash-charts" type="application/json">')[1].split("</script>")[0])
+    trend = spec["trend"]
+    assert (trend["kind"], trend["categories"][-1]) == ("line", "2025年6月")
+    assert trend["series"] == [{"name": world.canteen.name, "data": [None] * 5 + ["87.5"]}]
+    assert 'data-chart="trend"' in page and "echarts.min.js" in page
+
+
 def test_the_phone_page_rates_lunch_and_shows_it_rated(world, menu, phones, client, frozen_clock):
     lunch = meal(world, menu, "2025-06-02 11:30")
     meal(world, menu, "2025-06-02 11:40", elder=world.other_elder, key="x")

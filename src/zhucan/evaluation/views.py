@@ -53,7 +53,7 @@ def index(request):
     at_city = bool(user.region_id and user.region.level == Level.CITY) or user.is_superuser
     year_start = today.replace(month=1, day=1)
     return render(request, "evaluation/index.html", {
-        "months": months, "trends": trends, "counts": selectors.complaint_counts(user=user),
+        "months": months, "trends": trends, "charts": {"trend": _trend_chart(months, trends)}, "counts": selectors.complaint_counts(user=user),
         "overdue": selectors.complaints(user=user, overdue=True)[:20],
         "open_cases": selectors.complaints(user=user).exclude(status=Status.CLOSED)[:20],
         "at_city": at_city, "is_canteen": user.role in (Role.CANTEEN_MANAGER, Role.CASHIER),
@@ -63,6 +63,16 @@ def index(request):
         "can_record_rating": has_perm(user, "rating", "record"),
         "can_record_complaint": has_perm(user, "complaint", "record"),
     })
+
+
+def _trend_chart(months, trends, limit: int = 8) -> dict:
+    """The satisfaction of the canteens with most ratings, one line each, month by month (a month
+    without ratings is a gap, not a zero)."""
+    busiest = sorted(trends, key=lambda t: -t.total[1])[:limit]
+    return {"kind": "line", "categories": [f"{m.year}年{m.month}月" for m in months],
+            "series": [{"name": t.canteen.name,
+                        "data": [None if score is None else str(score) for score, _n in t.cells]}
+                       for t in busiest]}
 
 
 # ---- ratings ------------------------------------------------------------------------------------

@@ -25,7 +25,8 @@
     base.yAxis = spec.horizontal ? Object.assign({}, cat, { inverse: true }) : val;
     base.series = spec.series.map(function (s) {
       return { type: spec.kind === "line" ? "line" : "bar", name: s.name, smooth: false,
-               data: s.data.map(Number), barMaxWidth: 28 };
+               data: s.data.map(function (v) { return v === null ? null : Number(v); }),
+               connectNulls: false, barMaxWidth: 28 };
     });
     return base;
   }
