@@ -53,7 +53,8 @@ def index(request):
     at_city = bool(user.region_id and user.region.level == Level.CITY) or user.is_superuser
     year_start = today.replace(month=1, day=1)
     return render(request, "evaluation/index.html", {
-        "months": months, "trends": trends, "charts": {"trend": _trend_chart(months, trends)}, "counts": selectors.complaint_counts(user=user),
+        "months": months, "trends": trends,
+        "charts": {"trend": _trend_chart(months, trends)}, "counts": selectors.complaint_counts(user=user),
         "overdue": selectors.complaints(user=user, overdue=True)[:20],
         "open_cases": selectors.complaints(user=user).exclude(status=Status.CLOSED)[:20],
         "at_city": at_city, "is_canteen": user.role in (Role.CANTEEN_MANAGER, Role.CASHIER),
