@@ -23,6 +23,7 @@ WRAPPERS = {
     ("settlement/services.py", "_save"): (None, "action", "statement."),
     ("funds/services.py", "_decide"): (None, "perm", "funds.subsidy."),
     ("funds/services.py", "_mark_paid"): (None, "action", ""),
+    ("alerts/services.py", "_audit"): (1, "action", "alerts."),
 }
 # Calls whose action is computed in place, with every value it can take.
 COMPUTED = {
@@ -34,6 +35,7 @@ COMPUTED = {
                                                  "filing.terminal_test.meal"},  # one per TerminalTestKind
     ("settlement/services.py", "action"): set(),  # inside _save
     ("funds/services.py", "action"): set(),  # inside _mark_paid
+    ("alerts/services.py", "action"): set(),  # inside _audit (the wrapper above)
 }
 
 

@@ -245,7 +245,7 @@ def alert_close(*, actor, alert_id: int, confirmed: bool, reason: str, recovery_
         alert.closed_by, alert.closed_at, alert.close_reason, alert.recovery_fen = (
             actor, clock.now(), reason[:1000], recovered)
         alert.save(update_fields=["status", "closed_by", "closed_at", "close_reason", "recovery_fen"])
-        _audit(actor, action, alert, before, note=reason[:500],
+        _audit(actor, "confirm" if confirmed else "dismiss", alert, before, note=reason[:500],
                adjustments=[{"canteen": a.canteen_id, "month": f"{a.month:%Y-%m}", "amount_fen": a.amount_fen}
                             for a in adjustments])
     return alert

@@ -61,6 +61,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "statement.mark_paid": ("登记结算付款", "Statement paid"),
     "statement.export": ("导出结算单", "Statement exported"),
     "settlement.report.export": ("导出结算报表", "Settlement report exported"),
+    "statement.adjust": ("登记结算调整", "Statement adjustment recorded"),
     "mismatch.resolve": ("处理补贴差异", "Benefit mismatch resolved"),
     # funds
     "funds.target.create": ("下达建设目标", "Construction target set"),
@@ -71,6 +72,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "funds.subsidy.pay": ("拨付建设补贴", "Construction subsidy paid"),
     "funds.subsidy.export": ("导出建设补贴", "Construction subsidies exported"),
     "funds.evaluation.record": ("录入运营评估结果", "Operating evaluation recorded"),
+    "funds.evaluation.publish": ("公布运营评估结果", "Operating evaluation published"),
     "funds.reward.compute": ("测算运营奖补", "Operating reward computed"),
     "funds.reward.compute_run": ("批量测算运营奖补", "Operating rewards computed"),
     "funds.reward.approve": ("审批运营奖补", "Operating reward approved"),
@@ -97,6 +99,61 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "filing.terminal_test.receipt": ("终端测试小票打印", "Terminal test receipt"),
     "filing.terminal_test.identification": ("终端测试身份识别", "Terminal test identification"),
     "filing.terminal_test.meal": ("终端测试就餐数据上传", "Terminal test meal"),
+    # alerts
+    "alerts.raise": ("生成预警", "Alert raised"),
+    "alerts.assign": ("预警指派", "Alert assigned"),
+    "alerts.investigate": ("开始核查预警", "Alert investigation started"),
+    "alerts.confirm": ("预警核实并追回", "Alert confirmed"),
+    "alerts.dismiss": ("预警核查排除", "Alert dismissed"),
+    "alerts.rule_configure": ("设置预警规则", "Alert rule configured"),
+    "alerts.detect": ("执行预警检测", "Alert detection run"),
+    "alerts.export": ("导出预警清单", "Alerts exported"),
+    # evaluation and complaints
+    "evaluation.rate": ("老人就餐评价", "Meal rated"),
+    "evaluation.complaint_receive": ("受理投诉", "Complaint received"),
+    "evaluation.complaint_assign": ("投诉转办", "Complaint assigned"),
+    "evaluation.complaint_answer": ("投诉答复", "Complaint answered"),
+    "evaluation.complaint_close": ("投诉办结", "Complaint closed"),
+    "evaluation.complaint_escalate": ("投诉超时升级", "Complaint escalated"),
+    "evaluation.campaign_create": ("发起评选活动", "Campaign created"),
+    "evaluation.nominate": ("推荐参评助餐点", "Canteen nominated"),
+    "evaluation.vote": ("老人投票", "Vote cast"),
+    "evaluation.campaign_publish": ("公布评选结果", "Campaign results published"),
+    "evaluation.ratings.export": ("导出就餐评价", "Ratings exported"),
+    "evaluation.complaints.export": ("导出投诉记录", "Complaints exported"),
+    # assessment
+    "assessment.table_create": ("制定考核指标表", "Indicator table created"),
+    "assessment.table_weights": ("调整考核指标分值", "Indicator weights changed"),
+    "assessment.open": ("开展助餐点考核", "Assessment opened"),
+    "assessment.refresh": ("更新考核自动得分", "Assessment figures refreshed"),
+    "assessment.score": ("考核评分", "Indicator scored"),
+    "assessment.confirm": ("确认考核结果", "Assessment confirmed"),
+    "assessment.publish": ("评估结果公布", "Assessment published"),
+    "assessment.contest": ("助餐点对考核提出异议", "Assessment contested"),
+    "assessment.contest_resolve": ("处理考核异议", "Assessment contest resolved"),
+    "assessment.export": ("导出考核结果", "Assessments exported"),
+    "assessment.rankings.export": ("导出考核排名", "Assessment rankings exported"),
+    # inspections
+    "inspections.inspector_add": ("增加检查人员", "Inspector added"),
+    "inspections.inspector_remove": ("移除检查人员", "Inspector removed"),
+    "inspections.checklist": ("设置检查事项", "Checklist set"),
+    "inspections.plan_create": ("制定检查计划", "Inspection plan created"),
+    "inspections.draw": ("检查计划抽取", "Inspection plan drawn"),
+    "inspections.publish": ("公布检查计划", "Inspection plan published"),
+    "inspections.record": ("登记检查结果", "Inspection recorded"),
+    "inspections.followup": ("登记整改复查", "Follow-up recorded"),
+    "inspections.suspend": ("检查发现问题暂停定点", "Suspended after inspection"),
+    "inspections.plan.export": ("导出检查计划", "Inspection plan exported"),
+    # video
+    "video.device.create": ("登记视频设备", "Video device registered"),
+    "video.device.update": ("修改视频设备", "Video device changed"),
+    "video.channel.create": ("新增视频通道", "Video channel added"),
+    "video.channel.update": ("修改视频通道", "Video channel changed"),
+    "video.view": ("视频查看", "Video viewed"),
+    "video.playback_check": ("视频回放抽查", "Video playback checked"),
+    # dashboards
+    "dashboard.export": ("导出统计报表", "Dashboard exported"),
+    "dashboard.not_reached.export": ("导出长期未就餐老人名单", "Elders not reached exported"),
     # users and terminals
     "user.create": ("新增用户", "User created"),
     "user.update": ("修改用户", "User changed"),
@@ -113,6 +170,12 @@ GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "settlement": ("结算", "Settlement", ("statement.", "settlement.", "mismatch.")),
     "funds": ("建设补贴与运营奖补", "Subsidies and rewards", ("funds.",)),
     "filing": ("定点备案", "Filing and designation", ("filing.",)),
+    "alerts": ("预警", "Alerts", ("alerts.",)),
+    "evaluation": ("评价与投诉", "Ratings and complaints", ("evaluation.",)),
+    "assessment": ("考核评估", "Assessment", ("assessment.",)),
+    "inspections": ("监督检查", "Inspections", ("inspections.",)),
+    "video": ("视频监控", "Video", ("video.",)),
+    "dashboard": ("统计报表", "Dashboards", ("dashboard.",)),
     "users": ("用户与终端", "Users and terminals", ("user.", "terminal.")),
 }
 # Exports and full-value reads cut across groups: their own filter entries.
@@ -120,7 +183,7 @@ SPECIAL_GROUPS: dict[str, tuple[str, str]] = {
     "exports": ("数据导出", "Exports"),
     "reveals": ("查看完整个人信息", "Personal data viewed"),
 }
-REVEAL_ACTIONS = ("elder.reveal_id", "elder.reveal_phone", "elder.reveal_address", "face.photo_view")
+REVEAL_ACTIONS = ("elder.reveal_id", "elder.reveal_phone", "elder.reveal_address", "face.photo_view", "video.view")
 
 
 def _english() -> bool:
