@@ -14,7 +14,9 @@ CODES = re.compile(r"(?:HZ|LC)-[A-Z]?\d+|(?<![A-Za-z0-9_])(?:hz|lc)\.[a-z_]+(?:\
 PAGES = ["/", "/workbench/", "/audit/", "/elders/", "/elders/{elder}/", "/canteens/", "/canteens/{canteen}/",
          "/checkout/cashier/", "/checkout/live/", "/settlement/", "/settlement/{statement}/", "/settlement/report/",
          "/funds/", "/funds/subsidies/", "/funds/targets/", "/funds/evaluations/", "/funds/rewards/",
-         "/filing/", "/filing/register/", "/filing/mine/", "/regions/", "/accounts/users/"]
+         "/filing/", "/filing/register/", "/filing/mine/", "/regions/", "/accounts/users/",
+         "/dashboard/", "/alerts/", "/alerts/rules/", "/evaluation/", "/evaluation/assessments/", "/inspections/",
+         "/video/", "/video/devices/"]
 
 
 def _visible(html: str) -> str:
