@@ -20,7 +20,7 @@ def ts_segment(tmp_path_factory) -> bytes:
 def hls_origin(ts_segment):
     from tests.video.standins.hls import HlsStandIn
 
-    server = HlsStandIn(ts_segment, now=lambda: clock.now())
+    server = HlsStandIn(ts_segment, now=lambda: clock.real_now())
     yield server
     server.close()
 
@@ -29,7 +29,7 @@ def hls_origin(ts_segment):
 def isc_platform(hls_origin):
     from tests.video.standins.isc import IscStandIn
 
-    server = IscStandIn(hls_origin, now=lambda: clock.now())
+    server = IscStandIn(hls_origin, now=lambda: clock.real_now())
     yield server
     server.close()
 
@@ -38,7 +38,7 @@ def isc_platform(hls_origin):
 def wvp_platform(hls_origin):
     from tests.video.standins.wvp import WvpStandIn
 
-    server = WvpStandIn(hls_origin, now=lambda: clock.now())
+    server = WvpStandIn(hls_origin, now=lambda: clock.real_now())
     yield server
     server.close()
 

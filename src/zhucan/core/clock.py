@@ -35,8 +35,27 @@ def _configured_offset() -> timedelta:
 
 def real_now() -> datetime:
     """Wall-clock time, never simulated: for security windows (request signatures, nonces, login
-    locks), which must hold against the real world even on a training clock."""
+    locks), which must hold against the real world even on a training clock; and for media time —
+    cameras, recorders, ffmpeg and video platforms stamp their streams (EXT-X-PROGRAM-DATE-TIME,
+    keepalives, recording lists) with the real time, so a stream's freshness or a recording's
+    moment is compared with this, not with `now()`."""
     return timezone.now()
+
+
+def media_shift() -> timedelta:
+    """How far the business clock runs ahead of the real one, to the second (zero outside a
+    simulated clock: the two readings a few microseconds apart do not count)."""
+    return timedelta(seconds=round((now() - real_now()).total_seconds()))
+
+
+def to_media(moment: datetime) -> datetime:
+    """A business moment (what people see and pick) as the real moment a recorder knows it by."""
+    return moment - media_shift()
+
+
+def to_business(moment: datetime) -> datetime:
+    """A moment stamped by equipment (real time) on the business clock people see."""
+    return moment + media_shift()
 
 
 def now() -> datetime:

@@ -86,7 +86,7 @@ def ai_event_record(*, terminal, channel_id: int, event_id: str, event_type: str
         if existing.event_type != event_type or existing.occurred_at != occurred_at:
             raise video_error("VIDEO_EVENT_CONFLICT", field="event_id", event_id=event_id)
         return channel, existing, True
-    if occurred_at > clock.now() + timedelta(minutes=5):
+    if occurred_at > clock.real_now() + timedelta(minutes=5):  # the box's clock is real time, not the demo's
         raise video_error("VIDEO_EVENT_TIME", field="occurred_at")
     label = EVENT_LABELS.get(event_type, event_type)
     local = occurred_at.astimezone(clock.LOCAL_TZ)

@@ -276,3 +276,16 @@ def uptime_by(day: date, *, key: str = "canteen_id", channels=None, now: datetim
         sums[group][0] += per_channel[c.pk][0]
         sums[group][1] += per_channel[c.pk][1]
     return {g: (on / known if known else None) for g, (on, known) in sums.items()}
+
+
+def uptime_over(dates, *, channels, now: datetime | None = None) -> dict[int, float]:
+    """{canteen id: fraction of known time online} over all of `dates` together (the wall's
+    7-day figure): the seconds are summed before dividing, so a day with little known time weighs little."""
+    channels = list(channels)
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    canteen_of = {c.pk: c.canteen_id for c in channels}
+    for day in dates:
+        for cid, (on, known) in channel_uptime(list(canteen_of), day, now=now).items():
+            sums[canteen_of[cid]][0] += on
+            sums[canteen_of[cid]][1] += known
+    return {g: on / known for g, (on, known) in sums.items() if known}

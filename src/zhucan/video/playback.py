@@ -118,10 +118,13 @@ def playback_check(canteen, *, rng: random.Random | None = None, timeout: float 
     an official (`actor`), the stored check carries its audit row."""
     rng = rng or random.Random()
     timeout = timeout or float(getattr(settings, "ZHUCAN_VIDEO_PROBE_TIMEOUT", 5)) * 2
-    now = clock.now()
-    window_start = now - timedelta(days=playback_days())
+    # The recorder knows its footage by real time (media time); people see the business clock,
+    # which a training session may run hours away. Judge in media time, store and say in business time.
+    now, media_now = clock.now(), clock.real_now()
+    shift = clock.media_shift()
+    window_start = media_now - timedelta(days=playback_days())
     check = PlaybackCheck(canteen=canteen, checked_at=now, local_date=clock.local_date(now), passed=False,
-                          window_start=window_start)
+                          window_start=window_start + shift)
     check._actor = actor
     channel = _dining_channel(canteen)
     if channel is None:
@@ -130,25 +133,26 @@ def playback_check(canteen, *, rng: random.Random | None = None, timeout: float 
     check.channel = channel
     adapter = adapter_for(channel.device)
     try:
-        spans = adapter.recordings(channel, window_start, now)
+        spans = adapter.recordings(channel, window_start, media_now)
     except AdapterError as exc:
         check.outcome, check.detail = PlaybackOutcome.UNREACHABLE, f"查询录像失败：{exc.message}"
         return _store(check)
-    verdict = judge(spans, window_start=window_start, now=now, tolerance=gap_tolerance())
-    check.oldest, check.gap_start = verdict.oldest, verdict.gap_start
+    verdict = judge(spans, window_start=window_start, now=media_now, tolerance=gap_tolerance())
+    check.oldest = verdict.oldest + shift if verdict.oldest else None
+    check.gap_start = verdict.gap_start + shift if verdict.gap_start else None
     check.largest_gap_seconds = int(verdict.largest_gap.total_seconds())
     if verdict.outcome == PlaybackOutcome.TOO_SHORT:
         check.outcome = verdict.outcome
-        check.detail = (f"最早录像{_local(verdict.oldest)}，不足{playback_days()}天（应早于{_local(window_start)}）"
+        check.detail = (f"最早录像{_local(check.oldest)}，不足{playback_days()}天（应早于{_local(check.window_start)}）"
                         if verdict.oldest else f"近{playback_days()}天没有录像")
         return _store(check)
     if verdict.outcome == PlaybackOutcome.GAP:
         check.outcome = verdict.outcome
-        check.detail = (f"录像在{_local(verdict.gap_start)}起中断{_duration(verdict.largest_gap)}，"
+        check.detail = (f"录像在{_local(check.gap_start)}起中断{_duration(verdict.largest_gap)}，"
                         f"超过允许的{_duration(gap_tolerance())}")
         return _store(check)
     moment = sample_moment(verdict.merged, rng=rng, window_start=window_start)
-    check.sample_at = moment
+    check.sample_at = moment + shift
     try:
         url = adapter.playback_source(channel, moment, moment + timedelta(seconds=SAMPLE_SECONDS))
         ok, what = adapter.probe_playback(url, timeout=timeout)
@@ -157,11 +161,11 @@ def playback_check(canteen, *, rng: random.Random | None = None, timeout: float 
     check.sample_ok = ok
     if not ok:
         check.outcome = PlaybackOutcome.SAMPLE_FAILED
-        check.detail = f"抽查{_local(moment)}的录像无法播放：{what}"
+        check.detail = f"抽查{_local(check.sample_at)}的录像无法播放：{what}"
         return _store(check)
     check.passed, check.outcome = True, PlaybackOutcome.PASSED
-    check.detail = (f"录像自{_local(verdict.oldest)}起连续，最大间隔{_duration(verdict.largest_gap)}；"
-                    f"抽查{_local(moment)}的录像可播放（{what}）")
+    check.detail = (f"录像自{_local(check.oldest)}起连续，最大间隔{_duration(verdict.largest_gap)}；"
+                    f"抽查{_local(check.sample_at)}的录像可播放（{what}）")
     return _store(check)
 
 

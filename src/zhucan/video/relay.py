@@ -31,6 +31,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from zhucan.core import clock
+
 logger = logging.getLogger("zhucan.video.relay")
 
 KEY_RE = re.compile(r"^(live-(?P<live>\d{1,12})|pb-(?P<pb>\d{1,12})-(?P<start>\d{1,12}))$")
@@ -120,7 +122,8 @@ def resolve_source(channel_id: int, start: int | None) -> tuple[str, int]:
     adapter = adapter_for(channel.device)
     if start is None:
         return adapter.live_source(channel), 0
-    begin = datetime.fromtimestamp(start, UTC)
+    # The viewer picked a moment on the business clock; the recorder knows it by real time.
+    begin = clock.to_media(datetime.fromtimestamp(start, UTC))
     span = playback_span()
     return adapter.playback_source(channel, begin, begin + span), int(span.total_seconds())
 

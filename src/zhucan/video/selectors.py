@@ -83,12 +83,42 @@ def uptime_table(user, *, end: date | None = None, days: int = 7) -> dict:
     channels = list(restrict(Channel.objects.filter(active=True).select_related("canteen__region"), user, "view"))
     by_canteen = {d: uptime_by(d, channels=channels) for d in dates}
     by_district = {d: uptime_by(d, key="district", channels=channels) for d in dates}
-    canteen_rows = [{"canteen": c, "values": [by_canteen[d].get(c.pk) for d in dates]}
+    canteen_rows = [_uptime_row("canteen", c, [by_canteen[d].get(c.pk) for d in dates])
                     for c in canteens(user).filter(pk__in={ch.canteen_id for ch in channels})]
     district_ids = {k for v in by_district.values() for k in v}
-    district_rows = [{"district": r, "values": [by_district[d].get(r.pk) for d in dates]}
+    district_rows = [_uptime_row("district", r, [by_district[d].get(r.pk) for d in dates])
                      for r in Region.objects.filter(pk__in=district_ids, level=Level.DISTRICT).order_by("path")]
     return {"dates": dates, "canteens": canteen_rows, "districts": district_rows}
+
+
+def percent(fraction: float | None) -> float | None:
+    """A fraction of time online as a percentage to one decimal, as the table and the chart show it."""
+    return None if fraction is None else round(fraction * 100, 1)
+
+
+def _uptime_row(what: str, obj, values: list[float | None]) -> dict:
+    return {what: obj, "values": values, "percents": [percent(v) for v in values]}
+
+
+def uptime_charts(table: dict, *, limit: int = 8) -> dict:
+    """The uptime table as ECharts line specs (charts.js): one line per district and one per
+    canteen — the `limit` canteens with the lowest uptime when there are more — a day without
+    probes a gap, not a zero."""
+    categories = [f"{d.month}月{d.day}日" for d in table["dates"]]
+
+    def mean(row):
+        known = [p for p in row["percents"] if p is not None]
+        return sum(known) / len(known) if known else 101.0
+
+    worst = sorted(table["canteens"], key=mean)[:limit]
+    shown = [row for row in table["canteens"] if row in worst]
+    return {
+        "district": {"kind": "line", "percent": True, "categories": categories,
+                     "series": [{"name": row["district"].name, "data": row["percents"]} for row in table["districts"]]},
+        "canteen": {"kind": "line", "percent": True, "categories": categories,
+                    "series": [{"name": row["canteen"].name, "data": row["percents"]} for row in shown]},
+        "canteens_limited": len(shown) < len(table["canteens"]),
+    }
 
 
 def playback_checks(user, canteen_id: int, limit: int = 14):

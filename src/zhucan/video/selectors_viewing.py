@@ -15,8 +15,10 @@ from zhucan.canteens.models import Canteen, CanteenStatus
 from zhucan.core import clock
 from zhucan.core.errors import NotFound
 from zhucan.regions.models import Level, Region
+from zhucan.video.health import uptime_over
 from zhucan.video.models import Channel, PlaybackCheck
 from zhucan.video.models_viewing import ViewSession
+from zhucan.video.selectors import percent
 
 # Wall statuses, in the order the filter offers them.
 WALL_STATUSES = {
@@ -45,6 +47,7 @@ class WallRow:
     district: str
     channels: list[Channel] = field(default_factory=list)
     playback: PlaybackCheck | None = None
+    uptime7: float | None = None  # percent of known time online over the last 7 days
 
     @property
     def online(self) -> int:
@@ -69,10 +72,22 @@ class WallRow:
         return self.playback is not None and not self.playback.passed
 
 
-def wall(*, user, district_id: int | None = None, status: str = "", q: str = "") -> list[WallRow]:
+def wall(*, user, district_id: int | None = None, status: str = "", q: str = "",
+         with_uptime: bool = False) -> list[WallRow]:
     """The canteens of the viewer's jurisdiction with their channels' status and the latest 7-day
-    playback check, filtered by district, status (`WALL_STATUSES`) and a part of the name; those
-    needing attention first, then by place."""
+    playback check (and, `with_uptime`, their uptime over the last 7 days), filtered by district,
+    status (`WALL_STATUSES`) and a part of the name; those needing attention first, then by place."""
+    result = _wall(user=user, district_id=district_id, status=status, q=q)
+    if with_uptime:
+        today = clock.local_today()
+        uptime = uptime_over([today - timedelta(days=i) for i in range(7)],
+                             channels=[c for row in result for c in row.channels])
+        for row in result:
+            row.uptime7 = percent(uptime.get(row.canteen.pk))
+    return result
+
+
+def _wall(*, user, district_id: int | None, status: str, q: str) -> list[WallRow]:
     canteens = canteens_in_scope(user=user).exclude(status=CanteenStatus.CLOSED)
     if district_id:
         district = Region.objects.filter(pk=district_id).first()

@@ -40,7 +40,7 @@ def wall(request):
     district_id = _int(request.GET.get("district"))
     status = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()[:50]
-    rows = selectors.wall(user=user, district_id=district_id, status=status, q=q)
+    rows = selectors.wall(user=user, district_id=district_id, status=status, q=q, with_uptime=True)
     counts = {key: 0 for key in selectors.WALL_STATUSES}
     for row in selectors.wall(user=user, district_id=district_id):
         counts[row.status] += 1
@@ -127,7 +127,7 @@ def player(request, session_id: int):
     return render(request, "video/player.html", {
         "session": session, "channel": session.channel, "canteen": session.channel.canteen,
         "src": reverse("video:hls", args=[key, PLAYLIST]), "token": _session_token(session),
-        "viewer": _viewer(request.user),
+        "viewer": _viewer(request.user), "watermark_time": clock.local_now(),
     })
 
 

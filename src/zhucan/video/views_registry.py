@@ -149,7 +149,10 @@ def channel_edit(request, channel_id: int):
 @requires("video_device", "view")
 def health(request):
     table = selectors.uptime_table(request.user)
-    return render(request, "video/registry/health.html", table)
+    charts = selectors.uptime_charts(table)
+    return render(request, "video/registry/health.html", {
+        **table, "charts": {"district": charts["district"], "canteen": charts["canteen"]},
+        "canteens_limited": charts["canteens_limited"]})
 
 
 @requires("video_device", "view")

@@ -118,7 +118,7 @@ class Gb28181Adapter:
                 return ProbeResult(False, "国标平台报告设备离线", clock.now(), "offline")
             keepalive = device.get("keepaliveTime")
             if keepalive:
-                age = (clock.now() - _parse(keepalive)).total_seconds()
+                age = (clock.real_now() - _parse(keepalive)).total_seconds()  # the platform's real time
                 if age > 3 * KEEPALIVE_SECONDS:
                     return ProbeResult(False, f"设备已{int(age // 60)}分钟没有心跳", clock.now(), "no_keepalive")
             channels = self._get("/api/device/query/devices/" + quote(self.device.remote_id, safe="") + "/channels",

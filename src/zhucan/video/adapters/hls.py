@@ -198,6 +198,7 @@ def probe_live_hls(url: str, *, timeout: float, interval: float | None = None) -
     finally:
         session.close()
     now = clock.now()
+    media_now = clock.real_now()  # the stream is stamped with real time, even on a simulated clock
     moved = second.media_sequence > first.media_sequence or (
         second.segments and first.segments and second.segments[-1].uri != first.segments[-1].uri)
     if not moved:
@@ -205,7 +206,7 @@ def probe_live_hls(url: str, *, timeout: float, interval: float | None = None) -
     last = second.last_end
     if last is None:
         return ProbeResult(False, "播放列表缺少节目时间", now, "no_time")
-    lag = (now - last).total_seconds()
+    lag = (media_now - last).total_seconds()
     if lag > live_lag_seconds():
         return ProbeResult(False, f"画面时间落后{int(lag)}秒", now, "behind", {"lag": int(lag)})
     return ProbeResult(True, "直播正常", now, "", {"lag": max(0, int(lag))})
