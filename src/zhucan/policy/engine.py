@@ -49,6 +49,9 @@ REASON_CODES = (
 # Reasons that say the elder was covered by the layer but a limit stopped it (worth explaining).
 LIMIT_REASONS = frozenset({OUTSIDE_MEAL_PERIOD, PERIOD_ALREADY_USED, DAILY_MEALS_USED, DAILY_CAP_REACHED})
 
+# The usage layer a delivery subsidy is counted in (its benefit lines carry this layer id).
+DELIVERY_LAYER = "delivery"
+
 _EMPTY_USAGE = DayUsage()
 # tzinfo types whose utcoffset() is never None (skip the call on the hot path).
 _FIXED_TZ_TYPES = (ZoneInfo, type(UTC))
@@ -359,3 +362,24 @@ def evaluate_day(
         quotes.append(quote)
         current = quote.usage_after
     return quotes
+
+
+class DeliveryTerms(NamedTuple):
+    """What delivering a meal costs the elder and what the policy gives towards it."""
+
+    fee_fen: int
+    lines: tuple[BenefitLine, ...]
+    usage_delta: DayUsage
+    explanation_zh: str = ""
+    explanation_en: str = ""
+
+    @property
+    def subsidy_fen(self) -> int:
+        return sum(ln.amount_fen for ln in self.lines)
+
+
+def delivery_terms(policy: Policy, elder: ElderFacts, canteen: CanteenFacts, at: datetime, *,
+                   usage: DayUsage | None = None) -> DeliveryTerms:
+    """The delivery fee and the delivery subsidy lines for a meal delivered at ``at``."""
+    local = at.astimezone(_zone(policy.timezone))
+    return DeliveryTerms(0, (), DayUsage(local.date(), {}))
