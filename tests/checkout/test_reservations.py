@@ -8,11 +8,9 @@ from datetime import date
 import pytest
 
 from tests.checkout.conftest import at
-from tests.conftest import make_canteen, make_elder
-from zhucan.canteens.models import Dish
 from zhucan.checkout import reservations as R
 from zhucan.checkout import services as S
-from zhucan.checkout.models import ElderDayUsage, Meal, Reservation
+from zhucan.checkout.models import ElderDayUsage, Meal
 from zhucan.checkout.usage_verification import usage_verify
 from zhucan.core.errors import DomainError
 
