@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 
 from tests.checkout.conftest import at
+from tests.conftest import make_canteen, make_elder
+from zhucan.canteens.models import Dish
 from zhucan.checkout import reservations as R
 from zhucan.checkout import services as S
-from zhucan.checkout.models import ElderDayUsage, Meal
+from zhucan.checkout.models import ElderDayUsage, Meal, Reservation
 from zhucan.checkout.usage_verification import usage_verify
 from zhucan.core.errors import DomainError
 
@@ -94,3 +96,124 @@ def test_handover_writes_the_meal_carrying_the_reservation(world, menu):
                    request_digest="v", at=at("2025-06-02 12:00"))
     assert usage(world.elder).usage["layers"].get("city", {}).get("meals", 0) == 0
     assert problems() == []
+
+
+def test_handover_after_release_or_on_another_day_is_refused(world, menu):
+    reserve(world, menu, "order:4")
+    with pytest.raises(DomainError) as err:
+        R.reservation_handover(source="order:4", channel="pickup", tenders=None, identified_by="card",
+                               idempotency_key="h4", at=at("2025-06-03 11:50"))
+    assert err.value.code == "RESERVATION_OTHER_DAY"
+    R.reservation_release(source="order:4", reason="取消")
+    with pytest.raises(DomainError) as err:
+        R.reservation_handover(source="order:4", channel="pickup", tenders=None, identified_by="card",
+                               idempotency_key="h4", at=at("2025-06-02 11:50"))
+    assert err.value.code == "RESERVATION_RELEASED"
+    with pytest.raises(DomainError) as err:
+        R.reservation_release(source="order:nope", reason="x")
+    assert err.value.code == "RESERVATION_NOT_FOUND"
+    # a tender that does not add up to what is payable writes nothing
+    reserve(world, menu, "order:5")
+    with pytest.raises(DomainError) as err:
+        R.reservation_handover(source="order:5", channel="pickup", tenders=[S.TenderIn("cash", 1)],
+                               identified_by="card", idempotency_key="h5", at=at("2025-06-02 11:50"))
+    assert err.value.code == "TENDER_MISMATCH"
+    assert Meal.objects.count() == 0 and Reservation.objects.get(source="order:5").status == "held"
+
+
+def test_expiry_releases_held_reservations_when_their_period_ends(world, menu, frozen_clock):
+    from zhucan.checkout.tasks import reservations_expire_task
+    from zhucan.core import scheduler
+
+    reserve(world, menu, "order:b", period="breakfast")
+    reserve(world, menu, "order:l", period="lunch")
+    R.reservation_handover(source="order:b", channel="pickup", tenders=None, identified_by="card",
+                           idempotency_key="hb", at=at("2025-06-02 07:30"))
+    assert R.reservations_expire(now=at("2025-06-02 12:00")) == 0  # lunch still on
+    frozen_clock(at("2025-06-02 14:00"))
+    assert reservations_expire_task.call() == {"released": 1}
+    lunch = Reservation.objects.get(source="order:l")
+    assert (lunch.status, lunch.release_reason) == ("released", "expired")
+    assert Reservation.objects.get(source="order:b").status == "consumed"
+    assert "lunch" not in usage(world.elder).usage["layers"]["city"]["periods"]
+    assert problems() == []
+    assert "reservations-expire" in {job.name for job in scheduler.jobs()}
+
+
+def test_daily_cap_counts_held_reservations(world, menu):
+    """HZ-4: a 92-year-old gets at most 20 yuan a day, orders and counter together."""
+    elder = make_elder(world.xihu_c1, birth=date(1933, 1, 1), name="王九二")
+    Dish.objects.filter(pk=menu["红烧肉"].pk).update(price_fen=3000)
+    reserve(world, menu, "order:d1", "红烧肉", elder=elder, period="breakfast")  # 15.00 benefit
+    res = reserve(world, menu, "order:d2", "红烧肉", elder=elder, period="lunch")  # only 5.00 left
+    assert res.benefit_fen == 500
+    meal = counter(world, menu, "c-dinner", when="2025-06-02 17:30", elder=elder)
+    assert meal.benefit_fen == 0  # the cap is used up by the two orders
+    assert problems() == []
+    R.reservation_release(source="order:d1", reason="取消")
+    assert usage(elder).usage["layers"]["city"]["benefit_fen"] == 500
+    assert problems() == []
+
+
+@pytest.fixture
+def liaocheng(world):
+    """A Liaocheng canteen (the policy has no meal periods: one subsidised meal a day, LC-4) that
+    takes orders for lunch and dinner, and a verified 85-year-old."""
+    from datetime import time
+
+    from tests.conftest import _system_user
+    from zhucan.canteens.services import canteen_set_periods
+    from zhucan.elders.models import Elder
+
+    world.lc.policy_id = "liaocheng"
+    world.lc.save()
+    canteen = make_canteen(world.lc_sub, "蒋官屯幸福食堂")
+    canteen_set_periods(actor=_system_user(), canteen_id=canteen.pk,
+                        periods=[("lunch", time(11), time(13)), ("dinner", time(17), time(19))])
+    canteen.refresh_from_db()
+    elder = make_elder(world.lc_c1, birth=date(1940, 5, 1), name="赵老汉")
+    Elder.objects.filter(pk=elder.pk).update(verification="verified")
+    elder.refresh_from_db()
+    return canteen, elder, Dish.objects.create(canteen=canteen, name="套餐", price_fen=1000)
+
+
+def test_liaocheng_one_meal_a_day_across_order_and_counter(liaocheng):
+    canteen, elder, dish = liaocheng
+    order = [S.OrderLine(dish_id=dish.pk, quantity=1)]
+    res = R.benefit_reserve(canteen=canteen, elder=elder, lines=order, local_date=DAY, period="dinner",
+                            delivery=True, source="order:lc")
+    assert res.benefit_fen == 400 and res.delivery_fee_fen == 0 and res.policy_period == ""
+    lunch = S.meal_commit(canteen=canteen, elder=elder, lines=order, idempotency_key="lc-lunch",
+                          request_digest="lc-lunch", identified_by="card", at=at("2025-06-02 11:30")).meal
+    assert lunch.benefit_fen == 0  # the day's one subsidised meal is held by the dinner order
+    assert problems() == []
+    R.reservation_release(source="order:lc", reason="取消")
+    supper = S.meal_commit(canteen=canteen, elder=elder, lines=order, idempotency_key="lc-dinner",
+                           request_digest="lc-dinner", identified_by="card", at=at("2025-06-02 17:30")).meal
+    assert supper.benefit_fen == 400
+    assert problems() == []
+
+
+def test_delivery_fee_and_subsidy_from_the_xihu_example_reach_the_ledger(world, menu, settings):
+    settings.ZHUCAN_POLICY_OVERLAYS = {"hangzhou": ["xihu"]}
+    res = reserve(world, menu, "order:x", delivery=True)
+    assert (res.delivery_fee_fen, res.delivery_subsidy_fen) == (300, 100)  # 80 years old: 1.00 of 3.00
+    assert (res.benefit_fen, res.payable_fen) == (450 + 100, 1500 + 300 - 550)
+    assert "送餐费3.00元" in res.explanation_zh
+    meal = R.reservation_handover(source="order:x", channel="delivery", tenders=[S.TenderIn("wechat", 1250, "wx1")],
+                                  identified_by="qr", idempotency_key="hx", at=at("2025-06-02 11:45"))
+    assert [(i.name, i.line_fen) for i in meal.items.order_by("id")] == [("套餐", 1500), ("配送费", 300)]
+    assert (meal.gross_fen, meal.benefit_fen, meal.payable_fen, meal.benefit_district_fen) == (1800, 550, 1250, 100)
+    assert sorted((b.layer_id, b.funder, b.amount_fen) for b in meal.benefit_lines.all()) == [
+        ("city", "city", 450), ("delivery", "district", 100)]
+    assert problems() == []
+    quote = R.reservation_quote(canteen=world.canteen, elder=world.elder, lines=lines(menu, "套餐"), local_date=DAY,
+                                period="dinner", delivery=True)
+    assert (quote.delivery_fee_fen, quote.payable_fen) == (300, 1500 + 300 - 450 - 100)
+
+
+def test_verify_reports_a_usage_row_that_lost_a_held_reservation(world, menu):
+    reserve(world, menu, "order:v")
+    ElderDayUsage.objects.filter(elder=world.elder).update(usage={"date": "2025-06-02", "layers": {}})
+    found = problems()
+    assert [p.kind for p in found] == ["usage_mismatch"] and "layer city" in found[0].detail

@@ -33,7 +33,8 @@ def test_xihu_example_subsidy_by_age_and_tags_with_funder_and_usage(hangzhou_xih
     assert [(ln.rule_id, ln.layer_id, ln.funder, ln.amount_fen) for ln in terms.lines] == [
         ("xihu.delivery.80plus", DELIVERY_LAYER, "district", 100),
         ("xihu.delivery.care", DELIVERY_LAYER, "district", 100)]
-    assert terms.usage_delta.to_dict()["layers"] == {DELIVERY_LAYER: {"benefit_fen": 200, "meals": 1, "periods": {}}}
+    assert terms.usage_delta.to_dict()["layers"] == {DELIVERY_LAYER: {"benefit_fen": 200, "meals": 1,
+                                                                      "periods": {"lunch": 1}}}
     # a deceased elder gets no subsidy from the day of death on
     gone = ElderFacts(date(1940, 1, 1), status="deceased", status_since=date(2025, 6, 1))
     assert delivery_terms(hangzhou_xihu, gone, CanteenFacts("西湖区"), at("2025-06-02 11:30")).subsidy_fen == 0

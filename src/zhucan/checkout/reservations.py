@@ -18,6 +18,7 @@ columns stay the ledger's own figures (the dashboards' roll-ups count ledger mea
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
@@ -44,6 +45,7 @@ from zhucan.checkout.services import (
     _lock_usage,
     _replay,
     _tenders,
+    _usage_of,
     _write,
     price_order,
 )
@@ -93,11 +95,66 @@ def _set_usage(row: ElderDayUsage, usage: DayUsage) -> None:
     ElderDayUsage.objects.filter(pk=row.pk).update(usage=usage.to_dict(), updated_at=clock.now())
 
 
+@dataclass(frozen=True)
+class ReservationQuote:
+    """What an order would hold and cost, rated against the day's usage: the food (`gross_fen`),
+    the benefit (meal benefit + delivery subsidy), the delivery fee and what the elder pays."""
+
+    items: list[tuple[int | None, str, int, int]]
+    gross_fen: int
+    benefit_fen: int
+    delivery_fee_fen: int
+    delivery_subsidy_fen: int
+    payable_fen: int
+    lines: list[dict]
+    usage_delta: DayUsage
+    policy_period: str
+    explanation_zh: str
+    explanation_en: str
+    policy_id: str
+    policy_version: str
+    reason_code: str | None
+
+
+def _rate(canteen: Canteen, facts, at: datetime, order, usage: DayUsage, delivery: bool) -> ReservationQuote:
+    quote = _evaluate(canteen, facts, at, order.gross_fen, usage)
+    lines = [{"rule_id": ln.rule_id, "layer_id": ln.layer_id, "funder": ln.funder, "amount_fen": ln.amount_fen}
+             for ln in quote.lines]
+    delta = quote.usage_delta
+    fee = subsidy = 0
+    zh, en = quote.explanation_zh, quote.explanation_en
+    if delivery:
+        context = canteen_context(canteen)
+        terms = delivery_terms(context.policy, facts, context.facts_on(clock.local_date(at)), at,
+                               usage=usage.apply(delta))
+        fee, subsidy = terms.fee_fen, terms.subsidy_fen
+        lines += [{"rule_id": ln.rule_id, "layer_id": ln.layer_id, "funder": ln.funder, "amount_fen": ln.amount_fen}
+                  for ln in terms.lines]
+        if terms.lines:
+            delta = delta.apply(terms.usage_delta) if delta.layers else terms.usage_delta
+        if terms.explanation_zh:
+            zh, en = f"{zh}；{terms.explanation_zh}", f"{en}; {terms.explanation_en}"
+    benefit = quote.benefit_fen + subsidy
+    return ReservationQuote(order.items, order.gross_fen, benefit, fee, subsidy, order.gross_fen + fee - benefit,
+                            lines, delta, quote.period_name or "", zh, en, quote.policy_id, quote.version_id,
+                            quote.reason_code)
+
+
+def reservation_quote(*, canteen: Canteen, elder: Elder, lines: list[OrderLine], local_date: date, period: str,
+                      delivery: bool) -> ReservationQuote:
+    """Price and rate an order without holding anything (the day's usage is read, not locked):
+    what the ordering page shows and what `expected_payable_fen` is checked against."""
+    order = price_order(canteen=canteen, lines=lines, mode=Mode.LIVE)
+    at = reservation_moment(canteen, local_date, period)
+    return _rate(canteen, elder_facts(elder), at, order, _usage_of(elder, local_date), delivery)
+
+
 def benefit_reserve(*, canteen: Canteen, elder: Elder, lines: list[OrderLine], local_date: date, period: str,
                     delivery: bool, source: str) -> Reservation:
     """Hold the benefit an order will get, on the elder's day-usage row under the commit's lock.
     A limit already used (the period, the daily meals, the cap) is not an error: the order is
-    reserved at full price. The same `source` again returns the first reservation."""
+    reserved at full price. The same `source` again returns the first reservation. Call it inside
+    the caller's transaction to write the order and its reservation together."""
     if not source:
         raise checkout_error("INPUT_INVALID", field="source", detail="source")
     existing = Reservation.objects.filter(source=source).first()
@@ -112,33 +169,18 @@ def benefit_reserve(*, canteen: Canteen, elder: Elder, lines: list[OrderLine], l
         with transaction.atomic():
             row = _lock_usage(elder, local_date)
             usage = DayUsage.from_dict(row.usage)
-            quote = _evaluate(canteen, facts, at, order.gross_fen, usage)
-            benefit_lines = [{"rule_id": ln.rule_id, "layer_id": ln.layer_id, "funder": ln.funder,
-                              "amount_fen": ln.amount_fen} for ln in quote.lines]
-            delta = quote.usage_delta
-            fee = subsidy = 0
-            explanation = (quote.explanation_zh, quote.explanation_en)
-            if delivery:
-                terms = delivery_terms(canteen_context(canteen).policy, facts, canteen_context(canteen)
-                                       .facts_on(local_date), at, usage=usage.apply(delta))
-                fee, subsidy = terms.fee_fen, terms.subsidy_fen
-                benefit_lines += [{"rule_id": ln.rule_id, "layer_id": ln.layer_id, "funder": ln.funder,
-                                   "amount_fen": ln.amount_fen} for ln in terms.lines]
-                delta = delta.apply(terms.usage_delta) if terms.lines else delta
-                if terms.explanation_zh:
-                    explanation = (f"{explanation[0]}；{terms.explanation_zh}",
-                                   f"{explanation[1]}; {terms.explanation_en}")
-            if delta.layers:
-                _set_usage(row, usage.apply(delta))
-            benefit = quote.benefit_fen + subsidy
+            rated = _rate(canteen, facts, at, order, usage, delivery)
+            if rated.usage_delta.layers:
+                _set_usage(row, usage.apply(rated.usage_delta))
             return Reservation.objects.create(
                 elder=elder, canteen=canteen, local_date=local_date, period=period,
-                policy_period=quote.period_name or "", delivery=delivery, status=ReservationStatus.HELD,
-                items=[list(item) for item in order.items], gross_fen=order.gross_fen, benefit_fen=benefit,
-                delivery_fee_fen=fee, delivery_subsidy_fen=subsidy, payable_fen=order.gross_fen + fee - benefit,
-                lines=benefit_lines, usage_delta=delta.to_dict() if delta.layers else {},
-                explanation_zh=explanation[0][:500], explanation_en=explanation[1][:500],
-                policy_id=quote.policy_id, policy_version=quote.version_id, source=source,
+                policy_period=rated.policy_period, delivery=delivery, status=ReservationStatus.HELD,
+                items=[list(item) for item in rated.items], gross_fen=rated.gross_fen, benefit_fen=rated.benefit_fen,
+                delivery_fee_fen=rated.delivery_fee_fen, delivery_subsidy_fen=rated.delivery_subsidy_fen,
+                payable_fen=rated.payable_fen, lines=rated.lines,
+                usage_delta=rated.usage_delta.to_dict() if rated.usage_delta.layers else {},
+                explanation_zh=rated.explanation_zh[:500], explanation_en=rated.explanation_en[:500],
+                policy_id=rated.policy_id, policy_version=rated.policy_version, source=source,
                 created_at=clock.now())
     except IntegrityError:
         existing = Reservation.objects.filter(source=source).first()

@@ -408,7 +408,14 @@ def delivery_terms(policy: Policy, elder: ElderFacts, canteen: CanteenFacts, at:
                     lines.append(BenefitLine(sub.id, DELIVERY_LAYER, sub.funder, amount))
                     left -= amount
     subsidy = fee - left
-    delta = DayUsage(day, {DELIVERY_LAYER: LayerUsage(subsidy, 1, ())} if subsidy else {})
+    delta = DayUsage(day, {})
+    if subsidy:
+        # counted in the meal's period like any benefit (the ledger's lines carry the meal's period)
+        version = policy.version_on(day)
+        table = version.period_table if canteen.periods is None else version.table_for(canteen.periods)
+        pidx = table[local.hour * 60 + local.minute]
+        periods = ((version.periods[pidx].name, 1),) if pidx >= 0 else ()
+        delta = DayUsage(day, {DELIVERY_LAYER: LayerUsage(subsidy, 1, periods)})
     if not fee:
         return DeliveryTerms(0, (), delta)
     zh = f"送餐费{format_fen(fee)}元" + (f"，送餐补贴{format_fen(subsidy)}元" if subsidy else "")
