@@ -8,8 +8,15 @@ import pytest
 import yaml
 
 from tests.policy.conftest import REPO, at
-from zhucan.policy import DELIVERY_LAYER, CanteenFacts, DayUsage, ElderFacts, PolicyLoadError, delivery_terms, \
-    load_policy
+from zhucan.policy import (
+    DELIVERY_LAYER,
+    CanteenFacts,
+    DayUsage,
+    ElderFacts,
+    PolicyLoadError,
+    delivery_terms,
+    load_policy,
+)
 from zhucan.policy.scenarios import run_files
 
 XIHU = yaml.safe_load((REPO / "policies" / "overlays" / "xihu.yaml").read_text(encoding="utf-8"))
