@@ -69,6 +69,7 @@ def freeze(moment: datetime) -> None:
 
 def seed(day, n_canteens: int, n_elders: int) -> dict:
     from django.core.management import call_command
+    from django.db import connections
 
     from zhucan.accounts.models import User
     from zhucan.canteens.models import DesignatedSpan, Dish
@@ -102,13 +103,29 @@ def seed(day, n_canteens: int, n_elders: int) -> dict:
                                              offers=[(dish.pk, None)], delivers=True)[0].pk, dish.pk)
         canteens.append(canteen.pk)
     birth = day.replace(year=day.year - 85) - timedelta(days=10)
-    elders = []
-    for i in range(n_elders):
-        community = communities[i % n_canteens]
-        number = make_id_number(community.code[:6], birth - timedelta(days=i % 300), i % 999, "F")
-        elder = elder_register(actor=admin, data=ElderData(name=f"老人{i}", id_number=number, community=community,
-                                                           address=f"{community.name}{i}号"))
-        elders.append((elder.pk, canteens[i % n_canteens]))
+
+    def register(k: int, procs: int, out) -> None:  # elders through the service, in parallel processes
+        connections.close_all()
+        done = []
+        for i in range(k, n_elders, procs):
+            community = communities[i % n_canteens]
+            number = make_id_number(community.code[:6], birth - timedelta(days=i // 500), i % 500, "F")
+            elder = elder_register(actor=admin, data=ElderData(name=f"老人{i}", id_number=number,
+                                                               community=community, address=f"{community.name}{i}号"))
+            done.append((i, elder.pk))
+        out.put(done)
+        connections.close_all()
+
+    connections.close_all()
+    ctx, procs = mp.get_context("fork"), 4
+    out = ctx.Queue()
+    workers = [ctx.Process(target=register, args=(k, procs, out)) for k in range(procs)]
+    for w in workers:
+        w.start()
+    registered = dict(pair for _ in workers for pair in out.get(timeout=3600))
+    for w in workers:
+        w.join()
+    elders = [(registered[i], canteens[i % n_canteens]) for i in range(n_elders)]
     Elder.objects.update(verification="verified")
     return {"admin": admin.pk, "canteens": canteens, "offers": offers, "elders": elders}
 
@@ -192,7 +209,7 @@ def pct(values: list[float], p: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--orders", type=int, default=2000)
-    ap.add_argument("--order-procs", type=int, default=2)
+    ap.add_argument("--order-procs", type=int, default=3)
     ap.add_argument("--counter-procs", type=int, default=2)
     ap.add_argument("--canteens", type=int, default=10)
     args = ap.parse_args()

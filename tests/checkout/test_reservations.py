@@ -72,7 +72,14 @@ def test_release_gives_back_exactly_the_delta_and_is_idempotent(world, menu):
     assert problems() == []
 
 
-def test_handover_writes_the_meal_carrying_the_reservation(world, menu):
+def _live_html(client, world, when, frozen_clock):
+    from tests.conftest import login
+
+    frozen_clock(at(when))
+    return login(client, world.users["district_admin"]).get("/checkout/live/").content.decode()
+
+
+def test_handover_writes_the_meal_carrying_the_reservation(world, menu, client, frozen_clock):
     res = reserve(world, menu, "order:3", "套餐", "米饭")
     meal = R.reservation_handover(source="order:3", channel="delivery", tenders=None, identified_by="qr",
                                   idempotency_key="order:3", at=at("2025-06-02 11:50"))
@@ -91,6 +98,8 @@ def test_handover_writes_the_meal_carrying_the_reservation(world, menu):
         R.reservation_release(source="order:3", reason="x")
     assert err.value.code == "RESERVATION_CONSUMED"
     assert problems() == []
+    # the live feed shows how the meal came
+    assert "（送餐）" in _live_html(client, world, "2025-06-02 12:00", frozen_clock)
     # a void of the delivered meal gives the period back
     S.meal_reverse(canteen=world.canteen, receipt_no=meal.receipt_no, kind="void", idempotency_key="v",
                    request_digest="v", at=at("2025-06-02 12:00"))

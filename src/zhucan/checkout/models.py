@@ -68,7 +68,9 @@ class Meal(models.Model):
     at = models.DateTimeField(db_index=True)
     local_date = models.DateField(db_index=True)
     period = models.CharField(max_length=16, blank=True)
-    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.COUNTER)
+    # db_default too: the benchmarks' and tools' raw inserts of counter meals need not name it
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.COUNTER,
+                               db_default=Channel.COUNTER)
     gross_fen = models.BigIntegerField()
     benefit_fen = models.BigIntegerField()
     payable_fen = models.BigIntegerField()
