@@ -203,7 +203,7 @@ def counter_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 def main() -> None:
@@ -262,7 +262,8 @@ def main() -> None:
         cur.execute("""
             WITH d AS (
               SELECT elder_id FROM checkout_meal WHERE kind = 'sale' AND benefit_fen > 0 AND local_date = %s
-                AND period = 'lunch' AND NOT EXISTS (SELECT 1 FROM checkout_meal r WHERE r.reverses_id = checkout_meal.id)
+                AND period = 'lunch'
+                AND NOT EXISTS (SELECT 1 FROM checkout_meal r WHERE r.reverses_id = checkout_meal.id)
               UNION ALL
               SELECT elder_id FROM checkout_reservation WHERE status = 'held' AND benefit_fen > 0 AND local_date = %s
                 AND period = 'lunch'
