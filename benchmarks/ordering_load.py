@@ -250,7 +250,7 @@ def main() -> None:
     needed = 2000 / 600
     print(f"orders: {len(o_lat)} placed by {args.order_procs} processes in {o_wall:.1f} s = "
           f"{len(o_lat) / o_wall:.1f} orders/s (2,000 orders in the 10 minutes before a cut-off need "
-          f"{needed:.1f}/s: {len(o_lat) / o_wall / needed:.0f}× that)")
+          f"{needed:.1f}/s: {len(o_lat) / o_wall / needed:.2f}× that)")
     print(f"order placement: p50 {pct(o_lat, 50):.1f} ms, p99 {pct(o_lat, 99):.1f} ms, "
           f"mean {statistics.mean(o_lat) * 1000:.1f} ms; re-quoted after the counter was first: {o_retries}; "
           f"failed: {o_nfail} {o_fail}")
