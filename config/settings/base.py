@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "zhucan.assessment",
     "zhucan.inspections",
     "zhucan.video",
+    "zhucan.orders",
     "zhucan.console",
     "zhucan.demo",
 ]
@@ -232,6 +233,10 @@ ZHUCAN_PERIODIC_JOBS: list[dict] = [
     {"name": "complaint-escalation", "task": "zhucan.evaluation.tasks.complaints_escalate_task", "every_minutes": 60},
     {"name": "video-probe", "task": "zhucan.video.tasks.video_probe_task", "every_minutes": 5},
     {"name": "video-playback", "task": "zhucan.video.tasks.video_playback_task", "daily_at": "03:00"},
+    # Orders never handed over give their reserved benefit back at the end of their period (issue 17).
+    {"name": "reservations-expire", "task": "zhucan.checkout.tasks.reservations_expire_task", "every_minutes": 5},
+    {"name": "orders-standing", "task": "zhucan.orders.tasks.standing_generate_task", "every_minutes": 10},
+    {"name": "orders-expire", "task": "zhucan.orders.tasks.orders_expire_task", "every_minutes": 10},
 ]
 
 # Complaints and suggestions (issue #18): the canteen answers within `answer` working days of receipt,

@@ -119,6 +119,18 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     # Jurisdiction tree and the audit log.
     ("region", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("audit", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
+    # Ordering ahead (issue #17, HZ-F7): the canteen's manager publishes menus ahead with cut-offs;
+    # the canteen (its manager) or its district sets where it delivers; community staff order for
+    # elders by phone, canteen staff at the counter; the district supervises orders and deliveries.
+    ("order_menu", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("order_menu", "manage"): frozenset({R.CANTEEN_MANAGER}),
+    ("order_coverage", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER}),
+    ("order_coverage", "manage"): frozenset({R.DISTRICT_ADMIN, R.CANTEEN_MANAGER}),
+    ("order", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
+    ("order", "place"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF, R.CANTEEN_MANAGER, R.CASHIER}),
+    ("order", "cancel"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF, R.CANTEEN_MANAGER, R.CASHIER}),
+    ("order", "supervise"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
+    ("order", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
 }
 
 # Roles a user of each role may grant (never above their own).

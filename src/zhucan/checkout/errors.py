@@ -24,6 +24,13 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "MEAL_NOT_REVERSIBLE": (422, "撤销或退款记录本身不能再撤销", "a reversal cannot be reversed"),
     "MEAL_IN_FINALISED_MONTH": (409, "该笔消费所在月份已终审结算，不能撤销；请办理退款（计入下一结算月）",
                                 "the meal's month is finalised: refund it instead (it settles next month)"),
+    "RESERVATION_NOT_FOUND": (404, "未找到该订单的优惠预留", "no such reservation"),
+    "RESERVATION_RELEASED": (409, "该订单的优惠预留已释放（订单已取消或已过用餐时段），不能再交付",
+                             "the reservation was released (cancelled or its period ended)"),
+    "RESERVATION_CONSUMED": (409, "该订单已交付用餐，不能再释放预留；如需退回请办理撤销或退款",
+                             "the reservation was consumed by a handed-over meal"),
+    "RESERVATION_OTHER_DAY": (422, "该订单是 {day} 的，只能当天交付", "the order is for {day}: hand it over that day"),
+    "RESERVATION_PERIOD_UNKNOWN": (400, "本助餐点没有该供餐时段：{period}", "the canteen has no period {period}"),
     "INPUT_INVALID": (400, "输入有误：{detail}", "invalid input: {detail}"),
 }
 

@@ -41,12 +41,12 @@ SELECT u.id, u.usage, u.meals, c.seq, c.head_hash FROM u, c
 WRITE_SQL = """
 WITH m AS (
   INSERT INTO checkout_meal (canteen_id, terminal_id, cashier_id, elder_id, kind, mode, reverses_id,
-    identified_by, receipt_no, at, local_date, period, gross_fen, benefit_fen, payable_fen, benefit_city_fen,
+    identified_by, receipt_no, at, local_date, period, channel, gross_fen, benefit_fen, payable_fen, benefit_city_fen,
     benefit_district_fen, benefit_canteen_fen, benefit_other_fen, settle_month, policy_id,
     policy_version, explanation_zh, explanation_en, usage_delta, idempotency_key, request_digest,
     chain_seq, prev_hash, record_hash, created_at)
   VALUES (%(canteen_id)s, %(terminal_id)s, %(cashier_id)s, %(elder_id)s, %(kind)s, %(mode)s, %(reverses_id)s,
-    %(identified_by)s, %(receipt_no)s, %(at)s, %(local_date)s, %(period)s, %(gross_fen)s, %(benefit_fen)s,
+    %(identified_by)s, %(receipt_no)s, %(at)s, %(local_date)s, %(period)s, %(channel)s, %(gross_fen)s, %(benefit_fen)s,
     %(payable_fen)s, %(benefit_city_fen)s, %(benefit_district_fen)s, %(benefit_canteen_fen)s, %(benefit_other_fen)s,
     %(settle_month)s, %(policy_id)s, %(policy_version)s, %(explanation_zh)s, %(explanation_en)s, %(usage_delta)s,
     %(idempotency_key)s, %(request_digest)s, %(chain_seq)s, %(prev_hash)s, %(record_hash)s, %(created_at)s)

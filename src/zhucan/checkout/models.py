@@ -42,6 +42,14 @@ class TenderKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class Channel(models.TextChoices):
+    """How the meal reached the elder: at the counter, picked up after ordering, or delivered."""
+
+    COUNTER = "counter", _("堂食")
+    PICKUP = "pickup", _("自取")
+    DELIVERY = "delivery", _("送餐")
+
+
 class Meal(models.Model):
     """One ledger record: a sale, or the reversal (void/refund) of one."""
 
@@ -60,6 +68,9 @@ class Meal(models.Model):
     at = models.DateTimeField(db_index=True)
     local_date = models.DateField(db_index=True)
     period = models.CharField(max_length=16, blank=True)
+    # db_default too: the benchmarks' and tools' raw inserts of counter meals need not name it
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.COUNTER,
+                               db_default=Channel.COUNTER)
     gross_fen = models.BigIntegerField()
     benefit_fen = models.BigIntegerField()
     payable_fen = models.BigIntegerField()
@@ -179,6 +190,60 @@ class ElderDayUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.elder_id} {self.local_date}"
+
+
+class ReservationStatus(models.TextChoices):
+    HELD = "held", _("已预留")
+    CONSUMED = "consumed", _("已用餐")
+    RELEASED = "released", _("已释放")
+
+
+class Reservation(models.Model):
+    """A benefit held on the elder's day-usage row for an order (issue 17): placed under the same
+    lock as a counter sale and counted on the same row, so a counter checkout and an order for the
+    same elder and period can never both be discounted. Released (the delta given back) when the
+    order is cancelled or its period ends without a handover; consumed when the meal is handed over
+    and enters the ledger carrying it. The usage row = the ledger's meals + held reservations."""
+
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+")
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    local_date = models.DateField()
+    period = models.CharField(max_length=16)
+    policy_period = models.CharField(max_length=16, blank=True)  # the policy's period name ("" = none)
+    delivery = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=ReservationStatus.choices, default=ReservationStatus.HELD)
+    items = models.JSONField(default=list)  # [[dish id, name, quantity, unit price fen], ...]
+    gross_fen = models.BigIntegerField()  # the food
+    benefit_fen = models.BigIntegerField()  # meal benefit + delivery subsidy
+    delivery_fee_fen = models.BigIntegerField(default=0)
+    delivery_subsidy_fen = models.BigIntegerField(default=0)
+    payable_fen = models.BigIntegerField()  # gross + delivery fee - benefit
+    lines = models.JSONField(default=list)  # [{"rule_id", "layer_id", "funder", "amount_fen"}]
+    usage_delta = models.JSONField(default=dict)
+    explanation_zh = models.CharField(max_length=500, blank=True)
+    explanation_en = models.CharField(max_length=500, blank=True)
+    policy_id = models.CharField(max_length=64, blank=True)
+    policy_version = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=200, blank=True)
+    meal = models.OneToOneField(Meal, null=True, blank=True, on_delete=models.PROTECT, related_name="reservation")
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "local_date"], name="reservation_status_day"),
+                   models.Index(fields=["elder", "local_date"], name="reservation_elder_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payable_fen=models.F("gross_fen") + models.F("delivery_fee_fen")
+                                   - models.F("benefit_fen")),
+                name="reservation_payable_is_gross_plus_fee_minus_benefit"),
+            models.CheckConstraint(condition=models.Q(benefit_fen__gte=0, gross_fen__gte=0, payable_fen__gte=0),
+                                   name="reservation_amounts_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.status}"
 
 
 class CanteenChain(models.Model):

@@ -308,7 +308,7 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
            period: str, items: list[tuple[int | None, str, int, int]], lines: list[tuple[str, str, str, int]],
            tenders: list[TenderIn], gross: int, benefit: int, policy_id: str, policy_version: str,
            explanation: tuple[str, str], usage_delta: dict, key: str, digest: str,
-           usage: UsageUpdate | None, settle_month: date | None = None) -> Meal:
+           usage: UsageUpdate | None, settle_month: date | None = None, channel: str = "counter") -> Meal:
     """Append one record to the canteen's chain, with its usage update and its share of the
     roll-ups (checkout/rollups.py), in the caller's transaction."""
     seq = chain.seq + 1
@@ -331,7 +331,8 @@ def _write(*, canteen: Canteen, chain: CanteenChain, kind: str, mode: str, rever
         "canteen_id": canteen.pk, "terminal_id": terminal.pk if terminal else None,
         "cashier_id": cashier.pk if cashier else None, "elder_id": elder.pk if elder else None, "kind": kind,
         "mode": mode, "reverses_id": reverses.pk if reverses else None, "identified_by": identified_by,
-        "receipt_no": receipt_no, "at": at, "local_date": local_date, "period": period, "gross_fen": gross,
+        "receipt_no": receipt_no, "at": at, "local_date": local_date, "period": period, "channel": channel,
+        "gross_fen": gross,
         "benefit_fen": benefit, "payable_fen": gross - benefit, "benefit_city_fen": by_funder["city"],
         "benefit_district_fen": by_funder["district"], "benefit_canteen_fen": by_funder["canteen"],
         "benefit_other_fen": by_funder["other"], "settle_month": settle_month or local_date.replace(day=1),
@@ -531,7 +532,7 @@ def meal_reverse(*, canteen: Canteen, receipt_no: str, kind: str, idempotency_ke
                 explanation=(f"{label} {original.receipt_no}{'：' + reason if reason else ''}",
                              f"{kind} of {original.receipt_no}{': ' + reason if reason else ''}"),
                 usage_delta=original.usage_delta, key=idempotency_key, digest=request_digest, usage=usage,
-                settle_month=settle_month,
+                settle_month=settle_month, channel=original.channel,
             )
     except IntegrityError:
         replay = _replay(canteen, idempotency_key, request_digest)

@@ -41,13 +41,21 @@ WITH sales AS (
 ), by_period AS (
   SELECT elder_id, day, layer_id, period, SUM(amount) AS benefit, SUM(sign) AS meals FROM per_meal
   GROUP BY elder_id, day, layer_id, period
-), owed AS (
+), owed_parts AS (
   SELECT elder_id, day, 0 AS part, '' AS layer, '' AS period, SUM(benefit_fen) AS benefit, SUM(sign) AS meals
   FROM rec GROUP BY elder_id, day
   UNION ALL
   SELECT elder_id, day, 1, layer_id, '', SUM(benefit), SUM(meals) FROM by_period GROUP BY elder_id, day, layer_id
   UNION ALL
   SELECT elder_id, day, 2, layer_id, period, 0, meals FROM by_period WHERE period <> ''
+  UNION ALL
+  {res_layers}
+  UNION ALL
+  {res_periods}
+), owed AS (
+  -- the counters hold the ledger's meals and the benefits reserved for orders not yet handed over
+  SELECT elder_id, day, part, layer, period, SUM(benefit) AS benefit, SUM(meals) AS meals FROM owed_parts
+  GROUP BY elder_id, day, part, layer, period
 ), held AS (
   SELECT u.elder_id, u.local_date AS day, 0 AS part, '' AS layer, '' AS period, u.benefit_fen AS benefit,
          u.meals AS meals
@@ -81,6 +89,15 @@ _POSTGRES = {
   FROM checkout_elderdayusage u CROSS JOIN LATERAL jsonb_each(u.usage->'layers') lay
   CROSS JOIN LATERAL jsonb_each(lay.value->'periods') p
   WHERE jsonb_typeof(u.usage->'layers') = 'object' AND jsonb_typeof(lay.value->'periods') = 'object' {range_u}""",
+    "res_layers": """SELECT r.elder_id, r.local_date, 1, lay.key, '', (lay.value->>'benefit_fen')::bigint,
+         (lay.value->>'meals')::bigint
+  FROM checkout_reservation r CROSS JOIN LATERAL jsonb_each(r.usage_delta->'layers') lay
+  WHERE r.status = 'held' AND jsonb_typeof(r.usage_delta->'layers') = 'object' {range_r}""",
+    "res_periods": """SELECT r.elder_id, r.local_date, 2, lay.key, p.key, 0, p.value::text::bigint
+  FROM checkout_reservation r CROSS JOIN LATERAL jsonb_each(r.usage_delta->'layers') lay
+  CROSS JOIN LATERAL jsonb_each(lay.value->'periods') p
+  WHERE r.status = 'held' AND jsonb_typeof(r.usage_delta->'layers') = 'object'
+    AND jsonb_typeof(lay.value->'periods') = 'object' {range_r}""",
     "misdated": """SELECT u.elder_id, u.local_date FROM checkout_elderdayusage u
   WHERE u.usage->>'date' IS NOT NULL AND u.usage->>'date' <> to_char(u.local_date, 'YYYY-MM-DD') {range_u}""",
 }
@@ -91,6 +108,12 @@ _SQLITE = {
     "row_periods": """SELECT u.elder_id, u.local_date, 2, lay.key, p.key, 0, p.value
   FROM checkout_elderdayusage u, json_each(u.usage, '$.layers') lay, json_each(lay.value, '$.periods') p
   WHERE 1 = 1 {range_u}""",
+    "res_layers": """SELECT r.elder_id, r.local_date, 1, lay.key, '', json_extract(lay.value, '$.benefit_fen'),
+         json_extract(lay.value, '$.meals')
+  FROM checkout_reservation r, json_each(r.usage_delta, '$.layers') lay WHERE r.status = 'held' {range_r}""",
+    "res_periods": """SELECT r.elder_id, r.local_date, 2, lay.key, p.key, 0, p.value
+  FROM checkout_reservation r, json_each(r.usage_delta, '$.layers') lay, json_each(lay.value, '$.periods') p
+  WHERE r.status = 'held' {range_r}""",
     "misdated": """SELECT u.elder_id, u.local_date FROM checkout_elderdayusage u
   WHERE json_extract(u.usage, '$.date') IS NOT NULL AND json_extract(u.usage, '$.date') <> u.local_date {range_u}""",
 }
@@ -101,8 +124,9 @@ def suspect_elder_days(days: tuple[date, date] | None) -> set[tuple[int, date]] 
     parts = _POSTGRES if connection.vendor == "postgresql" else _SQLITE
     range_m = "AND m.local_date BETWEEN %(lo)s AND %(hi)s" if days else ""
     range_u = "AND u.local_date BETWEEN %(lo)s AND %(hi)s" if days else ""
+    range_r = "AND r.local_date BETWEEN %(lo)s AND %(hi)s" if days else ""
     sql = _LEDGER.format(range_m=range_m, range_u=range_u,
-                         **{k: v.format(range_u=range_u) for k, v in parts.items()})
+                         **{k: v.format(range_u=range_u, range_r=range_r) for k, v in parts.items()})
     params = {"lo": days[0], "hi": days[1]} if days else None
     try:
         with transaction.atomic(), connection.cursor() as cur:

@@ -22,11 +22,12 @@ from datetime import date
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from zhucan.checkout.models import BenefitLine, ElderDayUsage, Meal, MealKind
+from zhucan.checkout.models import BenefitLine, ElderDayUsage, Meal, MealKind, Reservation, ReservationStatus
 from zhucan.checkout.usage_screen import limit_candidates, suspect_elder_days
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import Elder
 from zhucan.policy import DayUsage, LayerUsage, PolicyError, format_fen
+from zhucan.policy.engine import DELIVERY_LAYER
 from zhucan.regions.models import Region
 from zhucan.rules.facts import policy_for_city
 
@@ -99,7 +100,30 @@ def _ledger_by_elder_day(days: tuple[date, date] | None, elder_ids: list[int] | 
         if entry.layers is None:
             entry.layers = {}
         entry.layers.setdefault((policy_id, layer_id), {})[period or ""] = [benefit or 0, sales - reversals]
+    _add_held(out, days, elder_ids)
     return out
+
+
+def _add_held(out: dict, days: tuple[date, date] | None, elder_ids: list[int] | None) -> None:
+    """Add the benefits held for orders not yet handed over: the usage row's counters hold them
+    (checkout/reservations.py), its meals and benefit columns do not."""
+    held = Reservation.objects.filter(status=ReservationStatus.HELD).exclude(usage_delta={})
+    if days is not None:
+        held = held.filter(local_date__range=days)
+    if elder_ids is not None:
+        held = held.filter(elder_id__in=elder_ids)
+    for elder_id, day, policy_id, delta in held.values_list("elder_id", "local_date", "policy_id",
+                                                            "usage_delta").iterator():
+        entry = out[(elder_id, day)]
+        if entry.layers is None:
+            entry.layers = {}
+        for layer_id, lu in DayUsage.from_dict(delta).layers.items():
+            periods = entry.layers.setdefault((policy_id, layer_id), {})
+            named = [(name, count) for name, count in lu.periods if count]
+            for i, (name, count) in enumerate(named or [("", lu.meals)]):
+                was = periods.setdefault(name, [0, 0])
+                was[0] += lu.benefit_fen if i == 0 else 0
+                was[1] += count
 
 
 def _layer_usage(periods: dict[str, list[int]]) -> LayerUsage:
@@ -165,6 +189,8 @@ def _limits(ledger: _Ledger, day: date, policies: dict) -> list[tuple[str, str]]
         except PolicyError as exc:
             found.append(("policy_unavailable", str(exc)))
             continue
+        if layer_id == DELIVERY_LAYER:
+            continue  # the delivery subsidy: no per-day limits of its own
         layer = next((lay for lay in version.layers if lay.id == layer_id), None)
         if layer is None:
             found.append(("unknown_layer", f"benefit from layer {layer_id!r}, which the {policy_id} policy in "
@@ -206,6 +232,7 @@ def _loosest_limits(policies: dict) -> dict[str, tuple]:
     def loosen(old, new):
         return None if old is None or new is None else max(old, new)
 
+    loosest[DELIVERY_LAYER] = (None, None, None, False)
     # The cities' policies (a handful of rows): reading the ledger's policy ids would scan it.
     for policy_id in Region.objects.exclude(policy_id="").values_list("policy_id", flat=True).distinct():
         policy = _policy(policy_id, policies)

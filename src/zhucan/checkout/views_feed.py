@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from zhucan.accounts.gate import requires
 from zhucan.checkout import selectors
+from zhucan.checkout.models import Channel
 from zhucan.checkout.receipts_render import fen_to_yuan, mask_name
 from zhucan.core import clock
 
@@ -21,7 +22,8 @@ def _row(meal) -> dict:
             "canteen": meal.canteen.name, "elder": mask_name(meal.elder.name) if meal.elder_id else "—",
             "period": PERIOD_ZH.get(meal.period, "—"), "gross": fen_to_yuan(meal.gross_fen),
             "benefit": fen_to_yuan(meal.benefit_fen), "payable": fen_to_yuan(meal.payable_fen),
-            "identified_by": meal.get_identified_by_display(), "kind": meal.kind,
+            "identified_by": meal.get_identified_by_display() + (
+                f"（{meal.get_channel_display()}）" if meal.channel != Channel.COUNTER else ""), "kind": meal.kind,
             "kind_label": meal.get_kind_display(), "receipt_no": meal.receipt_no}
 
 

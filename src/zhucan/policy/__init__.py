@@ -12,7 +12,18 @@ Requirements: HZ-1..HZ-7, LC-3..LC-5, LC-8 (see docs/policy.md).
 
 from __future__ import annotations
 
-from .engine import REASON_CODES, BenefitLine, LayerOutcome, Quote, age_on, evaluate, evaluate_day
+from .engine import (
+    DELIVERY_LAYER,
+    REASON_CODES,
+    BenefitLine,
+    DeliveryTerms,
+    LayerOutcome,
+    Quote,
+    age_on,
+    delivery_terms,
+    evaluate,
+    evaluate_day,
+)
 from .errors import InputError, NoVersionInForce, PolicyError, PolicyLoadError, PolicyNotFound
 from .facts import AnnouncedPeriod, CanteenFacts, ElderFacts, PricedItem
 from .loader import attach_overlay, available, load_policy, load_reform, resolve_policy_dir
@@ -21,11 +32,13 @@ from .money import apply_rate, format_fen, parse_rate, parse_yuan
 from .usage import DayUsage, LayerUsage
 
 __all__ = [
+    "DELIVERY_LAYER",
     "REASON_CODES",
     "AnnouncedPeriod",
     "BenefitLine",
     "CanteenFacts",
     "DayUsage",
+    "DeliveryTerms",
     "ElderFacts",
     "FundLine",
     "InputError",
@@ -45,6 +58,7 @@ __all__ = [
     "apply_rate",
     "attach_overlay",
     "available",
+    "delivery_terms",
     "evaluate",
     "evaluate_day",
     "format_fen",

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from .errors import InputError
 from .facts import CanteenFacts, ElderFacts, PricedItem
 from .model import ANNOUNCED_REPLACE, SPLIT_PROPORTIONAL, Band, Layer, MealPeriod, Policy, Rule, Version
-from .money import apply_rate, split_proportional
+from .money import apply_rate, format_fen, split_proportional
 from .usage import DayUsage, LayerUsage
 
 # Stable reason codes for a layer (and a quote) that gives no benefit.
@@ -48,6 +48,9 @@ REASON_CODES = (
 )
 # Reasons that say the elder was covered by the layer but a limit stopped it (worth explaining).
 LIMIT_REASONS = frozenset({OUTSIDE_MEAL_PERIOD, PERIOD_ALREADY_USED, DAILY_MEALS_USED, DAILY_CAP_REACHED})
+
+# The usage layer a delivery subsidy is counted in (its benefit lines carry this layer id).
+DELIVERY_LAYER = "delivery"
 
 _EMPTY_USAGE = DayUsage()
 # tzinfo types whose utcoffset() is never None (skip the call on the hot path).
@@ -359,3 +362,62 @@ def evaluate_day(
         quotes.append(quote)
         current = quote.usage_after
     return quotes
+
+
+class DeliveryTerms(NamedTuple):
+    """What delivering a meal costs the elder and what the policy gives towards it."""
+
+    fee_fen: int
+    lines: tuple[BenefitLine, ...]
+    usage_delta: DayUsage
+    explanation_zh: str = ""
+    explanation_en: str = ""
+
+    @property
+    def subsidy_fen(self) -> int:
+        return sum(ln.amount_fen for ln in self.lines)
+
+
+def delivery_terms(policy: Policy, elder: ElderFacts, canteen: CanteenFacts, at: datetime, *,
+                   usage: DayUsage | None = None) -> DeliveryTerms:
+    """The delivery fee and the delivery subsidy lines for a meal delivered on ``at``'s local date
+    (issue 17): the terms of the city, then of the overlays for the canteen's district, in force
+    that day. The last term that sets a fee sets it; the subsidies of every term add up, in file
+    order, each cut to the fee still unpaid (a subsidy never exceeds the fee). A canteen not
+    designated or an elder no longer active gets no subsidy, as for the meal's own benefit. The
+    subsidy is counted in the usage layer ``DELIVERY_LAYER`` (its lines carry that layer id), so a
+    void gives it back like any benefit; ``usage`` is accepted for symmetry with ``evaluate``."""
+    local = at.astimezone(_zone(policy.timezone))
+    day = local.date()
+    if usage is not None and usage.date is not None and usage.date != day:
+        raise InputError("usage.date", f"usage is for {usage.date}, the delivery is on {day}")
+    terms = policy.delivery_on(day, canteen.district or None)
+    fee = 0
+    for term in terms:
+        if term.fee_fen is not None:
+            fee = term.fee_fen
+    inactive = elder.status != "active" and elder.status_since is not None and day >= elder.status_since
+    lines: list[BenefitLine] = []
+    left = fee
+    if canteen.designated and not inactive and fee:
+        age = age_on(elder.birth_date, day)
+        for term in terms:
+            for sub in term.subsidies:
+                amount = min(sub.amount_for(age, elder.tags), left)
+                if amount > 0:
+                    lines.append(BenefitLine(sub.id, DELIVERY_LAYER, sub.funder, amount))
+                    left -= amount
+    subsidy = fee - left
+    delta = DayUsage(day, {})
+    if subsidy:
+        # counted in the meal's period like any benefit (the ledger's lines carry the meal's period)
+        version = policy.version_on(day)
+        table = version.period_table if canteen.periods is None else version.table_for(canteen.periods)
+        pidx = table[local.hour * 60 + local.minute]
+        periods = ((version.periods[pidx].name, 1),) if pidx >= 0 else ()
+        delta = DayUsage(day, {DELIVERY_LAYER: LayerUsage(subsidy, 1, periods)})
+    if not fee:
+        return DeliveryTerms(0, (), delta)
+    zh = f"送餐费{format_fen(fee)}元" + (f"，送餐补贴{format_fen(subsidy)}元" if subsidy else "")
+    en = f"delivery fee {format_fen(fee)} yuan" + (f", delivery subsidy {format_fen(subsidy)} yuan" if subsidy else "")
+    return DeliveryTerms(fee, tuple(lines), delta, zh, en)

@@ -264,6 +264,49 @@ class Version:
         return best
 
 
+@dataclass(frozen=True, slots=True)
+class DeliverySubsidy:
+    """Part of the delivery fee a funder pays for an elder of an age band (and, optionally, with one
+    of the tags ``required_tags_any``: e.g. an extra for 失能 ``disabled`` or 独居 ``living_alone``)."""
+
+    id: str
+    funder: str
+    name_zh: str
+    bands: tuple[Band, ...]  # value: fen per delivered meal
+    required_tags_any: frozenset[str]
+    excluded_tags: frozenset[str]
+    ref: str
+
+    def amount_for(self, age: int, tags: frozenset[str]) -> int:
+        if self.required_tags_any and self.required_tags_any.isdisjoint(tags):
+            return 0
+        if self.excluded_tags and not self.excluded_tags.isdisjoint(tags):
+            return 0
+        for band in self.bands:
+            if band.contains(age):
+                return band.value
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryTerm:
+    """Delivery fee and subsidies in force from ``effective_from`` to ``effective_to`` (inclusive,
+    None = open), declared by a city policy (``district`` None) or a district overlay (its canteens
+    only). ``fee_fen`` None: this term sets no fee (it only adds subsidies)."""
+
+    id: str
+    origin: str
+    district: str | None
+    effective_from: date
+    effective_to: date | None
+    ref: str
+    fee_fen: int | None
+    subsidies: tuple[DeliverySubsidy, ...]
+
+    def in_force(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
 @dataclass(slots=True)
 class Overlay:
     """A district's own rules on top of a city policy (HZ-6), effective-dated like a policy."""
@@ -276,6 +319,7 @@ class Overlay:
     funders: dict[str, Funder]
     versions: tuple[tuple[date, str, tuple[Layer, ...]], ...]
     source_file: str
+    delivery: tuple[DeliveryTerm, ...] = ()
 
     def layers_on(self, day: date) -> tuple[str, tuple[Layer, ...]] | None:
         found = None
@@ -298,6 +342,7 @@ class Policy:
     versions: tuple[Version, ...]
     source_file: str
     overlays: tuple[Overlay, ...] = ()
+    delivery: tuple[DeliveryTerm, ...] = ()
     _starts: list[date] = field(default_factory=list)
     _composed: dict[tuple[str, ...], Version] = field(default_factory=dict)
     _by_day: dict[date, Version] = field(default_factory=dict)
@@ -353,6 +398,14 @@ class Policy:
             )
             self._composed[key] = composed
         return composed
+
+    def delivery_on(self, day: date, district: str | None) -> tuple[DeliveryTerm, ...]:
+        """The delivery terms in force on ``day`` for a canteen in ``district``: the city's first,
+        then each overlay's for its own district."""
+        terms = [t for t in self.delivery if t.in_force(day)]
+        for ov in self.overlays:
+            terms += [t for t in ov.delivery if t.in_force(day) and t.district == district]
+        return tuple(terms)
 
     def latest(self) -> Version:
         return self.versions[-1]

@@ -7,7 +7,9 @@ what differed, with the engine's explanation); the run ends with ``N passed, M f
 Extensions to the shared format (all optional): ``overlays: [xihu]`` on a case; ``status``,
 ``status_since``, ``verified``, ``hukou_district`` on the elder; ``canteen.periods`` on a meal's
 canteen; ``expect.reason`` (a reason code), ``expect.period`` (period name or null),
-``expect.explanation_contains`` and ``expect.error`` (the field an input error must name).
+``expect.explanation_contains`` and ``expect.error`` (the field an input error must name);
+``delivery: true`` on a meal (delivered: the delivery fee and subsidy of the policy and its
+overlays apply) with ``expect.delivery_fee`` and ``expect.delivery_subsidy``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .engine import REASON_CODES, evaluate
+from .engine import REASON_CODES, delivery_terms, evaluate
 from .errors import InputError, PolicyError
 from .facts import AnnouncedPeriod, CanteenFacts, ElderFacts
 from .loader import load_policy, read_yaml
@@ -56,6 +58,8 @@ class Expect:
     has_period: bool = False
     explanation_contains: list[str] = field(default_factory=list)
     error_field: str | None = None
+    delivery_fee_fen: int | None = None
+    delivery_subsidy_fen: int | None = None
 
 
 @dataclass
@@ -65,6 +69,7 @@ class Meal:
     amount_fen: int
     canteen: CanteenFacts
     expect: Expect
+    delivery: bool = False
 
 
 @dataclass
@@ -181,7 +186,10 @@ def _parse_case(raw: Any, index: int, file: str, tz: ZoneInfo) -> Case:
     meals = []
     for i, m in enumerate(meals_raw):
         mf = f"meals[{i}]"
-        m = r.obj(m, mf, {"at", "amount", "canteen", "expect"}, {"at", "amount", "expect"})
+        m = r.obj(m, mf, {"at", "amount", "canteen", "expect", "delivery"}, {"at", "amount", "expect"})
+        delivery = m.get("delivery", False)
+        if not isinstance(delivery, bool):
+            raise r.fail(f"{mf}.delivery", f"expected true or false, got {delivery!r}")
         at_raw = m["at"]
         if isinstance(at_raw, datetime):
             at = at_raw if at_raw.tzinfo else at_raw.replace(tzinfo=tz)
@@ -198,11 +206,12 @@ def _parse_case(raw: Any, index: int, file: str, tz: ZoneInfo) -> Case:
         amount = r.yuan(m["amount"], f"{mf}.amount")
         canteen = default_canteen if m.get("canteen") is None else r.canteen(m["canteen"], f"{mf}.canteen")
         x = r.obj(m["expect"], f"{mf}.expect",
-                  {"benefit", "payable", "funders", "reason", "period", "explanation_contains", "error"})
+                  {"benefit", "payable", "funders", "reason", "period", "explanation_contains", "error",
+                   "delivery_fee", "delivery_subsidy"})
         exp = Expect()
         if "error" in x:
             exp.error_field = r.text(x["error"], f"{mf}.expect.error")
-        elif "benefit" not in x and "payable" not in x:
+        elif not {"benefit", "payable", "delivery_fee", "delivery_subsidy"} & set(x):
             raise r.fail(f"{mf}.expect", "needs benefit or payable (or error)")
         if "benefit" in x:
             exp.benefit_fen = r.yuan(x["benefit"], f"{mf}.expect.benefit")
@@ -221,11 +230,16 @@ def _parse_case(raw: Any, index: int, file: str, tz: ZoneInfo) -> Case:
         if "period" in x:
             exp.has_period = True
             exp.period = None if x["period"] is None else r.text(x["period"], f"{mf}.expect.period")
+        for key in ("delivery_fee", "delivery_subsidy"):
+            if key in x:
+                if not delivery:
+                    raise r.fail(f"{mf}.expect.{key}", "only for a delivered meal (delivery: true)")
+                setattr(exp, f"{key}_fen", r.yuan(x[key], f"{mf}.expect.{key}"))
         contains = x.get("explanation_contains") or []
         if isinstance(contains, str):
             contains = [contains]
         exp.explanation_contains = [str(s) for s in contains]
-        meals.append(Meal(at_text, at, amount, canteen, exp))
+        meals.append(Meal(at_text, at, amount, canteen, exp, delivery))
     return Case(name, policy, tuple(str(o) for o in overlays), elder, meals)
 
 
@@ -310,6 +324,18 @@ def _run_case(case: Case, policy: Policy, file: str, result: RunResult, out: Cal
             continue
         usage = quote.usage_after
         diffs = []
+        explanation = quote.explanation_zh
+        if meal.delivery:
+            terms = delivery_terms(policy, case.elder, meal.canteen, meal.at, usage=usage)
+            usage = usage.apply(terms.usage_delta)
+            if terms.explanation_zh:
+                explanation = f"{explanation}；{terms.explanation_zh}"
+            if exp.delivery_fee_fen is not None and exp.delivery_fee_fen != terms.fee_fen:
+                diffs.append(f"delivery fee expected {format_fen(exp.delivery_fee_fen)}, "
+                             f"got {format_fen(terms.fee_fen)}")
+            if exp.delivery_subsidy_fen is not None and exp.delivery_subsidy_fen != terms.subsidy_fen:
+                diffs.append(f"delivery subsidy expected {format_fen(exp.delivery_subsidy_fen)}, "
+                             f"got {format_fen(terms.subsidy_fen)}")
         if exp.error_field is not None:
             diffs.append(f"expected an error on {exp.error_field}, got a quote")
         if exp.benefit_fen is not None and exp.benefit_fen != quote.benefit_fen:
@@ -326,7 +352,6 @@ def _run_case(case: Case, policy: Policy, file: str, result: RunResult, out: Cal
             diffs.append(f"reason expected {exp.reason}, got {quote.reason_code}")
         if exp.has_period and exp.period != quote.period_name:
             diffs.append(f"period expected {exp.period}, got {quote.period_name}")
-        explanation = quote.explanation_zh
         for fragment in exp.explanation_contains:
             if fragment not in explanation:
                 diffs.append(f"explanation lacks {fragment!r}")

@@ -22,6 +22,8 @@ from .model import (
     SPLITS,
     Band,
     ConstructionSubsidy,
+    DeliverySubsidy,
+    DeliveryTerm,
     Eligibility,
     Funder,
     FundLine,
@@ -366,10 +368,54 @@ def _rewards(ctx: _Ctx, raw: Any, path: str, funders: dict[str, Funder]) -> tupl
     return out, str(spec.get("conditions_zh", ""))
 
 
+def _delivery(ctx: _Ctx, raw: Any, path: str, funders: dict[str, Funder], origin: str,
+              district: str | None) -> tuple[DeliveryTerm, ...]:
+    """Delivery fee and delivery subsidies (issue 17): effective-dated terms, each with a legal
+    reference, an optional fee and subsidies by age band and tags, each paid by a declared funder."""
+    out: list[DeliveryTerm] = []
+    seen: set[str] = set()
+    for i, tr in enumerate(_list(ctx, raw, path)):
+        tp = f"{path}[{i}]"
+        tr = _obj(ctx, tr, tp, {"id", "effective_from", "effective_to", "ref", "fee", "subsidies"},
+                  {"id", "effective_from", "ref"})
+        tid = _str(ctx, tr["id"], f"{tp}.id", ident=True)
+        if tid in seen:
+            raise ctx.fail(f"{tp}.id", f"duplicate delivery id {tid!r}")
+        seen.add(tid)
+        start = _date(ctx, tr["effective_from"], f"{tp}.effective_from")
+        end = None if tr.get("effective_to") is None else _date(ctx, tr["effective_to"], f"{tp}.effective_to")
+        if end is not None and end < start:
+            raise ctx.fail(f"{tp}.effective_to", f"{end} is before effective_from {start}")
+        ref = _str(ctx, tr["ref"], f"{tp}.ref")
+        fee = None if tr.get("fee") is None else _yuan(ctx, tr["fee"], f"{tp}.fee")
+        subsidies = []
+        sub_ids: set[str] = set()
+        for j, sr in enumerate(_list(ctx, tr.get("subsidies"), f"{tp}.subsidies")):
+            sp = f"{tp}.subsidies[{j}]"
+            sr = _obj(ctx, sr, sp, {"id", "funder", "name_zh", "ref", "bands", "required_tags_any", "excluded_tags"},
+                      {"id", "funder", "bands"})
+            sid = _str(ctx, sr["id"], f"{sp}.id", ident=True)
+            if sid in sub_ids:
+                raise ctx.fail(f"{sp}.id", f"duplicate subsidy id {sid!r}")
+            sub_ids.add(sid)
+            funder = _str(ctx, sr["funder"], f"{sp}.funder")
+            if funder not in funders:
+                raise ctx.fail(f"{sp}.funder", f"unknown funder {funder!r}; declared: {', '.join(sorted(funders))}")
+            sref = str(sr.get("ref", ref))
+            subsidies.append(DeliverySubsidy(
+                sid, funder, str(sr.get("name_zh", sid)), _bands(ctx, sr["bands"], f"{sp}.bands", "fixed", sref),
+                _tags(ctx, sr.get("required_tags_any"), f"{sp}.required_tags_any"),
+                _tags(ctx, sr.get("excluded_tags"), f"{sp}.excluded_tags"), sref))
+        if fee is None and not subsidies:
+            raise ctx.fail(tp, "a delivery term sets a fee, subsidies or both")
+        out.append(DeliveryTerm(tid, origin, district, start, end, ref, fee, tuple(subsidies)))
+    return tuple(out)
+
+
 def compile_policy(doc: Any, file: str) -> Policy:
     """Validate a policy document and compile it into a :class:`Policy`."""
     ctx = _Ctx(file)
-    keys = {"id", "kind", "name_zh", "name_en", "timezone", "sources", "funders", "versions"}
+    keys = {"id", "kind", "name_zh", "name_en", "timezone", "sources", "funders", "versions", "delivery"}
     doc = _obj(ctx, doc, "", keys, {"id", "name_zh", "funders", "versions"})
     if doc.get("kind", "policy") != "policy":
         raise ctx.fail("kind", f"expected 'policy', got {doc.get('kind')!r} (overlays are loaded with their city)")
@@ -412,7 +458,8 @@ def compile_policy(doc: Any, file: str) -> Policy:
             announced_hours=announced,
         ))
     return Policy(pid, _str(ctx, doc["name_zh"], "name_zh"), str(doc.get("name_en", pid)), tz, funders,
-                  {str(k): str(v) for k, v in sources.items()}, tuple(versions), file)
+                  {str(k): str(v) for k, v in sources.items()}, tuple(versions), file,
+                  delivery=_delivery(ctx, doc.get("delivery"), "delivery", funders, pid, None))
 
 
 def compile_overlay(doc: Any, file: str, base: Policy | None) -> Overlay:
@@ -422,7 +469,7 @@ def compile_overlay(doc: Any, file: str, base: Policy | None) -> Overlay:
     in the overlay itself).
     """
     ctx = _Ctx(file)
-    keys = {"id", "kind", "extends", "district", "name_zh", "name_en", "funders", "versions"}
+    keys = {"id", "kind", "extends", "district", "name_zh", "name_en", "funders", "versions", "delivery"}
     doc = _obj(ctx, doc, "", keys, {"id", "kind", "extends", "district", "name_zh", "versions"})
     if doc["kind"] != "overlay":
         raise ctx.fail("kind", f"expected 'overlay', got {doc['kind']!r}")
@@ -452,5 +499,7 @@ def compile_overlay(doc: Any, file: str, base: Policy | None) -> Overlay:
         has_periods = base is None or any(v.periods for v in base.versions)
         layers = _layers(ctx, vr["layers"], f"{vp}.layers", funders, oid, has_periods, set(taken))
         versions.append((eff, vid, layers))
-    return Overlay(oid, extends, _str(ctx, doc["district"], "district"), _str(ctx, doc["name_zh"], "name_zh"),
-                   str(doc.get("name_en", oid)), own, tuple(versions), file)
+    district = _str(ctx, doc["district"], "district")
+    return Overlay(oid, extends, district, _str(ctx, doc["name_zh"], "name_zh"),
+                   str(doc.get("name_en", oid)), own, tuple(versions), file,
+                   delivery=_delivery(ctx, doc.get("delivery"), "delivery", funders, oid, district))
