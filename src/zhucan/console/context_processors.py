@@ -24,6 +24,7 @@ NAV = [
     ("registry", _("本店备案"), "filing:mine", ("filing", "fill")),
     ("money", _("结算"), "settlement:list", ("statement", "view")),
     ("money", _("建设补贴与运营奖补"), "funds:index", ("funds", "view")),
+    ("money", _("在线支付对账"), "payments:reconciliation", ("payment", "view")),
     ("supervision", _("预警"), "alerts:list", ("alert", "view")),
     ("supervision", _("评价与投诉"), "evaluation:index", ("evaluation", "view")),
     ("supervision", _("服务质量评估"), "assessment:index", ("assessment", "view")),
