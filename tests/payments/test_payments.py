@@ -187,3 +187,14 @@ def test_who_may_pay_and_an_unconfigured_deployment(world, family_order, standin
         _start(world, family_order)
     assert err.value.code == "PAYMENT_NOT_CONFIGURED" and "取餐时付款" in err.value.message_zh
     assert Payment.objects.count() == 0 and standin.requests == []
+
+
+def test_a_payment_confirmed_out_of_band_is_recorded_once(world, family_order, standin):
+    first = services.payment_record_confirmed(actor=world.users["canteen_manager"], order_id=family_order.pk,
+                                              transaction_id="4200009999", note="商户平台核实")
+    again = services.payment_record_confirmed(actor=None, order_id=family_order.pk, transaction_id="4200009999")
+    family_order.refresh_from_db()
+    assert first.pk == again.pk and family_order.paid_online and first.amount_fen == family_order.payable_fen
+    assert AuditLog.objects.filter(action="payments.recorded").count() == 1
+    rec = services.reconcile(day=MORNING.date())  # the stand-in never saw it: the bill lacks it
+    assert [(i.kind, i.local_fen) for i in rec.items.all()] == [("missing_provider", family_order.payable_fen)]

@@ -243,3 +243,35 @@ def reconcile(*, day: date, provider: PaymentProvider | None = None) -> Reconcil
         audit_record(actor=None, action="payments.reconcile", obj=rec,
                      after={"day": day.isoformat(), "mismatches": len(items)})
     return rec
+
+
+def payment_record_confirmed(*, actor, order_id: int, transaction_id: str, paid_at: datetime | None = None,
+                             note: str = "") -> Payment:
+    """Record an online payment the provider has confirmed by other means than a callback (its
+    merchant platform or query API after a lost notification; the demo, which has no provider).
+    The amount is the order's payable; an order already paid keeps its payment (idempotent)."""
+    now = clock.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("canteen__region").filter(pk=order_id).first()
+        if order is None:
+            raise payment_error("PAYMENT_ORDER_NOT_FOUND")
+        payment = Payment.objects.select_for_update().filter(order=order).first()
+        if payment is not None and payment.status == PaymentStatus.PAID:
+            return payment
+        if order.status != OrderStatus.PLACED:
+            raise payment_error("PAYMENT_ORDER_NOT_PAYABLE", status=order.get_status_display())
+        if order.payable_fen <= 0:
+            raise payment_error("PAYMENT_NOTHING_TO_PAY")
+        if not (transaction_id or "").strip():
+            raise payment_error("PAYMENT_CALLBACK_MALFORMED", field="transaction_id")
+        if payment is None:
+            payment = Payment(order=order, out_trade_no=out_trade_no_for(order), canteen=order.canteen,
+                              amount_fen=order.payable_fen, description=_description(order), created_at=now)
+        payment.status, payment.transaction_id = PaymentStatus.PAID, transaction_id.strip()[:64]
+        payment.paid_at, payment.updated_at = paid_at or now, now
+        payment.save()
+        Order.objects.filter(pk=order.pk).update(paid_online=True)
+        audit_record(actor=actor, action="payments.recorded", obj=payment, region_path=order.canteen.region.path,
+                     after={"order": order.pk, "amount_fen": payment.amount_fen, "transaction_id": transaction_id},
+                     note=note[:200])
+    return payment
