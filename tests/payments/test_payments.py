@@ -198,3 +198,19 @@ def test_a_payment_confirmed_out_of_band_is_recorded_once(world, family_order, s
     assert AuditLog.objects.filter(action="payments.recorded").count() == 1
     rec = services.reconcile(day=MORNING.date())  # the stand-in never saw it: the bill lacks it
     assert [(i.kind, i.local_fen) for i in rec.items.all()] == [("missing_provider", family_order.payable_fen)]
+
+
+def test_the_daily_job_reconciles_yesterday_and_the_demo_records_one_online_payment(world, family_order, standin,
+                                                                                     frozen_clock, settings):
+    from datetime import timedelta
+
+    from zhucan.demo.payments import DEMO_TRANSACTION, seed_demo_payments
+    from zhucan.payments.tasks import payments_reconcile_task
+
+    assert (seed_demo_payments(), seed_demo_payments()) == (1, 0)
+    assert Payment.objects.get().transaction_id == DEMO_TRANSACTION
+    frozen_clock(MORNING + timedelta(days=1, hours=2))
+    assert payments_reconcile_task.call() == {"day": "2026-03-09", "mismatches": 1}
+    assert Reconciliation.objects.get().day == MORNING.date()
+    settings.ZHUCAN_WECHATPAY_MCHID = ""
+    assert "skipped" in payments_reconcile_task.call()
