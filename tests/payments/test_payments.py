@@ -214,3 +214,20 @@ def test_the_daily_job_reconciles_yesterday_and_the_demo_records_one_online_paym
     assert Reconciliation.objects.get().day == MORNING.date()
     settings.ZHUCAN_WECHATPAY_MCHID = ""
     assert "skipped" in payments_reconcile_task.call()
+
+
+def test_the_phone_pay_button_opens_the_wechat_cashier_or_says_why_not(client, world, family_order, standin):
+    from tests.elderphone.conftest import h5_login
+    from zhucan.elderphone.services import account_set_password
+
+    url = f"/payments/h5/pay/{family_order.pk}/"
+    assert client.post(url)["Location"].startswith("/h5/login")
+    account_set_password(account=world.account, password="Zc-test-2026!")
+    h5_login(client, "13900001111", "Zc-test-2026!")
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"].startswith(f"{standin.base_url}/pay?prepay_id=")
+    headers, body = standin.pay(Payment.objects.get().out_trade_no)
+    assert _post(client, headers, body).status_code == 204
+    again = client.post(url)
+    assert again.status_code == 409 and "该订单已在线支付" in again.content.decode()
+    assert client.post(f"/payments/h5/pay/{family_order.pk + 999}/").status_code == 404
