@@ -8,7 +8,8 @@ retried cancellation asks the provider for the same refund and is not paid twice
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -210,9 +211,10 @@ def reconcile(*, day: date, provider: PaymentProvider | None = None) -> Reconcil
         if row.state == "SUCCESS":
             fen, _tx = collected.get(row.out_trade_no, (0, ""))
             collected[row.out_trade_no] = (fen + row.amount_fen, row.transaction_id)
+    start = datetime.combine(day, dt_time.min, clock.LOCAL_TZ)
     local = {p.out_trade_no: p for p in Payment.objects.select_related("canteen").filter(
-        paid_at__isnull=False, status__in=(PaymentStatus.PAID, PaymentStatus.REFUNDED))
-        if clock.local_date(p.paid_at) == day}
+        paid_at__gte=start, paid_at__lt=start + timedelta(days=1),
+        status__in=(PaymentStatus.PAID, PaymentStatus.REFUNDED))}
     others = {p.out_trade_no: p for p in Payment.objects.filter(out_trade_no__in=set(collected) - set(local))}
     items = []
     for no, (fen, tx) in sorted(collected.items()):
