@@ -160,6 +160,14 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "user.export": ("导出用户名单", "Users exported"),
     "terminal.register": ("登记收银终端", "Terminal registered"),
     "terminal.revoke": ("停用收银终端", "Terminal revoked"),
+    # online payment of orders
+    "payments.start": ("发起在线支付", "Online payment started"),
+    "payments.paid": ("在线支付成功", "Paid online"),
+    "payments.failed": ("在线支付失败", "Online payment failed"),
+    "payments.recorded": ("补记在线支付", "Online payment recorded"),
+    "payments.refund": ("取消订单退款", "Refunded on cancellation"),
+    "payments.refund_notified": ("退款结果通知", "Refund result notified"),
+    "payments.reconcile": ("在线支付对账", "Online payments reconciled"),
 }
 
 # The audit log's filter: group → (Chinese, English, code prefixes).
@@ -176,6 +184,7 @@ GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "inspections": ("监督检查", "Inspections", ("inspections.",)),
     "video": ("视频监控", "Video", ("video.",)),
     "dashboard": ("统计报表", "Dashboards", ("dashboard.",)),
+    "payments": ("在线支付", "Online payment", ("payments.",)),
     "users": ("用户与终端", "Users and terminals", ("user.", "terminal.")),
 }
 # Exports and full-value reads cut across groups: their own filter entries.

@@ -299,5 +299,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.demo.orders import seed_demo_orders
 
     seed_demo_orders(actor)  # menus ahead, cut-offs, coverage in 北山街道; a few orders, a standing order
+    from zhucan.demo.payments import seed_demo_payments
+
+    seed_demo_payments()  # one family order recorded as paid online (no provider in the demo)
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
             "meals": meals, "designations": designations}
