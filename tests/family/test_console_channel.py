@@ -51,7 +51,7 @@ def test_canteen_staff_order_at_the_canteen(o, world, client, frozen_clock):
     found = client.get("/orders/channel/new/", {"q": "张"}).content.decode()
     assert "张*英" in found and "张秀英" not in found  # masked names at the canteen
     assert f"/orders/channel/new/{world.other_elder.pk}/" not in found
-    _quote, placed = _place(client, world.elder, o.offers["米饭"], fulfilment="pickup")
+    _place(client, world.elder, o.offers["米饭"], fulfilment="pickup")
     order = Order.objects.get()
     assert (order.channel, order.canteen, order.placed_by_user) == ("canteen", o.canteen, o.cashier)
     # an elder outside the canteen's communities: like one that does not exist
