@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
     path("orders/", include("zhucan.orders.urls")),
+    path("payments/", include("zhucan.payments.urls")),
     path("alerts/", include("zhucan.alerts.urls")),
     path("dashboard/", include("zhucan.analytics.urls")),
     path("public/inspections/", include("zhucan.inspections.urls_public")),  # 一公开, no login

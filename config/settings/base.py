@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "zhucan.inspections",
     "zhucan.video",
     "zhucan.orders",
+    "zhucan.payments",
     "zhucan.console",
     "zhucan.demo",
 ]
@@ -235,7 +236,23 @@ ZHUCAN_PERIODIC_JOBS: list[dict] = [
     {"name": "video-playback", "task": "zhucan.video.tasks.video_playback_task", "daily_at": "03:00"},
     {"name": "orders-standing", "task": "zhucan.orders.tasks.standing_generate_task", "every_minutes": 10},
     {"name": "orders-expire", "task": "zhucan.orders.tasks.orders_expire_task", "every_minutes": 10},
+    {"name": "payments-reconcile", "task": "zhucan.payments.tasks.payments_reconcile_task", "daily_at": "10:30"},
 ]
+
+# Online payment of orders (zhucan.payments): WeChat Pay v3, direct merchant, platform public key mode.
+# Empty MCHID = not configured (orders are paid at handover). Keys may be PEM text or a file path.
+ZHUCAN_WECHATPAY_MCHID = env("ZHUCAN_WECHATPAY_MCHID", "")
+ZHUCAN_WECHATPAY_APPID = env("ZHUCAN_WECHATPAY_APPID", "")
+ZHUCAN_WECHATPAY_PRIVATE_KEY = env("ZHUCAN_WECHATPAY_PRIVATE_KEY", "")  # the merchant API key (apiclient_key.pem)
+ZHUCAN_WECHATPAY_CERT_SERIAL_NO = env("ZHUCAN_WECHATPAY_CERT_SERIAL_NO", "")
+ZHUCAN_WECHATPAY_APIV3_KEY = env("ZHUCAN_WECHATPAY_APIV3_KEY", "")
+ZHUCAN_WECHATPAY_PUBLIC_KEY = env("ZHUCAN_WECHATPAY_PUBLIC_KEY", "")  # WeChat Pay platform public key
+ZHUCAN_WECHATPAY_PUBLIC_KEY_ID = env("ZHUCAN_WECHATPAY_PUBLIC_KEY_ID", "")
+ZHUCAN_WECHATPAY_NOTIFY_URL = env("ZHUCAN_WECHATPAY_NOTIFY_URL", "")  # https://<host>/payments/notify/wechat/
+ZHUCAN_WECHATPAY_BASE_URL = env("ZHUCAN_WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
+ZHUCAN_WECHATPAY_KIND = env("ZHUCAN_WECHATPAY_KIND", "h5")  # "h5" (phone browser) or "jsapi" (inside WeChat)
+ZHUCAN_WECHATPAY_TIMEOUT = float(env("ZHUCAN_WECHATPAY_TIMEOUT", "10"))
+ZHUCAN_WECHATPAY_TRADE_PREFIX = env("ZHUCAN_WECHATPAY_TRADE_PREFIX", "ZC")
 
 # Complaints and suggestions (issue #18): the canteen answers within `answer` working days of receipt,
 # the district closes within `close`; overdue cases are escalated to the city (hourly job above).

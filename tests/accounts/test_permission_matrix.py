@@ -1152,6 +1152,37 @@ VIEWING_VIEWS: dict[str, View] = {
 VIEWS.update(VIEWING_VIEWS)
 MEDIA_SETUP.update({name: _video_cameras for name in VIEWING_VIEWS})
 
+
+# Online payment of orders (issue #17): the reconciliation of the WeChat Pay bill is read by the city,
+# the district and the auditor for their canteens and by the canteen's manager for its own; community
+# staff and cashiers do not see it. The provider's callback URL is not a console page
+# (tests/payments/test_payments.py).
+PAYMENTS_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+payments_reconciliation   ok/hidden    ok/hidden       403                ok/hidden        403        ok/hidden
+"""
+EXPECTED.update(_parse_table(PAYMENTS_TABLE))
+PAYMENT_MARKER = "ZC000000000777"
+
+
+def _with_reconciliation(w):
+    from datetime import date
+
+    from zhucan.core import clock
+    from zhucan.payments.models import Reconciliation, ReconciliationItem
+
+    rec = Reconciliation.objects.create(day=date(2026, 3, 8), provider_count=1, provider_total_fen=1234,
+                                        ran_at=clock.now())
+    ReconciliationItem.objects.create(reconciliation=rec, kind="missing_local", out_trade_no=PAYMENT_MARKER,
+                                      canteen=w.canteen, provider_fen=1234)
+
+
+PAYMENT_VIEWS: dict[str, View] = {
+    "payments_reconciliation": View("GET", lambda w: "/payments/reconciliation/", marker=lambda w: PAYMENT_MARKER),
+}
+VIEWS.update(PAYMENT_VIEWS)
+MEDIA_SETUP.update({name: _with_reconciliation for name in PAYMENT_VIEWS})
+
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -1556,3 +1587,10 @@ def test_table_covers_every_orders_console_url():
 
     names = {f"orders_{n}" for n in get_resolver().namespace_dict["orders"][1].reverse_dict if isinstance(n, str)}
     assert names - set(ORDERS_VIEWS) == {"orders_menus_publish", "orders_menus_cutoff", "orders_menus_copy"}
+
+def test_table_covers_the_payments_console():
+    """Every /payments/ URL is in the matrix, except the provider's callback (signature-checked)."""
+    from django.urls import get_resolver
+
+    names = {f"payments_{n}" for n in get_resolver().namespace_dict["payments"][1].reverse_dict if isinstance(n, str)}
+    assert names - {"payments_wechat_notify"} == set(PAYMENT_VIEWS)

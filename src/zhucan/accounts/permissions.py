@@ -131,6 +131,9 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("order", "cancel"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF, R.CANTEEN_MANAGER, R.CASHIER}),
     ("order", "supervise"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
     ("order", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
+    # Online payment of orders: the reconciliation of the provider's bill, read by the district (and
+    # the city, the auditor) for their canteens and by the canteen's manager for its own.
+    ("payment", "view"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR, R.CANTEEN_MANAGER}),
 }
 
 # Roles a user of each role may grant (never above their own).

@@ -27,6 +27,7 @@ NAV = [
     ("registry", _("配送范围"), "orders:coverage", ("order_coverage", "view")),
     ("money", _("结算"), "settlement:list", ("statement", "view")),
     ("money", _("建设补贴与运营奖补"), "funds:index", ("funds", "view")),
+    ("money", _("在线支付对账"), "payments:reconciliation", ("payment", "view")),
     ("supervision", _("预警"), "alerts:list", ("alert", "view")),
     ("supervision", _("订餐送餐监管"), "orders:supervision", ("order", "supervise")),
     ("supervision", _("评价与投诉"), "evaluation:index", ("evaluation", "view")),
