@@ -177,3 +177,43 @@ def test_standing_order_set_up_paused_and_skipped_on_the_phone(o, world, client)
     empty = client.post(f"/h5/orders/e/{world.elder.pk}/standing/new/", {**form, **{f"dish_{d}": "" for d in
                                                                                   range(1, 6)}})
     assert empty.status_code == 400 and "请为至少一天选择菜品" in empty.content.decode()
+
+
+def test_family_member_pays_online_when_the_platform_has_a_provider(o, world, client, standin):
+    from zhucan.payments.models import Payment
+
+    h5_login(client, FAMILY_PHONE)
+    _quote, placed = place_on_phone(client, world.elder, o.offers["套餐"])
+    order = Order.objects.get()
+    assert order.payable_fen > 0
+    page = client.get(placed["Location"]).content.decode()
+    assert f"微信支付 ¥{order.payable_fen // 100}.{order.payable_fen % 100:02d}" in page
+    paid = client.post(f"/h5/orders/e/{world.elder.pk}/o/{order.pk}/pay/")
+    assert paid.status_code == 302 and paid["Location"].startswith(standin.base_url)
+    payment = Payment.objects.get(order=order)
+    assert payment.amount_fen == order.payable_fen
+
+
+def test_without_a_provider_the_order_is_paid_at_handover(o, world, client, settings):
+    settings.ZHUCAN_WECHATPAY_MCHID = ""
+    h5_login(client, FAMILY_PHONE)
+    _quote, placed = place_on_phone(client, world.elder, o.offers["套餐"])
+    page = client.get(placed["Location"]).content.decode()
+    assert "微信支付" not in page and "取餐或送达时付款" in page
+    order = Order.objects.get()
+    refused = client.post(f"/h5/orders/e/{world.elder.pk}/o/{order.pk}/pay/")
+    assert refused.status_code == 409 and "本系统尚未开通在线支付，请在取餐时付款" in refused.content.decode()
+
+
+def test_demo_family_order_is_placed_once_through_the_service(o, world):
+    from zhucan.demo.family import seed_demo_family_orders
+    from zhucan.elderphone.demo import FAMILY_PHONE as DEMO_FAMILY
+    from zhucan.elderphone.services import binding_create
+
+    binding_create(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk, phone=DEMO_FAMILY,
+                   relation="child", notify=False)
+    assert seed_demo_family_orders() == 1
+    assert seed_demo_family_orders() == 0
+    order = Order.objects.get()
+    assert (order.elder, order.channel, order.fulfilment, order.canteen) == (world.elder, "family_phone", "delivery",
+                                                                              o.canteen)

@@ -296,6 +296,9 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.demo.video import seed_demo_video
 
     seed_demo_video()  # cameras of three 西湖区 canteens on `zhucan video simulate`: live, dark, 5 days only
+    from zhucan.demo.family import seed_demo_family_orders
+
+    seed_demo_family_orders()  # the demo family phone orders its parent's next meal (needs the menus ahead)
     from zhucan.demo.payments import seed_demo_payments
 
     seed_demo_payments()  # one family order recorded as paid online (no provider in the demo)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from zhucan.canteens.models import Dish, PeriodName
 from zhucan.core import clock
 from zhucan.core.errors import DomainError, NotFound
+from zhucan.core.http import client_ip
 from zhucan.elderphone.models import Relation
 from zhucan.elderphone.phones import name_mask
 from zhucan.elderphone.selectors import account_bindings, account_elder
@@ -114,7 +116,8 @@ def order_new(request, elder_id: int):
         elder, _binding, channel = _bound(request, elder_id)
     except NotFound:
         return _not_found(request)
-    ctx = {**_base(request, elder), "error": None, "form": None}
+    ctx = {**_base(request, elder), "error": None, "form": None,
+           "online": bool(getattr(settings, "ZHUCAN_WECHATPAY_MCHID", ""))}
     if request.method == "GET":
         ctx.update(_menu_context(request, elder, channels._int(request.GET.get("canteen")),
                                  request.GET.get("slot", "")))
@@ -167,10 +170,44 @@ def order_detail(request, elder_id: int, order_id: int):
     order = _order(request, elder, order_id)
     if order is None:
         return _not_found(request)
-    return render(request, "orders/h5/order.html", {
-        **_base(request, elder), "row": order_rows([order])[0], "order": order,
-        "cancellable": order.status == OrderStatus.PLACED and clock.now() < order.cutoff_at,
-        "placed": request.GET.get("placed", ""), "error": None})
+    return render(request, "orders/h5/order.html", _order_ctx(request, elder, order))
+
+
+def _payable_online(order: Order) -> bool:
+    """An online payment can be started: the deployment has a provider, the order is open, unpaid
+    and has something to pay."""
+    return bool(getattr(settings, "ZHUCAN_WECHATPAY_MCHID", "")) and order.status == OrderStatus.PLACED \
+        and not order.paid_online and order.payable_fen > 0
+
+
+def _order_ctx(request, elder, order, error=None) -> dict:
+    return {**_base(request, elder), "row": order_rows([order])[0], "order": order,
+            "cancellable": order.status == OrderStatus.PLACED and clock.now() < order.cutoff_at,
+            "pay_online": _payable_online(order), "placed": request.GET.get("placed", ""), "error": error}
+
+
+@h5_login_required
+@require_POST
+def order_pay(request, elder_id: int, order_id: int):
+    """Pay online in advance (WeChat Pay): the payment service prepays the order and the phone goes
+    to the provider's page; the order shows 已在线支付 once the provider's callback is verified."""
+    from zhucan.payments.services import payment_start
+
+    try:
+        elder, _binding, _channel = _bound(request, elder_id)
+    except NotFound:
+        return _not_found(request)
+    order = _order(request, elder, order_id)
+    if order is None:
+        return _not_found(request)
+    try:
+        answer = payment_start(account=request.h5_account, order_id=order.pk, client_ip=client_ip(request) or "")
+    except DomainError as exc:
+        return render(request, "orders/h5/order.html", _order_ctx(request, elder, order, channels.refusal(exc)),
+                      status=_status(exc) if exc.http_status != 503 else 409)
+    if answer.get("h5_url"):
+        return redirect(answer["h5_url"])
+    return redirect("h5orders:order", elder_id=elder.pk, order_id=order.pk)
 
 
 @h5_login_required
@@ -187,9 +224,8 @@ def order_cancel(request, elder_id: int, order_id: int):
         services.order_cancel(account=request.h5_account, order_id=order.pk, reason="手机取消")
     except DomainError as exc:
         order.refresh_from_db()
-        return render(request, "orders/h5/order.html", {
-            **_base(request, elder), "row": order_rows([order])[0], "order": order, "cancellable": False,
-            "error": channels.refusal(exc)}, status=_status(exc))
+        return render(request, "orders/h5/order.html", _order_ctx(request, elder, order, channels.refusal(exc)),
+                      status=_status(exc))
     return redirect("h5orders:order", elder_id=elder.pk, order_id=order.pk)
 
 
