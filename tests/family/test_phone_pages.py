@@ -211,7 +211,7 @@ def test_demo_family_order_is_placed_once_through_the_service(o, world):
     from zhucan.elderphone.services import binding_create
 
     binding_create(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk, phone=DEMO_FAMILY,
-                   relation="child", notify=False)
+                   relation="child", display_name="张晓东", notify=False)
     assert seed_demo_family_orders() == 1
     assert seed_demo_family_orders() == 0
     order = Order.objects.get()
