@@ -30,6 +30,8 @@ urlpatterns = [
     path("inspections/", include("zhucan.inspections.urls")),
     path("evaluation/", include("zhucan.evaluation.urls")),
     path("h5/", include(("zhucan.evaluation.urls_h5", "h5eval"))),  # rating and complaints on the phone page
+    path("h5/orders/", include(("zhucan.orders.urls_h5", "h5orders"))),  # ordering on the phone page (代订)
+    path("orders/channel/", include(("zhucan.orders.urls_channels", "orderchannel"))),  # staff order for elders
     path("public/", include("zhucan.evaluation.urls_public")),  # complaints without an account
     path("video/devices/", include("zhucan.video.urls_registry")),  # devices, channels, health, playback checks
     path("i18n/", include("django.conf.urls.i18n")),

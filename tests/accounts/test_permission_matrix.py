@@ -1056,6 +1056,24 @@ video_log                 ok/hidden    ok/hidden       403                403   
 """
 EXPECTED.update(_parse_table(VIEWING_TABLE))
 
+# Ordering for an elder from the console (issue 17) at /orders/channel/: subdistrict and district
+# staff on a phone call find elders of their jurisdiction; canteen staff only those of the
+# communities their canteen serves (北山长者食堂 sits on a subdistrict and delivers nowhere: none).
+# The order page and its cancellation need an order: tests/family/test_console_channel.py.
+ORDER_CHANNEL_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+orderchannel_start        403          ok/hidden       ok/hidden          hidden           hidden     403
+orderchannel_place        403          ok/404          ok/404             404              404        403
+"""
+EXPECTED.update(_parse_table(ORDER_CHANNEL_TABLE))
+ORDER_CHANNEL_VIEWS: dict[str, View] = {
+    "orderchannel_start": View("GET", lambda w: f"/orders/channel/new/?q={w.elder.name}",
+                               marker=lambda w: f"/orders/channel/new/{w.elder.pk}/"),
+    "orderchannel_place": View("GET", lambda w: f"/orders/channel/new/{w.elder.pk}/",
+                               lambda w: f"/orders/channel/new/{MISSING}/", marker=lambda w: w.elder.name),
+}
+VIEWS.update(ORDER_CHANNEL_VIEWS)
+
 
 def _video_setup(w):
     from zhucan.video.adapters import ProbeResult
@@ -1553,6 +1571,16 @@ def test_table_covers_every_video_console_url():
     assert names - elsewhere == set(VIEWING_VIEWS)
 
 
+def test_table_covers_every_order_channel_url():
+    """The same rule for ordering from the console (namespace "orderchannel"); the order page and
+    its cancellation are checked role by role in tests/family/test_console_channel.py."""
+    from django.urls import get_resolver
+
+    names = {f"orderchannel_{n}" for n in get_resolver().namespace_dict["orderchannel"][1].reverse_dict
+             if isinstance(n, str)}
+    assert names - {"orderchannel_order", "orderchannel_cancel"} == set(ORDER_CHANNEL_VIEWS)
+
+
 def test_table_covers_every_orders_console_url():
     """Every /orders/ URL is in the matrix or checked role by role in tests/orders/test_views.py."""
     from django.urls import get_resolver
@@ -1566,3 +1594,4 @@ def test_table_covers_the_payments_console():
 
     names = {f"payments_{n}" for n in get_resolver().namespace_dict["payments"][1].reverse_dict if isinstance(n, str)}
     assert names - {"payments_wechat_notify", "payments_h5_pay"} == set(PAYMENT_VIEWS)
+

@@ -299,6 +299,9 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.demo.orders import seed_demo_orders
 
     seed_demo_orders(actor)  # menus ahead, cut-offs, coverage in 北山街道; a few orders, a standing order
+    from zhucan.demo.family import seed_demo_family_orders
+
+    seed_demo_family_orders()  # the demo family phone orders its parent's next meal (needs the menus ahead)
     from zhucan.demo.payments import seed_demo_payments
 
     seed_demo_payments()  # one family order recorded as paid online (no provider in the demo)
