@@ -79,6 +79,7 @@ SELECT id FROM m
 # statement of its own, because psycopg parses a statement once per process only up to 4,096
 # characters, and re-parsing one long write on every commit cost more than the round trip.
 ROLLUP_SQL = f"WITH {rollups.PG_CTES} SELECT 1"
+ROLLUP_MONTH_SQL = f"WITH {rollups.PG_MONTH_CTES} SELECT 1"
 
 
 def is_available() -> bool:
@@ -135,4 +136,5 @@ def write(meal: dict, items: list[tuple[int | None, str, int, int]], lines: list
     cur.execute(WRITE_SQL, params)
     pk = cur.fetchone()[0]
     cur.execute(ROLLUP_SQL, params)
+    cur.execute(ROLLUP_MONTH_SQL, params)
     return pk
