@@ -136,7 +136,9 @@ def split_range(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[
         return [], None
     first_whole = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
     last_of_end = calendar.monthrange(end.year, end.month)[1]
-    last_whole = end.replace(day=1) if end.day == last_of_end else (end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_whole = end.replace(day=1)
+    if end.day != last_of_end:
+        last_whole = (last_whole - timedelta(days=1)).replace(day=1)
     if first_whole > last_whole:
         return [(start, end)], None
     edges = []

@@ -116,7 +116,8 @@ ON CONFLICT (elder_id, month) DO UPDATE SET
 # The month roll-ups: the same sums as the day ones, keyed by the counted day's month.
 CANTEEN_MONTH_SQL = {vendor: CANTEEN_DAY_SQL.replace("checkout_canteendayrollup", "checkout_canteenmonthrollup")
                      .replace("local_date", "month").replace("%(r_day)s", _MONTH[vendor], 1) for vendor in _MONTH}
-RULE_MONTH_ONE_SQL = {vendor: RULE_DAY_ONE_SQL.replace("checkout_benefitruledayrollup", "checkout_benefitrulemonthrollup")
+RULE_MONTH_ONE_SQL = {vendor: RULE_DAY_ONE_SQL
+                      .replace("checkout_benefitruledayrollup", "checkout_benefitrulemonthrollup")
                       .replace("local_date", "month").replace("%(r_day)s", _MONTH[vendor], 1) for vendor in _MONTH}
 
 ELDER_MONTH_SQL = {vendor: _ELDER_MONTH.format(month=_MONTH[vendor], bit=_BIT[vendor], sign=_SIGN,
@@ -148,7 +149,8 @@ PG_CTES = _tight(f"""
 p AS (SELECT CAST(%(r_day)s AS date) AS d,CASE WHEN %(kind)s='sale' THEN 1 ELSE -1 END AS s),
 rc AS (INSERT INTO checkout_canteendayrollup AS t (canteen_id,region_path,local_date,period,identified_by,
   {",".join(_CANTEEN_SUMS)})
-  SELECT %(canteen_id)s,r.path,p.d,%(period)s,%(identified_by)s,p.s,CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
+  SELECT %(canteen_id)s,r.path,p.d,%(period)s,%(identified_by)s,p.s,
+  CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
   (p.s+1)/2,CASE WHEN %(kind)s='void' THEN 1 ELSE 0 END,CASE WHEN %(kind)s='refund' THEN 1 ELSE 0 END,
   %(gross_fen)s,%(benefit_fen)s,%(payable_fen)s,%(benefit_city_fen)s,%(benefit_district_fen)s,
   %(benefit_canteen_fen)s,%(benefit_other_fen)s FROM p,regions_region r WHERE r.id=%(r_region)s
@@ -180,7 +182,8 @@ p AS (SELECT CAST(date_trunc('month',CAST(%(r_day)s AS date)) AS date) AS mo,
   CASE WHEN %(kind)s='sale' THEN 1 ELSE -1 END AS s),
 rcm AS (INSERT INTO checkout_canteenmonthrollup AS t (canteen_id,region_path,month,period,identified_by,
   {",".join(_CANTEEN_SUMS)})
-  SELECT %(canteen_id)s,r.path,p.mo,%(period)s,%(identified_by)s,p.s,CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
+  SELECT %(canteen_id)s,r.path,p.mo,%(period)s,%(identified_by)s,p.s,
+  CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
   (p.s+1)/2,CASE WHEN %(kind)s='void' THEN 1 ELSE 0 END,CASE WHEN %(kind)s='refund' THEN 1 ELSE 0 END,
   %(gross_fen)s,%(benefit_fen)s,%(payable_fen)s,%(benefit_city_fen)s,%(benefit_district_fen)s,
   %(benefit_canteen_fen)s,%(benefit_other_fen)s FROM p,regions_region r WHERE r.id=%(r_region)s
