@@ -4,8 +4,9 @@ Four statements inside a sale's transaction: lock-or-create the elder's usage ro
 chain head (one statement of two upserts that return the rows locked), one statement that inserts
 the meal, its items, benefit lines and tenders and updates the usage row and the chain head, and
 two that add the record to the dashboards' roll-ups (day ones, then month ones). SQLite takes the
-ORM path in services.py; (the ledger tests and `zhucan ledger verify` recompute every hash from the stored rows on both
-databases, and hold the roll-ups against the ledger).
+ORM path in services.py; both write the same rows (the ledger tests and `zhucan ledger verify`
+recompute every hash from the stored rows on both databases, and hold the roll-ups against the
+ledger).
 """
 
 from __future__ import annotations
