@@ -227,6 +227,21 @@ def generate_year(conn) -> None:
           benefit_fen)
         SELECT r.id, r.path, date '{YEAR_START}' + i, 95, 100, 30000
         FROM regions_region r, generate_series(0, {days - 1}) i WHERE r.level = 'community'""", what="community-day")
+    # The month roll-ups of those months, folded from their day rows (as `rollups rebuild` does).
+    sums = ("meals, elder_meals, sales, voids, refunds, gross_fen, benefit_fen, payable_fen, benefit_city_fen, "
+            "benefit_district_fen, benefit_canteen_fen, benefit_other_fen")
+    sql(conn, f"""INSERT INTO checkout_canteenmonthrollup (canteen_id, region_path, month, period, identified_by,
+          {sums})
+        SELECT canteen_id, MIN(region_path), date_trunc('month', local_date)::date, period, identified_by,
+          {", ".join(f"SUM({c.strip()})" for c in sums.split(","))}
+        FROM checkout_canteendayrollup WHERE local_date < date '{MONTH}'
+        GROUP BY canteen_id, date_trunc('month', local_date)::date, period, identified_by""", what="canteen-month")
+    sql(conn, f"""INSERT INTO checkout_benefitrulemonthrollup (canteen_id, region_path, month, rule_id, funder,
+          lines, amount_fen)
+        SELECT canteen_id, MIN(region_path), date_trunc('month', local_date)::date, rule_id, funder, SUM(lines),
+          SUM(amount_fen)
+        FROM checkout_benefitruledayrollup WHERE local_date < date '{MONTH}'
+        GROUP BY canteen_id, date_trunc('month', local_date)::date, rule_id, funder""", what="rule-month")
     conn.commit()
     for t in tables:
         _restore(conn, again[t], t)

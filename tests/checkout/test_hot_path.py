@@ -42,6 +42,8 @@ _KINDS = [
      r" .* INSERT INTO checkout_tender .* UPDATE checkout_elderdayusage .* UPDATE checkout_canteenchain", "write"),
     (r"^WITH p AS \(SELECT .*INSERT INTO checkout_canteendayrollup .*INSERT INTO checkout_benefitruledayrollup"
      r" .*INSERT INTO checkout_eldermonthrollup .*INSERT INTO checkout_communitydayrollup .*SELECT 1$", "roll-ups"),
+    (r"^WITH p AS \(SELECT .*INSERT INTO checkout_canteenmonthrollup .*INSERT INTO checkout_benefitrulemonthrollup"
+     r" .*SELECT 1$", "month roll-ups"),
     (r'^INSERT OR IGNORE INTO "checkout_elderdayusage"', "usage insert-if-missing"),
     (r'^SELECT .* FROM "checkout_elderdayusage" WHERE .* LIMIT 21$', "usage read (lock)"),
     (r'^INSERT OR IGNORE INTO "checkout_canteenchain"', "chain insert-if-missing"),
@@ -53,6 +55,8 @@ _KINDS = [
     (r'^UPDATE "checkout_canteenchain" ', "chain update"),
     (r'^UPDATE "checkout_elderdayusage" ', "usage update"),
     (r"^INSERT INTO checkout_canteendayrollup .* ON CONFLICT", "canteen-day roll-up"),
+    (r"^INSERT INTO checkout_canteenmonthrollup .* ON CONFLICT", "canteen-month roll-up"),
+    (r"^INSERT INTO checkout_benefitrulemonthrollup .* ON CONFLICT", "rule-month roll-up"),
     (r"^INSERT INTO checkout_benefitruledayrollup .* ON CONFLICT", "rule-day roll-up"),
     (r"^INSERT INTO checkout_eldermonthrollup .* ON CONFLICT", "elder-month roll-up"),
     (r"^INSERT INTO checkout_communitydayrollup .* ON CONFLICT", "community-day roll-up"),
@@ -63,7 +67,7 @@ POSTGRESQL = [
     "terminal+nonce", "elder+tags+usage",
     # commit
     "terminal+nonce", "elder+tags", "idempotency probe",
-    "begin", "usage+chain upsert-lock", "write", "roll-ups", "commit",
+    "begin", "usage+chain upsert-lock", "write", "roll-ups", "month roll-ups", "commit",
 ]
 
 SQLITE = [
@@ -73,7 +77,8 @@ SQLITE = [
     "terminal", "nonce", "elder+tags", "idempotency probe",
     "begin", "usage insert-if-missing", "usage read (lock)", "chain insert-if-missing", "chain read (lock)",
     "meal insert", "items insert", "benefit lines insert", "tenders insert", "chain update", "usage update",
-    "canteen-day roll-up", "rule-day roll-up", "elder-month roll-up", "community-day roll-up",
+    "canteen-day roll-up", "canteen-month roll-up", "rule-day roll-up", "rule-month roll-up", "elder-month roll-up",
+    "community-day roll-up",
     "commit",
 ]
 

@@ -17,5 +17,7 @@ class AnalyticsConfig(AppConfig):
         by_elder = Scope("dashboard", ("region_path",), canteen_field=None)
         register("checkout.canteendayrollup", by_canteen)
         register("checkout.benefitruledayrollup", by_canteen)
+        register("checkout.canteenmonthrollup", by_canteen)
+        register("checkout.benefitrulemonthrollup", by_canteen)
         register("checkout.eldermonthrollup", by_elder)
         register("checkout.communitydayrollup", by_elder)

@@ -1,11 +1,12 @@
 """The commit's writes on PostgreSQL in few round trips (DESIGN: the hot path written for speed).
 
-Three statements inside a sale's transaction: lock-or-create the elder's usage row and the canteen's
+Four statements inside a sale's transaction: lock-or-create the elder's usage row and the canteen's
 chain head (one statement of two upserts that return the rows locked), one statement that inserts
 the meal, its items, benefit lines and tenders and updates the usage row and the chain head, and
-one that adds the record to the dashboards' roll-ups. SQLite takes the ORM path in services.py;
-both write the same rows (the ledger tests and `zhucan ledger verify` recompute every hash from the
-stored rows on both databases, and hold the roll-ups against the ledger).
+two that add the record to the dashboards' roll-ups (day ones, then month ones). SQLite takes the
+ORM path in services.py; both write the same rows (the ledger tests and `zhucan ledger verify`
+recompute every hash from the stored rows on both databases, and hold the roll-ups against the
+ledger).
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ SELECT id FROM m
 # statement of its own, because psycopg parses a statement once per process only up to 4,096
 # characters, and re-parsing one long write on every commit cost more than the round trip.
 ROLLUP_SQL = f"WITH {rollups.PG_CTES} SELECT 1"
+# The month roll-ups after it: folded into ROLLUP_SQL the text would pass the 4,096 characters.
+ROLLUP_MONTH_SQL = f"WITH {rollups.PG_MONTH_CTES} SELECT 1"
 
 
 def is_available() -> bool:
@@ -135,4 +138,5 @@ def write(meal: dict, items: list[tuple[int | None, str, int, int]], lines: list
     cur.execute(WRITE_SQL, params)
     pk = cur.fetchone()[0]
     cur.execute(ROLLUP_SQL, params)
+    cur.execute(ROLLUP_MONTH_SQL, params)
     return pk

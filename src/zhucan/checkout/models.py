@@ -402,3 +402,59 @@ class CommunityDayRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id} {self.local_date}"
+
+
+class CanteenMonthRollup(models.Model):
+    """One canteen × month × period × identification method: the sums of CanteenDayRollup over the
+    month's days, so that a city's month or year reads few rows (dashboards split a range into
+    whole months read here and edge days read from the day table)."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    month = models.DateField()  # the first day of the month
+    period = models.CharField(max_length=16, blank=True)
+    identified_by = models.CharField(max_length=12, blank=True)
+    meals = models.IntegerField(default=0)
+    elder_meals = models.IntegerField(default=0)
+    sales = models.IntegerField(default=0)
+    voids = models.IntegerField(default=0)
+    refunds = models.IntegerField(default=0)
+    gross_fen = models.BigIntegerField(default=0)
+    benefit_fen = models.BigIntegerField(default=0)
+    payable_fen = models.BigIntegerField(default=0)
+    benefit_city_fen = models.BigIntegerField(default=0)
+    benefit_district_fen = models.BigIntegerField(default=0)
+    benefit_canteen_fen = models.BigIntegerField(default=0)
+    benefit_other_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["canteen", "month", "period", "identified_by"],
+                                    name="rollup_canteen_month_once"),
+        ]
+        indexes = [models.Index(fields=["month", "region_path"], name="rollup_canteen_month_date")]
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id} {self.month:%Y-%m} {self.period} {self.identified_by}"
+
+
+class BenefitRuleMonthRollup(models.Model):
+    """One canteen × month × policy rule × funder: BenefitRuleDayRollup summed over the month."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    month = models.DateField()  # the first day of the month
+    rule_id = models.CharField(max_length=80)
+    funder = models.CharField(max_length=16)
+    lines = models.IntegerField(default=0)
+    amount_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["canteen", "month", "rule_id", "funder"],
+                                    name="rollup_rule_month_once"),
+        ]
+        indexes = [models.Index(fields=["month", "region_path"], name="rollup_rule_month_date")]
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id} {self.month:%Y-%m} {self.rule_id}"

@@ -1,6 +1,6 @@
 """The ledger's roll-ups (HZ-10 dashboards), kept in the ledger's own transaction.
 
-Every record `services._write` appends adds its share to four roll-ups (models.py, bottom) with
+Every record `services._write` appends adds its share to six roll-ups (models.py, bottom) with
 upserts that add to the existing row (`INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`, the
 same on PostgreSQL and SQLite): concurrent checkouts at one canteen, or of one community's elders,
 add to the same rows without losing an increment, and a refused or failed commit rolls its share
@@ -13,7 +13,10 @@ elder's day is "eaten" while the elder's net meals that day (`ElderDayUsage.meal
 commit) are above zero: the commit knows the count before and after, and sets or clears the day's
 bit in `ElderMonthRollup.days_mask` and adds ±1 to `CommunityDayRollup.elders` on a crossing.
 
-`expected()` recomputes all four from the ledger (a GROUP BY per roll-up); `rollups_verify` holds
+Two month roll-ups (canteen × month × period × method, canteen × month × rule × funder) carry the
+same sums as the day ones keyed by the counted day's month, so a city's month or year reads few rows.
+
+`expected()` recomputes all of them from the ledger (a GROUP BY per roll-up); `rollups_verify` holds
 the stored rows against it to the fen, and `rollups_rebuild` rewrites them from it.
 """
 
@@ -33,7 +36,9 @@ from django.db.models.functions import Coalesce
 from zhucan.checkout.models import (
     BenefitLine,
     BenefitRuleDayRollup,
+    BenefitRuleMonthRollup,
     CanteenDayRollup,
+    CanteenMonthRollup,
     CommunityDayRollup,
     ElderMonthRollup,
     Meal,
@@ -108,6 +113,13 @@ ON CONFLICT (elder_id, month) DO UPDATE SET
                    ELSE checkout_eldermonthrollup.days_mask END,
   {sums}
 """
+# The month roll-ups: the same sums as the day ones, keyed by the counted day's month.
+CANTEEN_MONTH_SQL = {vendor: CANTEEN_DAY_SQL.replace("checkout_canteendayrollup", "checkout_canteenmonthrollup")
+                     .replace("local_date", "month").replace("%(r_day)s", _MONTH[vendor], 1) for vendor in _MONTH}
+RULE_MONTH_ONE_SQL = {vendor: RULE_DAY_ONE_SQL
+                      .replace("checkout_benefitruledayrollup", "checkout_benefitrulemonthrollup")
+                      .replace("local_date", "month").replace("%(r_day)s", _MONTH[vendor], 1) for vendor in _MONTH}
+
 ELDER_MONTH_SQL = {vendor: _ELDER_MONTH.format(month=_MONTH[vendor], bit=_BIT[vendor], sign=_SIGN,
                                                sums=_add("checkout_eldermonthrollup", ("meals", "benefit_fen")))
                    for vendor in _MONTH}
@@ -120,9 +132,9 @@ ON CONFLICT (community_id, local_date) DO UPDATE SET
   {_add("checkout_communitydayrollup", ("elders", "meals", "benefit_fen"))}
 """
 
-# The four as parts of fastpath.WRITE_SQL (PostgreSQL), written tight: psycopg caches the parsing of
+# The six as parts of fastpath.WRITE_SQL (PostgreSQL), written tight: psycopg caches the parsing of
 # a statement only up to 4,096 characters, and re-parsing the whole write on every commit cost more
-# Python than the roll-ups themselves (p: the values the four share). The elder's month row gets
+# Python than the roll-ups themselves (p: the values the six share). The elder's month row gets
 # ±the day's bit as its proposed mask (a clear always finds the row its sale wrote; one missing
 # would be left negative, which `zhucan ledger verify` reports).
 def _tight(sql: str) -> str:
@@ -137,7 +149,8 @@ PG_CTES = _tight(f"""
 p AS (SELECT CAST(%(r_day)s AS date) AS d,CASE WHEN %(kind)s='sale' THEN 1 ELSE -1 END AS s),
 rc AS (INSERT INTO checkout_canteendayrollup AS t (canteen_id,region_path,local_date,period,identified_by,
   {",".join(_CANTEEN_SUMS)})
-  SELECT %(canteen_id)s,r.path,p.d,%(period)s,%(identified_by)s,p.s,CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
+  SELECT %(canteen_id)s,r.path,p.d,%(period)s,%(identified_by)s,p.s,
+  CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
   (p.s+1)/2,CASE WHEN %(kind)s='void' THEN 1 ELSE 0 END,CASE WHEN %(kind)s='refund' THEN 1 ELSE 0 END,
   %(gross_fen)s,%(benefit_fen)s,%(payable_fen)s,%(benefit_city_fen)s,%(benefit_district_fen)s,
   %(benefit_canteen_fen)s,%(benefit_other_fen)s FROM p,regions_region r WHERE r.id=%(r_region)s
@@ -160,6 +173,28 @@ re AS (INSERT INTO checkout_eldermonthrollup AS t (elder_id,month,region_path,da
 rd AS (INSERT INTO checkout_communitydayrollup AS t (community_id,region_path,local_date,elders,meals,benefit_fen)
   SELECT r.id,r.path,p.d,%(r_mask)s,p.s,%(benefit_fen)s FROM p,regions_region r WHERE r.id=%(r_community)s
   ON CONFLICT (community_id,local_date) DO UPDATE SET {_add_t(("elders", "meals", "benefit_fen"))})
+""")
+
+# The two month roll-ups, a statement of their own (with the four above the text passed psycopg's
+# 4,096 characters of cached parsing).
+PG_MONTH_CTES = _tight(f"""
+p AS (SELECT CAST(date_trunc('month',CAST(%(r_day)s AS date)) AS date) AS mo,
+  CASE WHEN %(kind)s='sale' THEN 1 ELSE -1 END AS s),
+rcm AS (INSERT INTO checkout_canteenmonthrollup AS t (canteen_id,region_path,month,period,identified_by,
+  {",".join(_CANTEEN_SUMS)})
+  SELECT %(canteen_id)s,r.path,p.mo,%(period)s,%(identified_by)s,p.s,
+  CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
+  (p.s+1)/2,CASE WHEN %(kind)s='void' THEN 1 ELSE 0 END,CASE WHEN %(kind)s='refund' THEN 1 ELSE 0 END,
+  %(gross_fen)s,%(benefit_fen)s,%(payable_fen)s,%(benefit_city_fen)s,%(benefit_district_fen)s,
+  %(benefit_canteen_fen)s,%(benefit_other_fen)s FROM p,regions_region r WHERE r.id=%(r_region)s
+  ON CONFLICT (canteen_id,month,period,identified_by) DO UPDATE SET {_add_t(_CANTEEN_SUMS)}),
+rrm AS (INSERT INTO checkout_benefitrulemonthrollup AS t (canteen_id,region_path,month,rule_id,funder,lines,
+  amount_fen)
+  SELECT %(canteen_id)s,r.path,p.mo,x.rule_id,x.funder,x.lines,x.amount_fen
+  FROM p,regions_region r,
+  jsonb_to_recordset(%(r_rules)s::jsonb) AS x(rule_id text,funder text,lines int,amount_fen bigint)
+  WHERE r.id=%(r_region)s
+  ON CONFLICT (canteen_id,month,rule_id,funder) DO UPDATE SET {_add_t(("lines", "amount_fen"))})
 """)
 
 # The meal's values the statements read.
@@ -202,12 +237,14 @@ def share(values: dict, lines: list[tuple[str, str, str, int]], *, region_id: in
 
 def apply(s: Share, values: dict) -> None:
     """Add the share with one statement per roll-up (the path SQLite takes; PostgreSQL folds the
-    four into the commit's write statement)."""
+    six into the commit's write statement)."""
     params = {k: values[k] for k in _MEAL_KEYS} | s.params
     with connection.cursor() as cur:
         cur.execute(CANTEEN_DAY_SQL, params)
+        cur.execute(CANTEEN_MONTH_SQL[connection.vendor], params)
         for rule in s.rules:
             cur.execute(RULE_DAY_ONE_SQL, params | rule)
+            cur.execute(RULE_MONTH_ONE_SQL[connection.vendor], params | rule)
         if params["r_community"] is not None:
             cur.execute(ELDER_MONTH_SQL[connection.vendor], params)
             cur.execute(COMMUNITY_DAY_SQL, params)
@@ -231,7 +268,22 @@ TABLES = (
     ("rule_day", BenefitRuleDayRollup, RULE_KEY, ("lines", "amount_fen")),
     ("elder_month", ElderMonthRollup, ELDER_KEY, ("days_mask", "meals", "benefit_fen")),
     ("community_day", CommunityDayRollup, COMMUNITY_KEY, ("elders", "meals", "benefit_fen")),
+    ("canteen_month", CanteenMonthRollup, ("canteen_id", "month", "period", "identified_by"), _CANTEEN_SUMS),
+    ("rule_month", BenefitRuleMonthRollup, ("canteen_id", "month", "rule_id", "funder"), ("lines", "amount_fen")),
 )
+# The roll-ups keyed by month (filtered on `month`, the others on `local_date`).
+MONTHLY = (ElderMonthRollup, CanteenMonthRollup, BenefitRuleMonthRollup)
+
+
+def _fold_months(rows: dict[tuple, tuple[int, ...]]) -> dict[tuple, tuple[int, ...]]:
+    """Day-keyed sums (the date second in the key) summed per month."""
+    out: dict[tuple, list[int]] = {}
+    for key, values in rows.items():
+        month_key = (key[0], key[1].replace(day=1), *key[2:])
+        acc = out.setdefault(month_key, [0] * len(values))
+        for i, v in enumerate(values):
+            acc[i] += v
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def whole_months(days: tuple[date, date] | None) -> tuple[date, date] | None:
@@ -245,7 +297,7 @@ def whole_months(days: tuple[date, date] | None) -> tuple[date, date] | None:
 
 
 def expected(days: tuple[date, date] | None = None) -> dict[str, dict[tuple, tuple[int, ...]]]:
-    """The four roll-ups as the ledger says they should be (raw GROUP BYs over meals and benefit
+    """The roll-ups as the ledger says they should be (raw GROUP BYs over meals and benefit
     lines; a reversal counted on its sale's day): name -> key -> sums, over the counted days in
     `days` (whole months: pass a range from whole_months)."""
     meals = Meal.objects.annotate(day=_COUNTED_DAY)
@@ -283,6 +335,8 @@ def expected(days: tuple[date, date] | None = None) -> dict[str, dict[tuple, tup
         c[1], c[2] = c[1] + n, c[2] + (b or 0)
     out["elder_month"] = {k: tuple(v) for k, v in month.items()}
     out["community_day"] = {k: tuple(v) for k, v in community.items()}
+    out["canteen_month"] = _fold_months(out["canteen_day"])
+    out["rule_month"] = _fold_months(out["rule_day"])
     return out
 
 
@@ -290,7 +344,7 @@ def stored(days: tuple[date, date] | None = None) -> Iterator[tuple[str, dict[tu
     for name, model, key, sums in TABLES:
         qs = model.objects.all()
         if days is not None:
-            qs = qs.filter(**{("month" if model is ElderMonthRollup else "local_date") + "__range": days})
+            qs = qs.filter(**{("month" if model in MONTHLY else "local_date") + "__range": days})
         yield name, {tuple(row[:len(key)]): tuple(row[len(key):])
                      for row in qs.values_list(*key, *sums).iterator()}
 
@@ -339,7 +393,7 @@ def rollups_verify(days: tuple[date, date] | None = None) -> tuple[int, list[Rol
     return compared, problems
 
 
-# PostgreSQL rebuilds in four INSERT … SELECT statements (a city's month is millions of meals; the
+# PostgreSQL rebuilds in six INSERT … SELECT statements (a city's month is millions of meals; the
 # Python path below is for SQLite). Both compute what `expected` does.
 # Sales on their day, reversals on their sale's day (a join for the few reversals only).
 _COUNTED = """
@@ -379,6 +433,18 @@ PG_REBUILD = (
     SELECT e.community_id, r.path, ed.d, COUNT(*) FILTER (WHERE ed.n > 0), SUM(ed.n), SUM(ed.b)
     FROM ({_ELDER_DAYS}) ed JOIN elders_elder e ON e.id = ed.elder_id JOIN regions_region r ON r.id = e.community_id
     GROUP BY e.community_id, r.path, ed.d""",
+    # The month roll-ups from the day rows just written (the same sums, a month's days folded).
+    f"""INSERT INTO checkout_canteenmonthrollup (canteen_id, region_path, month, period, identified_by,
+      {", ".join(_CANTEEN_SUMS)})
+    SELECT canteen_id, MIN(region_path), date_trunc('month', local_date)::date, period, identified_by,
+      {", ".join(f"SUM({c})" for c in _CANTEEN_SUMS)}
+    FROM checkout_canteendayrollup WHERE local_date BETWEEN %(start)s AND %(end)s
+    GROUP BY canteen_id, date_trunc('month', local_date)::date, period, identified_by""",
+    """INSERT INTO checkout_benefitrulemonthrollup (canteen_id, region_path, month, rule_id, funder, lines, amount_fen)
+    SELECT canteen_id, MIN(region_path), date_trunc('month', local_date)::date, rule_id, funder, SUM(lines),
+      SUM(amount_fen)
+    FROM checkout_benefitruledayrollup WHERE local_date BETWEEN %(start)s AND %(end)s
+    GROUP BY canteen_id, date_trunc('month', local_date)::date, rule_id, funder"""
 )
 
 
@@ -395,7 +461,7 @@ def rollups_rebuild(days: tuple[date, date] | None = None) -> dict[str, int]:
         for _name, model, _key, _sums in TABLES:
             qs = model.objects.all()
             if days is not None:
-                qs = qs.filter(**{("month" if model is ElderMonthRollup else "local_date") + "__range": days})
+                qs = qs.filter(**{("month" if model in MONTHLY else "local_date") + "__range": days})
             qs.delete()
         if connection.vendor == "postgresql":
             start, end = days or (date.min, date.max)
@@ -418,7 +484,7 @@ def _rebuild_python(days: tuple[date, date] | None) -> dict[str, int]:
     community_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder__community_id").distinct()
                            .order_by().values_list("elder__community_id", "elder__community__path"))
     paths = {"canteen_day": canteen_paths, "rule_day": canteen_paths, "elder_month": elder_paths,
-             "community_day": community_paths}
+             "community_day": community_paths, "canteen_month": canteen_paths, "rule_month": canteen_paths}
     written = {}
     for name, model, key, sums in TABLES:
         objs = [model(region_path=paths[name][k[0]], **dict(zip(key, k, strict=True)),
