@@ -168,6 +168,20 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "payments.refund": ("取消订单退款", "Refunded on cancellation"),
     "payments.refund_notified": ("退款结果通知", "Refund result notified"),
     "payments.reconcile": ("在线支付对账", "Online payments reconciled"),
+    # ordering and delivery
+    "orders.place": ("下单订餐", "Meal ordered"),
+    "orders.cancel": ("取消订餐", "Order cancelled"),
+    "orders.handover": ("订餐交付", "Order handed over"),
+    "orders.fail": ("送餐未送达", "Delivery failed"),
+    "orders.menu_publish": ("发布预订菜单", "Menu ahead published"),
+    "orders.menu_copy": ("复制上周预订菜单", "Last week's menu copied"),
+    "orders.cutoff_set": ("设置订餐截止时间", "Order cut-off set"),
+    "orders.coverage_set": ("设置配送范围", "Delivery coverage set"),
+    "orders.standing_create": ("设置长期订餐", "Standing order created"),
+    "orders.standing_pause": ("暂停长期订餐", "Standing order paused"),
+    "orders.standing_skip": ("长期订餐跳过一天", "Standing order day skipped"),
+    "orders.standing_stop": ("停止长期订餐", "Standing order stopped"),
+    "orders.supervision.export": ("导出订餐送餐监管表", "Ordering supervision exported"),
 }
 
 # The audit log's filter: group → (Chinese, English, code prefixes).
@@ -184,6 +198,7 @@ GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "inspections": ("监督检查", "Inspections", ("inspections.",)),
     "video": ("视频监控", "Video", ("video.",)),
     "dashboard": ("统计报表", "Dashboards", ("dashboard.",)),
+    "orders": ("订餐送餐", "Ordering and delivery", ("orders.", "delivery.")),
     "payments": ("在线支付", "Online payment", ("payments.",)),
     "users": ("用户与终端", "Users and terminals", ("user.", "terminal.")),
 }
