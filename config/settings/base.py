@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "zhucan.inspections",
     "zhucan.video",
     "zhucan.orders",
+    "zhucan.delivery",
     "zhucan.console",
     "zhucan.demo",
 ]

@@ -18,6 +18,7 @@ NAV = [
     ("work", _("工作台首页"), "console:workbench", None),
     ("work", _("收银台"), "checkout:cashier", ("meal", "create")),
     ("work", _("实时就餐"), "checkout:live", ("meal", "view")),
+    ("work", _("订餐配送"), "delivery:board", ("order", "view")),
     ("registry", _("老年人档案"), "elders:list", ("elder", "view")),
     ("registry", _("助餐点"), "canteens:list", ("canteen", "view")),
     ("registry", _("定点备案"), "filing:queue", ("filing", "view")),
