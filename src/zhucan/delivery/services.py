@@ -128,11 +128,18 @@ def route_create(*, actor, canteen_id: int, local_date, period: str, name: str, 
     return route
 
 
-def route_set_courier(*, actor, route_id: int, courier_id: int | None) -> Route:
-    route = Route.objects.select_related("canteen").filter(pk=route_id).first()
-    if route is None:
+def _route_for(actor, route_id: int) -> Route:
+    """A route of the actor's own canteen; another canteen's answers exactly as a missing one."""
+    if not has_perm(actor, "route", "manage"):
+        raise PermissionDenied("安排送餐", "arrange deliveries")
+    route = Route.objects.select_related("canteen__region").filter(pk=route_id).first()
+    if route is None or not (actor.is_superuser or route.canteen_id == actor.canteen_id):
         raise NotFound("线路", "route")
-    _canteen(actor, route.canteen_id)
+    return route
+
+
+def route_set_courier(*, actor, route_id: int, courier_id: int | None) -> Route:
+    route = _route_for(actor, route_id)
     courier = None
     if courier_id:
         courier = Courier.objects.filter(pk=courier_id, active=True).first()
@@ -162,10 +169,7 @@ def _renumber(route: Route) -> None:
 def route_assign(*, actor, route_id: int, order_id: int) -> Stop:
     """Put a delivery order on a route (moving it from another route of the same period). Its place
     is the one this elder had last time on a route of that name, else the end."""
-    route = Route.objects.select_related("canteen__region").filter(pk=route_id).first()
-    if route is None:
-        raise NotFound("线路", "route")
-    _canteen(actor, route.canteen_id)
+    route = _route_for(actor, route_id)
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None or order.canteen_id != route.canteen_id:
@@ -205,10 +209,7 @@ def route_assign(*, actor, route_id: int, order_id: int) -> Stop:
 def stop_move(*, actor, stop_id: int, direction: str) -> Stop:
     """Move a stop up or down its route; the new order is remembered for the next day."""
     stop = Stop.objects.select_related("route__canteen__region").filter(pk=stop_id).first()
-    if stop is None:
-        raise NotFound("站点", "stop")
-    route = stop.route
-    _canteen(actor, route.canteen_id)
+    route = _route_for(actor, stop.route_id if stop else 0)
     with transaction.atomic():
         _renumber(route)
         stop.refresh_from_db()
