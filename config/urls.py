@@ -21,6 +21,7 @@ urlpatterns = [
     path("filing/", include("zhucan.filing.urls")),
     path("orders/board/", include("zhucan.delivery.urls")),  # the canteen's order board
     path("courier/", include("zhucan.delivery.urls_courier")),  # the courier phone page
+    path("orders/", include("zhucan.orders.urls")),
     path("alerts/", include("zhucan.alerts.urls")),
     path("dashboard/", include("zhucan.analytics.urls")),
     path("public/inspections/", include("zhucan.inspections.urls_public")),  # 一公开, no login

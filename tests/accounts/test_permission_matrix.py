@@ -1252,6 +1252,75 @@ def _fresh_id_sequence(monkeypatch):
 
 
 
+# Ordering ahead (issue #17) at /orders/: the canteen's manager publishes its menus ahead; coverage is
+# seen by officials, auditors and the manager (its own) and set by the district or the manager; the
+# district, the city and the auditor supervise orders and deliveries. The menu writes (publish,
+# cut-off, copy) are checked role by role in tests/orders/test_views.py.
+ORDERS_TABLE = """
+# view                     city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+orders_menus               403          403             403                ok/hidden        403        403
+orders_coverage            ok/hidden    ok/hidden       ok/hidden          ok/hidden        403        ok/hidden
+orders_coverage_save       403          ok/404          403                ok/404           403        403
+orders_supervision         ok/hidden    ok/hidden       403                403              403        ok/hidden
+orders_supervision_export  ok/hidden    ok/hidden       403                403              403        ok/hidden
+"""
+EXPECTED.update(_parse_table(ORDERS_TABLE))
+
+
+def _an_order_tomorrow(w):
+    from datetime import time, timedelta
+
+    from zhucan.core import clock
+    from zhucan.orders import services as orders
+
+    manager, staff = w.users["canteen_manager"], w.users["subdistrict_staff"]
+    tomorrow = clock.local_today() + timedelta(days=1)
+    orders.cutoff_set(actor=manager, canteen_id=w.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=False)
+    offer = orders.menu_publish(actor=manager, canteen_id=w.canteen.pk, local_date=tomorrow, period="lunch",
+                                offers=[(w.dish.pk, None)])[0]
+    quote = orders.order_quote(actor=staff, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=tomorrow,
+                               period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff")
+    orders.order_place(actor=staff, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=tomorrow,
+                       period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff",
+                       expected_payable_fen=quote.payable_fen, idempotency_key="matrix")
+
+
+def _supervision_url(tail: str):
+    def url(w):
+        from datetime import timedelta
+
+        from zhucan.core import clock
+
+        today = clock.local_today()
+        return f"/orders/supervision/{tail}?start={today:%Y-%m-%d}&end={today + timedelta(days=1):%Y-%m-%d}"
+
+    return url
+
+
+def _effect_coverage_save(w, actor, response):
+    from zhucan.orders.models import CoverageArea
+
+    _redirects_to(response, rf"/orders/coverage/\?canteen={w.canteen.pk}")
+    area = CoverageArea.objects.get(canteen=w.canteen)
+    assert list(area.communities.values_list("pk", flat=True)) == [w.xihu_c1.pk] and area.updated_by_id == actor.pk
+
+
+ORDERS_VIEWS: dict[str, View] = {
+    "orders_menus": View("GET", lambda w: "/orders/menus/", marker=lambda w: w.canteen.name),
+    "orders_coverage": View("GET", lambda w: "/orders/coverage/", marker=lambda w: w.canteen.name),
+    "orders_coverage_save": View("POST", lambda w: f"/orders/coverage/{w.canteen.pk}/",
+                                 lambda w: f"/orders/coverage/{MISSING}/",
+                                 data=lambda w: {"communities": [w.xihu_c1.pk], "radius_m": ""},
+                                 audit_action="orders.coverage_set", effect=_effect_coverage_save),
+    "orders_supervision": View("GET", _supervision_url(""), marker=lambda w: w.canteen.name),
+    "orders_supervision_export": View("GET", _supervision_url("export.xlsx"), marker=lambda w: w.canteen.name,
+                                      export=True, audit_action="orders.supervision.export"),
+}
+VIEWS.update(ORDERS_VIEWS)
+MEDIA_SETUP.update({"orders_supervision": _an_order_tomorrow, "orders_supervision_export": _an_order_tomorrow})
+
+
+
 @pytest.fixture
 def matrix_world(world):
     """The shared world plus a dish on 北山长者食堂's menu."""
@@ -1569,3 +1638,11 @@ def test_table_covers_every_delivery_console_url():
     names = {f"delivery_{n}" for n in get_resolver().namespace_dict["delivery"][1].reverse_dict if isinstance(n, str)}
     elsewhere = {"delivery_route_assign", "delivery_stop_move", "delivery_handover", "delivery_labels_print"}
     assert names - elsewhere == set(DELIVERY_VIEWS)
+
+
+def test_table_covers_every_orders_console_url():
+    """Every /orders/ URL is in the matrix or checked role by role in tests/orders/test_views.py."""
+    from django.urls import get_resolver
+
+    names = {f"orders_{n}" for n in get_resolver().namespace_dict["orders"][1].reverse_dict if isinstance(n, str)}
+    assert names - set(ORDERS_VIEWS) == {"orders_menus_publish", "orders_menus_cutoff", "orders_menus_copy"}

@@ -12,6 +12,7 @@ from zhucan.filing.models import CheckResult
 
 def check_online_ordering(item, on: date) -> CheckOutcome:
     from zhucan.orders.models import CoverageArea, MenuOffer, PeriodCutoff
+    from zhucan.orders.services import includes_own_community
 
     canteen = item.filing.canteen
     detail: list[str] = []
@@ -20,7 +21,7 @@ def check_online_ordering(item, on: date) -> CheckOutcome:
     if coverage is None:
         ok = False
         detail.append("未设置配送范围")
-    elif not coverage.communities.filter(pk=canteen.region_id).exists():
+    elif not includes_own_community(canteen, list(coverage.communities.all())):
         ok = False
         detail.append(f"配送范围未包含本食堂所在社区（{canteen.region.name}）")
     else:

@@ -233,6 +233,14 @@ def menu_copy_last_week(*, actor, canteen_id: int, week_start: date) -> int:
 # coverage
 
 
+def includes_own_community(canteen: Canteen, communities) -> bool:
+    """The canteen's own community is covered: its region if it sits in a community, else (a canteen
+    registered under a subdistrict) at least one community of that subdistrict."""
+    if canteen.region.level == Level.COMMUNITY:
+        return any(r.pk == canteen.region_id for r in communities)
+    return any(r.path.startswith(canteen.region.path) for r in communities)
+
+
 def coverage_set(*, actor, canteen_id: int, community_ids: list[int], radius_m: int | None = None) -> CoverageArea:
     if not has_perm(actor, "order_coverage", "manage"):
         raise PermissionDenied("设置配送范围", "set delivery coverage")
@@ -243,7 +251,7 @@ def coverage_set(*, actor, canteen_id: int, community_ids: list[int], radius_m: 
     for region in regions:
         if region.level != Level.COMMUNITY:
             raise order_error("COVERAGE_NOT_COMMUNITY", field="communities", name=region.name)
-    if canteen.region_id not in {r.pk for r in regions}:
+    if not includes_own_community(canteen, regions):
         raise order_error("COVERAGE_OWN_COMMUNITY", field="communities", community=canteen.region.name)
     if radius_m is not None:
         if isinstance(radius_m, bool) or not isinstance(radius_m, int) or not 1 <= radius_m <= 20000:
