@@ -296,5 +296,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.demo.video import seed_demo_video
 
     seed_demo_video()  # cameras of three 西湖区 canteens on `zhucan video simulate`: live, dark, 5 days only
+    from zhucan.demo.delivery import seed_demo_delivery
+
+    delivery = seed_demo_delivery()  # orders for the next open period, a route and a volunteer courier
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
-            "meals": meals, "designations": designations}
+            "meals": meals, "designations": designations, "delivery": delivery}
