@@ -183,3 +183,30 @@ def test_courier_login_refuses_a_wrong_code(dispatch, client):
     assert "验证码不正确或已过期" in page.content.decode()
     assert client.get("/courier/").status_code == 302
     assert MONDAY_8AM.hour == 8
+
+
+def test_board_actions_through_the_pages_and_other_canteens(dispatch, client):
+    d = dispatch
+    order = place(d, d.zhang)
+    pickup = place(d, d.wang, fulfilment="pickup", key="pick")
+    route = services.route_create(actor=d.manager, canteen_id=d.canteen.pk, local_date=d.day, period="lunch",
+                                  name="一号线", courier_id=d.courier.pk)
+    body = {"date": d.day.isoformat(), "period": "lunch"}
+    login(client, d.other_manager)  # another canteen: its routes, stops and orders answer as missing
+    assert client.post("/orders/board/routes/assign/", {**body, "route": route.pk, "order": order.pk}).status_code == 404
+    assert client.post("/orders/board/handover/", {**body, "order": pickup.pk, "method": "handover_code",
+                                                   "evidence": handover_code(pickup)}).status_code == 404
+    login(client, d.manager)
+    client.post("/orders/board/routes/assign/", {**body, "route": route.pk, "order": order.pk})
+    stop = route.stops.get()
+    login(client, d.other_manager)
+    assert client.post(f"/orders/board/stops/{stop.pk}/move/", {**body, "direction": "up"}).status_code == 404
+    login(client, d.manager)
+    page = client.post("/orders/board/handover/", {**body, "order": pickup.pk, "method": "handover_code",
+                                                   "evidence": "123"}, follow=True).content.decode()
+    assert "交付码不正确" in page
+    client.post("/orders/board/handover/", {**body, "order": pickup.pk, "method": "handover_code",
+                                            "evidence": handover_code(pickup)})
+    pickup.refresh_from_db()
+    assert pickup.status == OrderStatus.HANDED_OVER and pickup.meal.channel == "pickup"
+    assert client.post("/orders/board/labels/print/", body).status_code == 302
