@@ -193,7 +193,8 @@ def test_board_actions_through_the_pages_and_other_canteens(dispatch, client):
                                   name="一号线", courier_id=d.courier.pk)
     body = {"date": d.day.isoformat(), "period": "lunch"}
     login(client, d.other_manager)  # another canteen: its routes, stops and orders answer as missing
-    assert client.post("/orders/board/routes/assign/", {**body, "route": route.pk, "order": order.pk}).status_code == 404
+    assigned = client.post("/orders/board/routes/assign/", {**body, "route": route.pk, "order": order.pk})
+    assert assigned.status_code == 404
     assert client.post("/orders/board/handover/", {**body, "order": pickup.pk, "method": "handover_code",
                                                    "evidence": handover_code(pickup)}).status_code == 404
     login(client, d.manager)
