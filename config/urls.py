@@ -19,6 +19,8 @@ urlpatterns = [
     path("face/", include("zhucan.face.urls")),
     path("", include("zhucan.privacy.urls")),  # /elders/<id>/erase/
     path("filing/", include("zhucan.filing.urls")),
+    path("orders/board/", include("zhucan.delivery.urls")),  # the canteen's order board
+    path("courier/", include("zhucan.delivery.urls_courier")),  # the courier phone page
     path("orders/", include("zhucan.orders.urls")),
     path("payments/", include("zhucan.payments.urls")),
     path("alerts/", include("zhucan.alerts.urls")),

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "zhucan.video",
     "zhucan.orders",
     "zhucan.payments",
+    "zhucan.delivery",
     "zhucan.console",
     "zhucan.demo",
 ]

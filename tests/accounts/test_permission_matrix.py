@@ -56,6 +56,7 @@ elder_reveal_id   403          ok/404          ok/404             403           
 elder_reveal_phone 403         ok/404          ok/404             403              403        403
 elder_erase       ok/404       ok/404          ok/404             403              403        403
 elder_check_id    ok           ok              ok                 403              403        403
+elder_diet        ok/404       ok/404          ok/404             403              403        403
 canteen_list      ok/hidden    ok/hidden       ok/hidden          ok/hidden        ok/hidden  ok/hidden
 canteen_detail    ok/404       ok/404          ok/404             ok/404           ok/404     ok/404
 canteen_create    ok/refused   ok/refused      403                403              403        403
@@ -1182,6 +1183,105 @@ PAYMENT_VIEWS: dict[str, View] = {
 }
 VIEWS.update(PAYMENT_VIEWS)
 MEDIA_SETUP.update({name: _with_reconciliation for name in PAYMENT_VIEWS})
+# Kitchen and dispatch (issue 17) at /orders/board/: the canteen's staff run their own board, routes,
+# couriers and paper; officials and the auditor see each canteen's figures of the day in their area.
+# Routes are the canteen's own: another canteen's route answers as a missing one. Assigning orders to
+# routes, moving stops and the counter handover are tested in tests/delivery (they need delivery orders).
+DELIVERY_TABLE = """
+# view                    city_admin   district_admin  subdistrict_staff  canteen_manager  cashier    auditor
+delivery_board            ok/hidden    ok/hidden       ok/hidden          ok/hidden        ok/hidden  ok/hidden
+delivery_sheet_pdf        403          403             403                ok               ok         403
+delivery_labels_pdf       403          403             403                ok               ok         403
+delivery_route_create     403          403             403                ok               ok         403
+delivery_route_courier    403          403             403                ok/404           ok/404     403
+delivery_courier_register 403          403             403                ok               ok         403
+delivery_routes_prepare   403          403             403                ok               ok         403
+"""
+EXPECTED.update(_parse_table(DELIVERY_TABLE))
+
+
+def _tomorrow():
+    from datetime import timedelta
+
+    from zhucan.core import clock
+
+    return clock.local_today() + timedelta(days=1)
+
+
+def _delivery_setup(w):
+    """A pickup order for tomorrow's lunch at 北山长者食堂, a courier and a route there."""
+    from datetime import time
+
+    from zhucan.delivery import services as delivery
+    from zhucan.orders import services as orders
+
+    manager, day = w.users["canteen_manager"], _tomorrow()
+    orders.cutoff_set(actor=manager, canteen_id=w.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=False)
+    offer = orders.menu_publish(actor=manager, canteen_id=w.canteen.pk, local_date=day, period="lunch",
+                                offers=[(w.dish.pk, None)])[0]
+    common = dict(actor=manager, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=day, period="lunch",
+                  lines=[(offer.pk, 1)], fulfilment="pickup", channel="canteen")
+    orders.order_place(**common, expected_payable_fen=orders.order_quote(**common).payable_fen,
+                       idempotency_key="matrix")
+    w.courier = delivery.courier_register(actor=manager, canteen_id=w.canteen.pk, name="李志愿", phone="13600005678")
+    w.route = delivery.route_create(actor=manager, canteen_id=w.canteen.pk, local_date=day, period="lunch",
+                                    name="一号线")
+
+
+def _board_query():
+    return f"?date={_tomorrow().isoformat()}&period=lunch"
+
+
+def _effect_board_redirect(action: str):
+    def effect(w, actor, response):
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith("/orders/board/?date=")
+
+    return effect
+
+
+def _effect_pdf(w, actor, response):
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/pdf"
+
+
+def _effect_route_courier(w, actor, response):
+    _effect_board_redirect("")(w, actor, response)
+    w.route.refresh_from_db()
+    assert w.route.courier_id == w.courier.pk
+
+
+def _effect_elder_diet(w, actor, response):
+    _redirects_to(response, rf"/elders/{w.elder.pk}/")
+    w.elder.refresh_from_db()
+    assert (w.elder.diet_notes, w.elder.allergies) == (["low_salt", "soft"], "花生")
+
+
+DELIVERY_VIEWS: dict[str, View] = {
+    "delivery_board": View("GET", lambda w: f"/orders/board/{_board_query()}", marker=lambda w: w.canteen.name),
+    "delivery_sheet_pdf": View("GET", lambda w: f"/orders/board/sheet.pdf{_board_query()}",
+                               audit_action="delivery.sheet.export", effect=_effect_pdf),
+    "delivery_labels_pdf": View("GET", lambda w: f"/orders/board/labels.pdf{_board_query()}",
+                                audit_action="delivery.labels.export", effect=_effect_pdf),
+    "delivery_route_create": View("POST", lambda w: "/orders/board/routes/new/",
+                                  data=lambda w: {"date": _tomorrow().isoformat(), "period": "lunch", "name": "二号线"},
+                                  audit_action="delivery.route_create", effect=_effect_board_redirect("create")),
+    "delivery_route_courier": View("POST", lambda w: f"/orders/board/routes/{w.route.pk}/courier/",
+                                   lambda w: f"/orders/board/routes/{MISSING}/courier/",
+                                   data=lambda w: {"courier": w.courier.pk, "date": _tomorrow().isoformat()},
+                                   audit_action="delivery.route_courier", effect=_effect_route_courier),
+    "delivery_courier_register": View("POST", lambda w: "/orders/board/couriers/new/",
+                                      data=lambda w: {"name": "周师傅", "phone": "13600001111", "kind": "staff"},
+                                      audit_action="delivery.courier_register", effect=_effect_board_redirect("c")),
+    "delivery_routes_prepare": View("POST", lambda w: "/orders/board/routes/prepare/",
+                                    data=lambda w: {"date": _tomorrow().isoformat(), "period": "lunch"},
+                                    effect=_effect_board_redirect("prepare")),
+}
+VIEWS.update(DELIVERY_VIEWS)
+VIEWS["elder_diet"] = View("POST", lambda w: f"/elders/{w.elder.pk}/diet/", lambda w: f"/elders/{MISSING}/diet/",
+                           data=lambda w: {"diet_notes": ["low_salt", "soft"], "allergies": "花生"},
+                           audit_action="elder.diet", effect=_effect_elder_diet)
+MEDIA_SETUP.update(dict.fromkeys(DELIVERY_VIEWS, _delivery_setup))
 
 assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 
@@ -1312,7 +1412,14 @@ def _state() -> dict:
         **_filing_state(rows),
         **_evaluation_state(rows),
         **_video_state(rows),
+        **_delivery_state(rows),
     }
+
+
+def _delivery_state(rows) -> dict:
+    from zhucan.delivery.models import Courier, Route, Stop
+
+    return {model._meta.label_lower: rows(model.objects.all()) for model in (Courier, Route, Stop)}
 
 
 def _video_state(rows) -> dict:
@@ -1473,7 +1580,7 @@ def test_table_covers_every_console_url():
     from django.urls import get_resolver
 
     covered = {"elders:list", "elders:detail", "elders:create", "elders:edit", "elders:export", "elders:verify",
-               "elders:reveal_id", "elders:reveal", "privacy:erase", "elders:check_id", "canteens:list",
+               "elders:reveal_id", "elders:reveal", "elders:diet", "privacy:erase", "elders:check_id", "canteens:list",
                "canteens:detail", "canteens:create",
                "canteens:edit", "canteens:export", "canteens:periods", "canteens:dish_create", "canteens:dish_edit",
                "accounts:user_list", "accounts:user_create", "accounts:user_edit", "accounts:user_export",
@@ -1579,6 +1686,13 @@ def test_table_covers_every_order_channel_url():
     names = {f"orderchannel_{n}" for n in get_resolver().namespace_dict["orderchannel"][1].reverse_dict
              if isinstance(n, str)}
     assert names - {"orderchannel_order", "orderchannel_cancel"} == set(ORDER_CHANNEL_VIEWS)
+def test_table_covers_every_delivery_console_url():
+    """The board's URLs; assigning, moving stops and the counter handover: tests/delivery."""
+    from django.urls import get_resolver
+
+    names = {f"delivery_{n}" for n in get_resolver().namespace_dict["delivery"][1].reverse_dict if isinstance(n, str)}
+    elsewhere = {"delivery_route_assign", "delivery_stop_move", "delivery_handover", "delivery_labels_print"}
+    assert names - elsewhere == set(DELIVERY_VIEWS)
 
 
 def test_table_covers_every_orders_console_url():

@@ -82,7 +82,7 @@ FLOORS = [
     ("api", "settlement", "funds", "elderphone", "filing", "privacy"),  # they read the ledger
     # Supervision and service around the meal: they read the ledger, settlement, funds and filing
     # and write through their own services; nothing below imports them.
-    ("alerts", "analytics", "evaluation", "assessment", "inspections", "video", "orders", "payments"),
+    ("alerts", "analytics", "evaluation", "assessment", "inspections", "video", "orders", "payments", "delivery"),
     ("console", "demo"),
 ]
 FLOOR = {app: level for level, apps in enumerate(FLOORS) for app in apps}

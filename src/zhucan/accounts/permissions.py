@@ -129,6 +129,9 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("order", "view"): frozenset(_ALL_STAFF | {R.CANTEEN_MANAGER, R.CASHIER}),
     ("order", "place"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF, R.CANTEEN_MANAGER, R.CASHIER}),
     ("order", "cancel"): frozenset({R.DISTRICT_ADMIN, R.SUBDISTRICT_STAFF, R.CANTEEN_MANAGER, R.CASHIER}),
+    # the canteen arranges delivery routes and couriers and prints the kitchen's sheets
+    ("route", "view"): frozenset({R.CANTEEN_MANAGER, R.CASHIER}),
+    ("route", "manage"): frozenset({R.CANTEEN_MANAGER, R.CASHIER}),
     ("order", "supervise"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
     ("order", "export"): frozenset({R.CITY_ADMIN, R.DISTRICT_ADMIN, R.AUDITOR}),
     # Online payment of orders: the reconciliation of the provider's bill, read by the district (and

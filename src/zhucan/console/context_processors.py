@@ -19,6 +19,7 @@ NAV = [
     ("work", _("收银台"), "checkout:cashier", ("meal", "create")),
     ("work", _("实时就餐"), "checkout:live", ("meal", "view")),
     ("work", _("代老人订餐"), "orderchannel:start", ("order", "place")),
+    ("work", _("订餐配送"), "delivery:board", ("order", "view")),
     ("work", _("菜单预订"), "orders:menus", ("order_menu", "manage")),
     ("registry", _("老年人档案"), "elders:list", ("elder", "view")),
     ("registry", _("助餐点"), "canteens:list", ("canteen", "view")),

@@ -305,5 +305,8 @@ def seed_all(*, elders: int = 2400, meals_per_canteen: int = 240, recent_per_day
     from zhucan.demo.payments import seed_demo_payments
 
     seed_demo_payments()  # one family order recorded as paid online (no provider in the demo)
+    from zhucan.demo.delivery import seed_demo_delivery
+
+    delivery = seed_demo_delivery()  # orders for the next open period, a route and a volunteer courier
     return {"regions": created_regions, "canteens": created_canteens, "elders": created_elders, "users": users,
-            "meals": meals, "designations": designations}
+            "meals": meals, "designations": designations, "delivery": delivery}

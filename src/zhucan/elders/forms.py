@@ -51,3 +51,15 @@ class ElderForm(forms.Form):
 class VerifyForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("核查通过")), ("reject", _("不通过"))])
     reason = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class DietForm(forms.Form):
+    diet_notes = forms.MultipleChoiceField(label=_("饮食要求"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    allergies = forms.CharField(label=_("过敏（如花生、海鲜）"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from zhucan.elders.models import DietNote
+
+        super().__init__(*args, **kwargs)
+        self.fields["diet_notes"].choices = DietNote.choices

@@ -52,6 +52,21 @@ class Tag(models.Model):
 
 
 
+class DietNote(models.TextChoices):
+    """Diet notes kept on the elder's record: the kitchen reads them on the production sheet and
+    the labels, the courier on the route."""
+
+    LOW_SALT = "low_salt", _("低盐")
+    LOW_SUGAR = "low_sugar", _("低糖")
+    LOW_FAT = "low_fat", _("低脂")
+    SOFT = "soft", _("软烂")
+    MINCED = "minced", _("切碎")
+    NO_PORK = "no_pork", _("不吃猪肉")
+    NO_BEEF_MUTTON = "no_beef_mutton", _("不吃牛羊肉")
+    VEGETARIAN = "vegetarian", _("素食")
+    NO_SPICY = "no_spicy", _("不吃辣")
+
+
 class Elder(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     id_number_encrypted = models.CharField(max_length=200, editable=False)
@@ -81,6 +96,8 @@ class Elder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    diet_notes = models.JSONField(_("饮食要求"), default=list, blank=True)
+    allergies = models.CharField(_("过敏"), max_length=200, blank=True)
     # Set when the elder left the programme and their personal fields were pseudonymised.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -115,6 +132,19 @@ class Elder(models.Model):
     @property
     def address_masked(self) -> str:
         return sealed.mask_address(self.address)
+
+    @property
+    def diet_labels(self) -> list[str]:
+        labels = dict(DietNote.choices)
+        return [str(labels[c]) for c in self.diet_notes or [] if c in labels]
+
+    @property
+    def diet_summary(self) -> str:
+        """低盐、软烂；过敏：花生 — for sheets, labels and the courier."""
+        parts = "、".join(self.diet_labels)
+        if self.allergies:
+            parts = f"{parts}；过敏：{self.allergies}" if parts else f"过敏：{self.allergies}"
+        return parts
 
     def age_on(self, day) -> int:
         return full_years(self.birth_date, day)

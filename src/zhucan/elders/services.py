@@ -272,3 +272,31 @@ def elder_reveal(*, actor, elder_id: int, field: str, ip: str | None = None) -> 
 def elder_reveal_id_number(*, actor, elder_id: int, ip: str | None = None) -> str:
     """The full ID number (see `elder_reveal`)."""
     return elder_reveal(actor=actor, elder_id=elder_id, field="id_number", ip=ip)
+
+
+def elder_set_diet(*, actor, elder_id: int, notes: list[str], allergies: str = "", ip: str | None = None) -> Elder:
+    """Diet notes (low-salt, soft, no pork …) and free-text allergies on the elder's record; the
+    kitchen's production sheet, the meal labels and the courier's route show them. Audited."""
+    from zhucan.elders.models import DietNote
+
+    if not has_perm(actor, "elder", "change"):
+        raise PermissionDenied("修改老人档案", "change elders")
+    unknown = [n for n in notes or [] if n not in DietNote.values]
+    if unknown:
+        raise DomainError("ELDER_DIET_UNKNOWN", "饮食要求选项不正确", "unknown diet note", field="diet_notes")
+    allergies = (allergies or "").strip()
+    if len(allergies) > 200:
+        raise DomainError("ELDER_ALLERGIES_TOO_LONG", "过敏说明不能超过200字", "allergies: at most 200 characters",
+                          field="allergies")
+    chosen = [n for n in DietNote.values if n in set(notes or [])]
+    with transaction.atomic():
+        elder = get_scoped(Elder.objects.select_for_update(), actor, "change", pk=elder_id,
+                           what_zh="老人档案", what_en="elder")
+        if elder.erased_at is not None:
+            raise errors.erased()
+        before = {"diet_notes": list(elder.diet_notes or []), "allergies": elder.allergies}
+        elder.diet_notes, elder.allergies = chosen, allergies
+        elder.save(update_fields=["diet_notes", "allergies", "updated_at"])
+        audit_record(actor=actor, action="elder.diet", obj=elder, region_path=elder.community.path,
+                     before=before, after={"diet_notes": chosen, "allergies": allergies}, ip=ip)
+    return elder

@@ -13,6 +13,7 @@ urlpatterns = [
     path("import/template.xlsx", views_import.elder_import_template, name="import_template"),
     path("<int:elder_id>/", views.elder_detail, name="detail"),
     path("<int:elder_id>/edit/", views.elder_edit, name="edit"),
+    path("<int:elder_id>/diet/", views.elder_diet, name="diet"),
     path("<int:elder_id>/verify/", views.elder_verify, name="verify"),
     path("<int:elder_id>/reveal-id/", views.elder_reveal_id, name="reveal_id"),
     path("<int:elder_id>/reveal/<str:field>/", views.elder_reveal, name="reveal"),

@@ -19,7 +19,7 @@ from zhucan.core.http import add_domain_error, client_ip, paginate
 from zhucan.core.models import AuditLog
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
 from zhucan.elders import selectors, services
-from zhucan.elders.forms import ElderForm, VerifyForm
+from zhucan.elders.forms import DietForm, ElderForm, VerifyForm
 from zhucan.elders.models import ElderStatus, Tag, Verification, full_years
 from zhucan.regions.models import Level
 from zhucan.regions.selectors import region_choices
@@ -139,6 +139,7 @@ def elder_detail(request, elder_id: int):
     return render(request, "elders/detail.html", {
         "elder": elder, "age": elder.age_on(clock.local_today()), "history": history,
         "verify_form": VerifyForm(),
+        "diet_form": DietForm(initial={"diet_notes": elder.diet_notes, "allergies": elder.allergies}),
         "can_change": has_perm(request.user, "elder", "change"),
         "can_verify": has_perm(request.user, "elder", "verify"),
         "can_reveal": has_perm(request.user, "elder", "reveal_id") and elder.erased_at is None,
@@ -162,6 +163,25 @@ def elder_reveal(request, elder_id: int, field: str):
 
 def elder_reveal_id(request, elder_id: int):
     return elder_reveal(request, elder_id, "id_number")
+
+
+@require_POST
+@requires("elder", "change")
+def elder_diet(request, elder_id: int):
+    form = DietForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("饮食要求填写不正确"))
+        return redirect("elders:detail", elder_id=elder_id)
+    try:
+        services.elder_set_diet(actor=request.user, elder_id=elder_id, notes=form.cleaned_data["diet_notes"],
+                                allergies=form.cleaned_data["allergies"], ip=client_ip(request))
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, _("饮食要求已保存"))
+    return redirect("elders:detail", elder_id=elder_id)
 
 
 @require_POST

@@ -23,3 +23,8 @@ class Command(BaseCommand):
         for username, role, where in result["users"]:
             self.stdout.write(f"  {username:<16} {role:<12} {where}")
         self.stdout.write(f"  {'admin':<16} 超级管理员")
+        delivery = result.get("delivery") or {}
+        if delivery:
+            self.stdout.write(f"  送餐员（志愿者）手机 {delivery['courier_phone']}：在 /courier/ 用短信验证码登录"
+                              f"（验证码见服务器控制台）；订餐配送看板 /orders/board/ 显示 "
+                              f"{delivery['day']:%m月%d日} 的订单 {delivery['orders']} 份")
