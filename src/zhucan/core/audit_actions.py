@@ -182,6 +182,17 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "orders.standing_skip": ("长期订餐跳过一天", "Standing order day skipped"),
     "orders.standing_stop": ("停止长期订餐", "Standing order stopped"),
     "orders.supervision.export": ("导出订餐送餐监管表", "Ordering supervision exported"),
+    "delivery.route_create": ("新建送餐线路", "Delivery route created"),
+    "delivery.route_courier": ("指派送餐员", "Courier assigned"),
+    "delivery.route_assign": ("订单排入送餐线路", "Order put on a route"),
+    "delivery.stop_move": ("调整送餐顺序", "Stop order changed"),
+    "delivery.pickup": ("送餐员取餐", "Picked up by the courier"),
+    "delivery.courier_register": ("登记送餐员", "Courier registered"),
+    "delivery.courier_login": ("送餐员登录", "Courier signed in"),
+    "delivery.reveal_phone": ("送餐员查看老人电话", "Elder's phone shown to the courier"),
+    "delivery.sheet.export": ("打印生产单", "Production sheet printed"),
+    "delivery.labels.export": ("打印餐盒标签", "Meal labels printed"),
+    "elder.diet": ("修改饮食禁忌与过敏", "Diet notes changed"),
 }
 
 # The audit log's filter: group → (Chinese, English, code prefixes).
@@ -207,7 +218,8 @@ SPECIAL_GROUPS: dict[str, tuple[str, str]] = {
     "exports": ("数据导出", "Exports"),
     "reveals": ("查看完整个人信息", "Personal data viewed"),
 }
-REVEAL_ACTIONS = ("elder.reveal_id", "elder.reveal_phone", "elder.reveal_address", "face.photo_view", "video.view")
+REVEAL_ACTIONS = ("elder.reveal_id", "elder.reveal_phone", "elder.reveal_address", "face.photo_view", "video.view",
+                  "delivery.reveal_phone")
 
 
 def _english() -> bool:

@@ -171,8 +171,11 @@ def _paper(request, kind: str):
     canteen = _canteen(request)
     label = dict(PeriodName.choices)[period]
     content = (printing.sheet_pdf if kind == "sheet" else printing.labels_pdf)(canteen, day, period, label)
-    audit_export(actor=request.user, what=f"delivery.{kind}", filters={"date": day, "period": period},
-                 rows=len(selectors.labels(canteen=canteen, local_date=day, period=period)))
+    rows = len(selectors.labels(canteen=canteen, local_date=day, period=period))
+    if kind == "sheet":
+        audit_export(actor=request.user, what="delivery.sheet", filters={"date": day, "period": period}, rows=rows)
+    else:
+        audit_export(actor=request.user, what="delivery.labels", filters={"date": day, "period": period}, rows=rows)
     name = "生产单" if kind == "sheet" else "餐盒标签"
     return pdf_response(f"{canteen.name}-{name}-{day.isoformat()}-{label}.pdf", content)
 
