@@ -26,6 +26,7 @@ def test_openapi_document_lists_the_endpoints(client, db):
         ("post", "/api/v1/faces/identify"), ("post", "/api/v1/faces/verify"), ("post", "/api/v1/faces/enrol"),
         ("post", "/api/v1/terminal/capabilities"), ("post", "/api/v1/terminal/tests/receipt"),
         ("post", "/api/v1/terminal/tests/identification"), ("post", "/api/v1/terminal/tests/meal"),
+        ("post", "/api/v1/video/events"),
     }
     assert {(m, p) for p, ops in paths.items() for m in ops} == expected
     assert "TerminalSignature" in doc["components"]["securitySchemes"]

@@ -27,7 +27,7 @@ def _log_in(page, live_server, w) -> None:
     page.get_by_label("用户名").fill(w.admin.username)
     page.get_by_label("密码").fill(w.password)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")  # an official lands on the dashboard
 
 
 def test_district_admin_finds_and_registers_elders(console_world, page, live_server, shot):
@@ -40,6 +40,7 @@ def test_district_admin_finds_and_registers_elders(console_world, page, live_ser
     _log_in(page, live_server, w)
 
     # 老年人档案 → search the last four digits of the elder's ID number.
+    page.locator("summary", has_text="老人与助餐点").click()  # the menus are dropdowns
     page.get_by_role("link", name="老年人档案").click()
     expect(page.get_by_role("heading", name="老年人档案")).to_be_visible()
     last4 = w.elder.plain_id_number[-4:]

@@ -1,6 +1,7 @@
 """Automatic checks against real data: F1 (credit code, licence on the day), F3 (the city's rates
 through the real policy engine), F4 (training-mode meals), F5 (terminal capabilities and tests),
-F6 applicability, F7 declared until a check is registered (F2/F8: tests/video/test_checks.py)."""
+F6 applicability; F7 (ordering: tests/orders) and F2/F8 (video: tests/video/test_checks.py) are
+checked by the apps that register them."""
 
 from __future__ import annotations
 
@@ -144,7 +145,7 @@ def test_run_checks_stores_every_result(world, filing):
     results = dict(filing.items.values_list("requirement", "check_result"))
     # F2 and F8 are checked by the video app (no channels registered here: not passed).
     assert results == {"F1": "failed", "F2": "failed", "F3": "passed", "F4": "failed", "F5": "failed",
-                       "F6": "not_applicable", "F7": "declared", "F8": "failed"}
+                       "F6": "not_applicable", "F7": "failed", "F8": "failed"}
     assert all(i.checked_at == NOW for i in filing.items.all())
     assert item_of(filing, "F6").check_detail == ["本助餐点不对社会开放，此项不适用"]
     world.canteen.open_to_public = True

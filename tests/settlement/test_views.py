@@ -32,7 +32,7 @@ def test_list_is_scoped_and_totals(client, world, june):
     assert page.status_code == 200
     html = page.content.decode()
     assert "北山长者食堂" in html and "湖滨长者食堂" not in html and "合计（1 份）" in html
-    assert "结算" in client.get(reverse("console:home")).content.decode()
+    assert "结算" in client.get(reverse("console:workbench")).content.decode()
 
 
 def test_detail_of_another_district_is_404_like_missing(client, world, june):
