@@ -307,14 +307,9 @@ class LockedMonth(models.Model):
 # over the ledger. Counts and money are net: a void or refund subtracts what its original added.
 
 
-class CanteenDayRollup(models.Model):
-    """One canteen × local date × period × identification method."""
+class CanteenSums(models.Model):
+    """The sums a canteen roll-up keeps, net of reversals (a day row and a month row alike)."""
 
-    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
-    region_path = models.CharField(max_length=255)  # the canteen's region path, for prefix scoping
-    local_date = models.DateField()
-    period = models.CharField(max_length=16, blank=True)
-    identified_by = models.CharField(max_length=12, blank=True)
     meals = models.IntegerField(default=0)  # sales minus reversals
     elder_meals = models.IntegerField(default=0)  # of them, meals of identified elders (人次)
     sales = models.IntegerField(default=0)
@@ -327,6 +322,19 @@ class CanteenDayRollup(models.Model):
     benefit_district_fen = models.BigIntegerField(default=0)
     benefit_canteen_fen = models.BigIntegerField(default=0)
     benefit_other_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CanteenDayRollup(CanteenSums):
+    """One canteen × local date × period × identification method."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)  # the canteen's region path, for prefix scoping
+    local_date = models.DateField()
+    period = models.CharField(max_length=16, blank=True)
+    identified_by = models.CharField(max_length=12, blank=True)
 
     class Meta:
         constraints = [
@@ -404,7 +412,7 @@ class CommunityDayRollup(models.Model):
         return f"{self.community_id} {self.local_date}"
 
 
-class CanteenMonthRollup(models.Model):
+class CanteenMonthRollup(CanteenSums):
     """One canteen × month × period × identification method: the sums of CanteenDayRollup over the
     month's days, so that a city's month or year reads few rows (dashboards split a range into
     whole months read here and edge days read from the day table)."""
@@ -414,18 +422,6 @@ class CanteenMonthRollup(models.Model):
     month = models.DateField()  # the first day of the month
     period = models.CharField(max_length=16, blank=True)
     identified_by = models.CharField(max_length=12, blank=True)
-    meals = models.IntegerField(default=0)
-    elder_meals = models.IntegerField(default=0)
-    sales = models.IntegerField(default=0)
-    voids = models.IntegerField(default=0)
-    refunds = models.IntegerField(default=0)
-    gross_fen = models.BigIntegerField(default=0)
-    benefit_fen = models.BigIntegerField(default=0)
-    payable_fen = models.BigIntegerField(default=0)
-    benefit_city_fen = models.BigIntegerField(default=0)
-    benefit_district_fen = models.BigIntegerField(default=0)
-    benefit_canteen_fen = models.BigIntegerField(default=0)
-    benefit_other_fen = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
