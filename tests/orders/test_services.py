@@ -154,16 +154,20 @@ def test_handover_by_code_enters_the_ledger_and_expiry_releases(world, shop, fam
     kept = place(world, shop, actor=world.users["subdistrict_staff"], lines=[(shop.rice.pk, 1)], payable=100,
                  key="rice")
     shop.clock(at("2025-06-02 11:50"))
+    # the code as the phone page shows it: from the order read back from the database (UTC), not the
+    # placing call's object (the clock's local time zone) — the two once gave different codes
+    shown = S.handover_code(Order.objects.get(pk=delivered.pk))
+    assert shown == S.handover_code(delivered)
     with pytest.raises(DomainError) as exc:
         S.order_handover(actor=world.other["cashier"], order_id=delivered.pk, method="handover_code",
-                         evidence=S.handover_code(delivered))
+                         evidence=shown)
     assert code(exc) == "ORDER_WRONG_CANTEEN"
     with pytest.raises(DomainError) as exc:
         S.order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
-                         evidence="000000" if S.handover_code(delivered) != "000000" else "111111")
+                         evidence="000000" if shown != "000000" else "111111")
     assert code(exc) == "HANDOVER_CODE_WRONG"
     meal = S.order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
-                            evidence=S.handover_code(delivered))
+                            evidence=shown)
     assert meal.channel == "delivery" and meal.benefit_fen == 450 and meal.payable_fen == 1050
     assert S.order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
                             evidence=S.handover_code(delivered)).pk == meal.pk

@@ -10,7 +10,7 @@ from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
 from zhucan.canteens.models import PeriodName
 from zhucan.checkout.errors import REASON_ZH
-from zhucan.checkout.models import ElderDayUsage, Meal, MealKind
+from zhucan.checkout.models import Channel, ElderDayUsage, Meal, MealKind
 from zhucan.checkout.services import remaining_allowance
 from zhucan.core import clock
 from zhucan.core.errors import DomainError, NotFound
@@ -154,6 +154,7 @@ class MealRow:
     payable_fen: int
     identified_by: str
     reversed_as: str  # "" | "已撤销" | "已退款"
+    delivered: bool = False  # brought to the door by a courier (an order's delivery), not eaten at the counter
 
 
 def recent_meals(*, elder: Elder, at: datetime | None = None, days: int = RECENT_DAYS) -> list[MealRow]:
@@ -169,7 +170,7 @@ def recent_meals(*, elder: Elder, at: datetime | None = None, days: int = RECENT
         out.append(MealRow(at=meal.at, canteen=meal.canteen.name, period=str(periods.get(meal.period, "")),
                            gross_fen=meal.gross_fen, benefit_fen=meal.benefit_fen, payable_fen=meal.payable_fen,
                            identified_by=meal.get_identified_by_display(),
-                           reversed_as=_reversal_label(reversal)))
+                           reversed_as=_reversal_label(reversal), delivered=meal.channel == Channel.DELIVERY))
     return out
 
 

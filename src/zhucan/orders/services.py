@@ -17,7 +17,7 @@ import hmac
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -108,9 +108,12 @@ def cutoff_at(canteen: Canteen, local_date: date, period: str) -> datetime | Non
 
 
 def handover_code(order: Order) -> str:
-    """The order's 6-digit handover code, derived (never stored): shown only to the elder and family."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"order-handover:{order.pk}:{order.created_at.isoformat()}"
-                      .encode(), hashlib.sha256).digest()
+    """The order's 6-digit handover code, derived (never stored): shown only to the elder and family.
+    Derived from the creation instant in UTC, so the placing call's object (created_at in the clock's
+    zone) and the order read back from the database (UTC) give the same code."""
+    created = order.created_at.astimezone(UTC).isoformat()
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"order-handover:{order.pk}:{created}".encode(),
+                      hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 
 
