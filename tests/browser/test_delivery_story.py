@@ -117,8 +117,11 @@ def test_family_orders_canteen_dispatches_courier_delivers_and_the_meal_shows(wo
         expect(stop.locator(".status")).to_have_text("待取餐")
         stop.get_by_role("button", name="已取餐").tap()
         expect(stop.locator(".status")).to_have_text("已取餐")
-        stop.get_by_label("交付码", exact=True).fill(code)
-        stop.get_by_role("button", name="凭交付码送达").tap()
+        expect(stop.locator(".pay")).to_have_text("应收 10.50 元")  # ¥15.00 less the city's ¥4.50
+        by_code = stop.locator("form", has=courier.get_by_role("button", name="凭交付码送达"))
+        expect(by_code.get_by_label("收款方式")).to_have_value("cash")  # the courier takes cash by default
+        by_code.get_by_label("交付码", exact=True).fill(code)
+        by_code.get_by_role("button", name="凭交付码送达").tap()
         expect(courier.get_by_role("status")).to_have_text("已送达，已通知家属")
         expect(stop.locator(".status")).to_have_text("已送达")
         expect(stop.get_by_role("button")).to_have_count(0)  # nothing left to do at this stop
@@ -128,6 +131,7 @@ def test_family_orders_canteen_dispatches_courier_delivers_and_the_meal_shows(wo
         order = Order.objects.select_related("meal").get()
         assert order.status == OrderStatus.HANDED_OVER and order.handover_method == "handover_code"
         assert order.meal.channel == Channel.DELIVERY and order.meal.elder_id == world.elder.pk
+        assert [(t.kind, t.amount_fen) for t in order.meal.tenders.all()] == [("cash", 1050)]
         family_sms = [m for m in sms.outbox(FAMILY_PHONE) if m.template_code == "DELIVERY_DONE"]
         assert len(family_sms) == 1 and "已于11:40送达" in family_sms[0].text
         assert "张秀英" not in family_sms[0].text
