@@ -101,6 +101,38 @@ def make_canteen(region, name, *, designated_from=_FIXTURE_DEFAULT, **extra):
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole module, rolled back when the module ends. Module-scoped
+    fixtures that depend on it build their data once (a demo seed, the world); every test still runs
+    in its own savepoint of it (the function-scoped `db` fixture, which the test must request), so
+    what a test writes is gone before the next one. Only for data the tests read and never change in
+    memory, and not in a module with transactional tests (a live server, threads or other processes
+    cannot see uncommitted rows, and their flush would empty the module's data)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def module_world(module_db):
+    """`world` built once for the module (see module_db); its elders take ID numbers 1 and 2 of a
+    fresh sequence, so a test's own elders should start their numbers at 10."""
+    global _seq
+    outer, _seq = _seq, iter(range(1, 10))
+    try:
+        w = build_world()
+    finally:
+        _seq = outer
+    return w
+
+
+def build_world() -> SimpleNamespace:
     w = SimpleNamespace()
     w.hz = make_region("330100", "杭州市", "city")
     w.hz.policy_id = "hangzhou"
