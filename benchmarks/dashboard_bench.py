@@ -114,12 +114,12 @@ def generate(conn, n_meals: int, n_canteens: int, n_elders: int) -> None:
           ON p.k = 1 + (i - 1) %% 190""", [n_canteens], "canteens")
     sql(conn, """INSERT INTO elders_elder (name, id_number_encrypted, id_number_index, id_number_masked, birth_date,
           sex, hukou_note, status, status_since, verification, verification_reason, created_at, updated_at,
-          community_id, phone_encrypted, phone_index, address_encrypted)
+          community_id, phone_encrypted, phone_index, address_encrypted, allergies, diet_notes)
         SELECT '老人' || i, '-', md5(i::text), '', date '1926-01-01' + (abs(hashint8extended(i, 9)) %% 12000)::int,
           CASE WHEN i %% 2 = 0 THEN 'F' ELSE 'M' END, '',
           CASE WHEN i %% 50 = 0 THEN 'deceased' ELSE 'active' END,
           CASE WHEN i %% 50 = 0 THEN date '2026-06-01' END,
-          CASE WHEN i %% 20 = 0 THEN 'pending' ELSE 'verified' END, '', now(), now(), c.id, '', '', ''
+          CASE WHEN i %% 20 = 0 THEN 'pending' ELSE 'verified' END, '', now(), now(), c.id, '', '', '', '', '[]'
         FROM generate_series(1, %s) i
         JOIN (SELECT id, row_number() OVER (ORDER BY code) AS k FROM regions_region WHERE level = 'community') c
           ON c.k = 1 + (i - 1) %% 2000""", [n_elders], "elders")
