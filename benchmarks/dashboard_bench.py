@@ -253,31 +253,36 @@ def generate_year(conn) -> None:
 DISTRICT_OF = "substr({p},1,strpos({p},'/')+strpos(substr({p},strpos({p},'/')+1),'/'))"
 
 
-def generate_year_districts(conn) -> None:
-    """The district roll-ups of the 11 generated months, folded from their canteen and community
-    rows (as `rollups rebuild` does), and every elder's year rows from all their month rows."""
+def generate_year_districts(conn, before: date = MONTH) -> None:
+    """The district roll-ups and canteen month totals of the months before `before` (the 11
+    generated months), folded from their canteen and community rows (as `rollups rebuild` does),
+    and every elder's year rows from all their month rows."""
     sums = ("meals, elder_meals, sales, voids, refunds, gross_fen, benefit_fen, payable_fen, benefit_city_fen, "
             "benefit_district_fen, benefit_canteen_fen, benefit_other_fen")
     summed = ", ".join(f"SUM({c.strip()})" for c in sums.split(","))
     for table in ("checkout_districtdayrollup", "checkout_districtresidentdayrollup"):
-        conn.execute(f"DELETE FROM {table} WHERE local_date < date '{MONTH}'")
-    conn.execute(f"DELETE FROM checkout_districtmonthrollup WHERE month < date '{MONTH}'")
+        conn.execute(f"DELETE FROM {table} WHERE local_date < date '{before}'")
+    for table in ("checkout_districtmonthrollup", "checkout_canteenmonthtotalrollup"):
+        conn.execute(f"DELETE FROM {table} WHERE month < date '{before}'")
     conn.execute("DELETE FROM checkout_elderyearrollup")
     sql(conn, f"""INSERT INTO checkout_districtdayrollup (region_path, local_date, period, identified_by, {sums})
         SELECT {DISTRICT_OF.format(p="region_path")}, local_date, period, identified_by, {summed}
-        FROM checkout_canteendayrollup WHERE local_date < date '{MONTH}'
+        FROM checkout_canteendayrollup WHERE local_date < date '{before}'
         GROUP BY 1, local_date, period, identified_by""", what="district-day")
     sql(conn, f"""INSERT INTO checkout_districtmonthrollup (region_path, month, period, identified_by, {sums})
         SELECT region_path, date_trunc('month', local_date)::date, period, identified_by, {summed}
-        FROM checkout_districtdayrollup WHERE local_date < date '{MONTH}'
+        FROM checkout_districtdayrollup WHERE local_date < date '{before}'
         GROUP BY region_path, date_trunc('month', local_date)::date, period, identified_by""", what="district-month")
     sql(conn, f"""INSERT INTO checkout_districtresidentdayrollup (region_path, local_date, elders)
         SELECT {DISTRICT_OF.format(p="region_path")}, local_date, SUM(elders) FROM checkout_communitydayrollup
-        WHERE local_date < date '{MONTH}' GROUP BY 1, local_date""", what="resident-day")
+        WHERE local_date < date '{before}' GROUP BY 1, local_date""", what="resident-day")
     sql(conn, """INSERT INTO checkout_elderyearrollup (elder_id, year, region_path, months_mask)
         SELECT elder_id, extract(year FROM month)::int, MIN(region_path),
           bit_or(CASE WHEN days_mask <> 0 THEN 1 << (extract(month FROM month)::int - 1) ELSE 0 END)
         FROM checkout_eldermonthrollup GROUP BY elder_id, extract(year FROM month)::int""", what="elder-year")
+    sql(conn, f"""INSERT INTO checkout_canteenmonthtotalrollup (canteen_id, region_path, month, {sums})
+        SELECT canteen_id, MIN(region_path), month, {summed} FROM checkout_canteenmonthrollup
+        WHERE month < date '{before}' GROUP BY canteen_id, month""", what="canteen-month totals")
     conn.commit()
 
 
@@ -464,8 +469,9 @@ def main() -> int:
     p.add_argument("--keep", action="store_true", help="keep the database for another run (--reuse)")
     p.add_argument("--reuse", action="store_true", help="time and check a database a --keep run left")
     p.add_argument("--upgrade", action="store_true",
-                   help="with --reuse: migrate the kept database, rebuild the month's roll-ups with the platform's "
-                        "`zhucan rollups rebuild` and generate the 11 months' district and year roll-ups again")
+                   help="with --reuse: migrate a database kept before the district and year roll-ups existed and "
+                        "fold them from its canteen, community and elder-month rows, November included (the "
+                        "statements `zhucan rollups rebuild` runs after its GROUP BYs over the ledger)")
     args = p.parse_args()
     import psycopg
 
@@ -477,9 +483,8 @@ def main() -> int:
             print(f"# database {args.db}: migrate, rebuild the month's roll-ups, the year's district roll-ups",
                   flush=True)
             subprocess.run([sys.executable, "-m", "zhucan.cli", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-            rebuild_month(env)
             with psycopg.connect(env["DATABASE_URL"]) as conn:
-                generate_year_districts(conn)
+                generate_year_districts(conn, before=date(2026, 12, 1))
             analyze(env)
         if not args.reuse:
             t0 = time.time()

@@ -19,6 +19,7 @@ class AnalyticsConfig(AppConfig):
         register("checkout.benefitruledayrollup", by_canteen)
         register("checkout.canteenmonthrollup", by_canteen)
         register("checkout.benefitrulemonthrollup", by_canteen)
+        register("checkout.canteenmonthtotalrollup", by_canteen)
         register("checkout.eldermonthrollup", by_elder)
         register("checkout.communitydayrollup", by_elder)
         # The district roll-ups: region-bound users only (a canteen's staff read their canteen's rows).

@@ -32,6 +32,7 @@ from zhucan.checkout.models import (
     BenefitRuleMonthRollup,
     CanteenDayRollup,
     CanteenMonthRollup,
+    CanteenMonthTotalRollup,
     CommunityDayRollup,
     DistrictDayRollup,
     DistrictMonthRollup,
@@ -340,8 +341,10 @@ def by_rule(*, user, start: date, end: date) -> list[dict]:
 
 def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
     """Per canteen operating results, most meals first."""
+    # Whole months from the canteen's month totals (no period or method: 12 rows a canteen a year).
     sums = {r["canteen_id"]: _totals_from(r)
-            for r in canteen_sums(user=user, start=start, end=end, group=("canteen_id",))}
+            for r in _summed(CanteenDayRollup, CanteenMonthTotalRollup, user=user, start=start, end=end,
+                             group=("canteen_id",), sums=_sums())}
     canteens = Canteen.objects.filter(pk__in=sums).select_related("region", "region__parent")
     rows = [(c, sums[c.pk]) for c in canteens]
     rows.sort(key=lambda ct: (-ct[1].meals, ct[0].name))
@@ -456,7 +459,8 @@ def _coverage_rows(*, user, start: date, end: date) -> list[tuple]:
     e_sql, e_params = eligible.query.sql_with_params()
     if parts:
         compiled = [p.query.sql_with_params() for p in parts]
-        r_sql = " UNION ".join(f"({sql})" for sql, _ in compiled) if len(parts) > 1 else compiled[0][0]
+        r_sql = (" UNION ".join(f"SELECT eid FROM ({sql}) u{i}" for i, (sql, _) in enumerate(compiled))
+                 if len(parts) > 1 else compiled[0][0])
         if overlap and len(parts) == 1:
             r_sql = f"SELECT DISTINCT eid FROM ({r_sql}) u"
         r_params = [x for _, params in compiled for x in params]
