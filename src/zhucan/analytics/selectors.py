@@ -345,7 +345,8 @@ def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
     sums = {r["canteen_id"]: _totals_from(r)
             for r in _summed(CanteenDayRollup, CanteenMonthTotalRollup, user=user, start=start, end=end,
                              group=("canteen_id",), sums=_sums())}
-    canteens = Canteen.objects.filter(pk__in=sums).select_related("region", "region__parent")
+    # Only what the tables show (a city's 2,000 canteens as full model rows cost more than the sums).
+    canteens = Canteen.objects.filter(pk__in=sums).select_related("region").only("name", "region__name")
     rows = [(c, sums[c.pk]) for c in canteens]
     rows.sort(key=lambda ct: (-ct[1].meals, ct[0].name))
     return rows
