@@ -2,7 +2,7 @@
 """The dashboards at city scale: every city-level query ≤ 300 ms, and the roll-ups equal to the ledger.
 
     .venv/bin/python benchmarks/dashboard_bench.py [--meals 9000000] [--canteens 2000] [--elders 300000]
-        [--runs 5] [--keep] [--reuse] [--db zhucan_dashbench]
+        [--runs 5] [--keep] [--reuse [--upgrade] [--no-raw]] [--db zhucan_dashbench]
 
 1. Creates a fresh PostgreSQL database (`zhucan_dashbench` on 127.0.0.1:5432) and migrates it.
 2. Generates a Hangzhou-size city in SQL (generate_series, INSERT … SELECT; the ledger's secondary
@@ -12,13 +12,19 @@
    elder meals with a city benefit, 10 % with a district line too) plus 1 % voids and 1 % refunds
    (next day), with their benefit lines (items and tenders are not generated: no dashboard reads
    them). The month's roll-ups are written by the platform's own `zhucan rollups rebuild` (timed);
-   the other 11 months of the year (December 2025 – October 2026) get roll-ups generated directly.
+   the other 11 months of the year (December 2025 – October 2026) get canteen, rule, elder-month and
+   community roll-ups generated directly, and their district roll-ups, canteen month totals and
+   every elder's year rows folded from those (the statements `rollups rebuild` runs).
 3. Times every query the dashboards make (`zhucan.analytics.selectors`, as a city administrator),
-   for the month and for the year: median of `--runs` runs after one warm-up; target ≤ 300 ms.
+   for the month and for the year: median of `--runs` runs after one warm-up; target ≤ 300 ms; the
+   load average at the start and the end.
 4. Computes the month's figures again by raw GROUP BYs over the ledger (a reversal counted on its
    sale's day, as the roll-ups do) and compares them with the selectors' figures to the fen; prints
-   each raw query's time and the ratio raw ÷ roll-up.
-5. Drops the database unless `--keep` (`--reuse` skips 1–2 on a kept database).
+   each raw query's time and the ratio raw ÷ roll-up (`--no-raw` skips this: minutes at full size).
+   The year's totals, per period and per method from the district roll-ups are held against the
+   canteen roll-ups.
+5. Drops the database unless `--keep` (`--reuse` skips 1–2 on a kept database; `--upgrade` with it
+   migrates a database kept before a roll-up was added and folds the new roll-ups for every month).
 """
 
 from __future__ import annotations
