@@ -282,10 +282,15 @@ def generate_year_districts(conn, before: date = MONTH) -> None:
     sql(conn, f"""INSERT INTO checkout_districtresidentdayrollup (region_path, local_date, elders)
         SELECT {DISTRICT_OF.format(p="region_path")}, local_date, SUM(elders) FROM checkout_communitydayrollup
         WHERE local_date < date '{before}' GROUP BY 1, local_date""", what="resident-day")
+    # A year row: its months (bit m-1) and the year before's (bit 12+m-1).
     sql(conn, """INSERT INTO checkout_elderyearrollup (elder_id, year, region_path, months_mask)
-        SELECT elder_id, extract(year FROM month)::int, MIN(region_path),
-          bit_or(CASE WHEN days_mask <> 0 THEN 1 << (extract(month FROM month)::int - 1) ELSE 0 END)
-        FROM checkout_eldermonthrollup GROUP BY elder_id, extract(year FROM month)::int""", what="elder-year")
+        SELECT elder_id, y.yr, MIN(region_path),
+          bit_or(CASE WHEN days_mask = 0 THEN 0 WHEN y.yr = extract(year FROM month)::int
+                      THEN 1 << (extract(month FROM month)::int - 1)
+                      ELSE 1 << (11 + extract(month FROM month)::int) END)
+        FROM checkout_eldermonthrollup,
+          LATERAL (VALUES (extract(year FROM month)::int), (extract(year FROM month)::int + 1)) y(yr)
+        GROUP BY elder_id, y.yr""", what="elder-year")
     sql(conn, f"""INSERT INTO checkout_canteenmonthtotalrollup (canteen_id, region_path, month, {sums})
         SELECT canteen_id, MIN(region_path), month, {summed} FROM checkout_canteenmonthrollup
         WHERE month < date '{before}' GROUP BY canteen_id, month""", what="canteen-month totals")

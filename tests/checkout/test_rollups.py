@@ -108,8 +108,10 @@ def test_rollups_equal_the_ledger_after_sales_voids_refunds_and_reports(world, m
     # Each elder's community's district counts them once that day; each elder's year has June set.
     residents = dict(DistrictResidentDayRollup.objects.filter(local_date=JUNE_2).values_list("region_path", "elders"))
     assert residents == {district_path(world.xihu_c1.path): 1, district_path(world.sc_c1.path): 1}
+    # (The next year's row holds June as its "year before", 12 bits up.)
     assert set(ElderYearRollup.objects.values_list("elder_id", "year", "months_mask")) == {
-        (world.elder.pk, 2025, 1 << 5), (world.other_elder.pk, 2025, 1 << 5)}
+        (world.elder.pk, 2025, 1 << 5), (world.other_elder.pk, 2025, 1 << 5),
+        (world.elder.pk, 2026, 1 << 17), (world.other_elder.pk, 2026, 1 << 17)}
 
 
 def test_an_elder_day_netted_to_nothing_clears_the_day_and_the_head_count(world, menu):
@@ -123,6 +125,7 @@ def test_an_elder_day_netted_to_nothing_clears_the_day_and_the_head_count(world,
     assert (community.elders, community.meals, community.benefit_fen) == (0, 0, 0)
     # June has no eating day left: the year's June bit and the district's head count go too.
     assert ElderYearRollup.objects.get(elder=world.elder, year=2025).months_mask == 0
+    assert ElderYearRollup.objects.get(elder=world.elder, year=2026).months_mask == 0
     assert DistrictResidentDayRollup.objects.get(region_path=district_path(world.xihu_c1.path)).elders == 0
     again = sell(world.canteen, world.elder, menu["套餐"], "s2", when="2025-06-02 12:30")
     assert again.benefit_fen == 450  # the void gave the period back
@@ -146,7 +149,7 @@ def test_a_refused_commit_leaves_the_rollups_untouched(world, menu):
 def test_verify_reports_a_tampered_rollup_to_the_fen(world, menu, day, capsys):
     CanteenDayRollup.objects.filter(canteen=world.canteen, identified_by="qr").update(benefit_fen=601)
     ElderMonthRollup.objects.filter(elder=world.other_elder).update(days_mask=1 << 4)
-    ElderYearRollup.objects.filter(elder=world.elder).update(months_mask=1 << 6)
+    ElderYearRollup.objects.filter(elder=world.elder, year=2025).update(months_mask=1 << 6)
     DistrictDayRollup.objects.filter(identified_by="qr").update(meals=2)
     _, problems = rollups_verify()
     xihu = district_path(world.canteen.region.path)
@@ -155,7 +158,8 @@ def test_verify_reports_a_tampered_rollup_to_the_fen(world, menu, day, capsys):
         "ledger 6.00 yuan",
         f"roll-up district_day [{xihu} 2025-06-02 dinner qr]: meals stored 2, ledger 1",
         f"roll-up elder_month [{world.other_elder.pk} 2025-06-01]: days_mask stored days 5, ledger days 2",
-        f"roll-up elder_year [{world.elder.pk} 2025]: months_mask stored months 7, ledger months 6",
+        f"roll-up elder_year [{world.elder.pk} 2025]: months_mask stored months 7, the year before none, "
+        "ledger months 6, the year before none",
     ]
     with pytest.raises(CommandError, match="roll-ups disagree"):
         call_command("ledger", "verify")
@@ -163,7 +167,7 @@ def test_verify_reports_a_tampered_rollup_to_the_fen(world, menu, day, capsys):
     assert "benefit_fen stored 6.01 yuan, ledger 6.00 yuan" in out and "4 problems" in out
     # A range of June only holds the year row's June bit alone against the ledger.
     assert [p.table for p in rollups_verify((JUNE_2, JUNE_3))[1] if p.table == "elder_year"] == ["elder_year"]
-    ElderYearRollup.objects.filter(elder=world.elder).update(months_mask=1 << 5 | 1 << 6)
+    ElderYearRollup.objects.filter(elder=world.elder, year=2025).update(months_mask=1 << 5 | 1 << 6)
     assert [p.table for p in rollups_verify((JUNE_2, JUNE_3))[1] if p.table == "elder_year"] == []
 
 
@@ -191,7 +195,8 @@ def test_rebuild_recomputes_them_from_the_ledger(world, menu, day, capsys):
         assert {k: v for k, v in got[name].items() if any(v)} == {k: v for k, v in want[name].items() if any(v)}
     assert CanteenDayRollup.objects.filter(region_path=world.canteen.region.path).exists()
     assert ElderMonthRollup.objects.get(elder=world.elder).region_path == world.xihu_c1.path
-    assert ElderYearRollup.objects.get(elder=world.other_elder).months_mask == 1 << 5
+    assert ElderYearRollup.objects.get(elder=world.other_elder, year=2025).months_mask == 1 << 5
+    assert ElderYearRollup.objects.get(elder=world.other_elder, year=2026).months_mask == 1 << 17
     with pytest.raises(CommandError, match="not a date"):
         call_command("rollups", "rebuild", "--from", "June")
 

@@ -249,28 +249,38 @@ def _ate_in(qs: QuerySet[ElderMonthRollup], start: date, end: date) -> QuerySet[
 
 
 def _ate_in_months(qs: QuerySet[ElderYearRollup], first: date, last: date) -> QuerySet[ElderYearRollup]:
-    """Elder-year rows with at least one eating month from the month `first` to the month `last`."""
+    """Elder-year rows with at least one eating month from the month `first` to the month `last`:
+    within two calendar years the last year's row alone (it holds the year before 12 bits up: one
+    row per elder), else a row per year."""
+    def span(lo: int, hi: int) -> int:
+        return ((1 << hi) - 1) ^ ((1 << (lo - 1)) - 1)
+
+    if last.year - first.year <= 1:
+        mask = span(first.month if first.year == last.year else 1, last.month)
+        if first.year < last.year:
+            mask |= span(first.month, 12) << 12
+        return qs.filter(year=last.year).annotate(hit=F("months_mask").bitand(mask)).filter(hit__gt=0)
     masks = []
     for year in range(first.year, last.year + 1):
         lo = first.month if year == first.year else 1
         hi = last.month if year == last.year else 12
-        masks.append((year, ((1 << hi) - 1) ^ ((1 << (lo - 1)) - 1)))
+        masks.append((year, span(lo, hi)))
     hit = Case(*[When(year=y, then=F("months_mask").bitand(mask)) for y, mask in masks],
                default=Value(0), output_field=IntegerField())
     return qs.filter(year__in=[y for y, _ in masks]).annotate(hit=hit).filter(hit__gt=0)
 
 
 def _eaters(start: date, end: date, scoped=lambda qs: qs) -> tuple[list[QuerySet], bool]:
-    """The elder ids who ate in the range as querysets of roll-up rows (`values("elder_id")`):
-    the whole months from the elder's year rows, the edge days from their month rows; and whether
-    an elder may appear in more than one row (a distinct count is then needed)."""
+    """The elder ids who ate in the range as querysets of roll-up rows (`values(eid=…)`): the
+    whole months from the elder's year rows, the edge days from their month rows; and whether an
+    elder may appear in more than one row (a distinct count is then needed)."""
     edges, months = split_range(start, end)
     parts = [_ate_in(scoped(ElderMonthRollup.objects.all()), lo, hi) for lo, hi in edges]
     if months is not None:
         parts.append(_ate_in_months(scoped(ElderYearRollup.objects.all()), *months))
-    spans_years = months is not None and months[0].year != months[1].year
+    many_years = months is not None and months[1].year - months[0].year > 1
     many_months = any(len(_month_masks(lo, hi)) > 1 for lo, hi in edges)
-    return [p.values(eid=F("elder_id")).order_by() for p in parts], len(parts) > 1 or spans_years or many_months
+    return [p.values(eid=F("elder_id")).order_by() for p in parts], len(parts) > 1 or many_years or many_months
 
 
 def distinct_elders(*, user, start: date, end: date) -> int | None:

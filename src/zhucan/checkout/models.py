@@ -520,8 +520,9 @@ class DistrictResidentDayRollup(models.Model):
 
 class ElderYearRollup(models.Model):
     """One elder × calendar year: the months they ate in (bit m-1 of `months_mask` for month m, set
-    while that month's ElderMonthRollup.days_mask is not zero), so that distinct elders and coverage
-    over whole months read one row per elder and year instead of twelve."""
+    while that month's ElderMonthRollup.days_mask is not zero), and 12 bits up the months of the year
+    before (bit 12+m-1), so that distinct elders and coverage over any whole months within two
+    calendar years (a year to date, the last 12 months) read one row per elder, with no DISTINCT."""
 
     elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+")
     year = models.IntegerField()

@@ -199,14 +199,16 @@ WHERE c.id = %(r_community)s AND %(r_mask)s <> 0
 ON CONFLICT (region_path, local_date) DO UPDATE SET elders = t.elders + excluded.elders
 """ for v in _MONTH}
 # The month's bit follows the elder's month row as the statements before left it (set while any day
-# of the month is set), on a crossing only.
+# of the month is set), on a crossing only: in the row of the month's year (bit m-1) and of the year
+# after (bit 12+m-1, the "year before" half); a clear goes as the bit negated.
 ELDER_YEAR_SQL = {v: f"""
 INSERT INTO checkout_elderyearrollup AS t (elder_id, year, region_path, months_mask)
-SELECT m.elder_id, {_YEAR[v]}, c.path, CASE WHEN m.days_mask <> 0 THEN {_MONTH_BIT[v]} ELSE 0 END
-FROM regions_region c, checkout_eldermonthrollup m
+SELECT m.elder_id, y.yr, c.path, CASE WHEN m.days_mask <> 0 THEN y.b ELSE -y.b END
+FROM regions_region c, checkout_eldermonthrollup m,
+  (SELECT {_YEAR[v]} AS yr, {_MONTH_BIT[v]} AS b UNION ALL SELECT {_YEAR[v]} + 1, {_MONTH_BIT[v]} << 12) y
 WHERE c.id = %(r_community)s AND %(r_mask)s <> 0 AND m.elder_id = %(elder_id)s AND m.month = {_MONTH[v]}
-ON CONFLICT (elder_id, year) DO UPDATE SET months_mask = CASE WHEN excluded.months_mask <> 0
-  THEN t.months_mask | excluded.months_mask ELSE t.months_mask & ~{_MONTH_BIT[v]} END
+ON CONFLICT (elder_id, year) DO UPDATE SET months_mask = CASE WHEN excluded.months_mask > 0
+  THEN t.months_mask | excluded.months_mask ELSE t.months_mask & ~(-excluded.months_mask) END
 """ for v in _MONTH}
 
 
@@ -411,20 +413,26 @@ def _fold(rows: dict[tuple, tuple[int, ...]], first) -> dict[tuple, tuple[int, .
 
 
 def _months_in(days: tuple[date, date] | None, year: int) -> int:
-    """The bits of `year`'s months inside the (whole-month) range, as in ElderYearRollup.months_mask."""
-    if days is None:
-        return (1 << 12) - 1
-    start, end = days
-    first = 1 if start.year < year else start.month
-    last = 12 if end.year > year else end.month
-    return 0 if first > last else ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)
+    """The bits of the year row `year` (its own months and, 12 bits up, the year before's) for the
+    months inside the (whole-month) range."""
+    def bits(y: int) -> int:
+        if days is None:
+            return (1 << 12) - 1
+        start, end = days
+        first = 1 if start.year < y else start.month
+        last = 12 if end.year > y else end.month
+        return 0 if first > last or y < start.year or y > end.year else ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)
+    return bits(year) | bits(year - 1) << 12
 
 
 def _years(rows: dict[tuple, tuple[int, ...]]) -> dict[tuple, tuple[int, ...]]:
-    """Elder-month rows (days_mask first) as elder-year rows: the bit of each month with a day set."""
+    """Elder-month rows (days_mask first) as elder-year rows: each month with a day set is bit m-1
+    of its year's row and bit 12+m-1 of the next year's."""
     out: dict[tuple, int] = defaultdict(int)
     for (elder_id, month), values in rows.items():
-        out[(elder_id, month.year)] |= (1 << (month.month - 1)) if values[0] else 0
+        bit = (1 << (month.month - 1)) if values[0] else 0
+        out[(elder_id, month.year)] |= bit
+        out[(elder_id, month.year + 1)] |= bit << 12
     return {k: (v,) for k, v in out.items()}
 
 
@@ -498,8 +506,8 @@ def expected(days: tuple[date, date] | None = None) -> dict[str, dict[tuple, tup
 
 
 def _in_range(qs, model, days: tuple[date, date]):
-    if model is ElderYearRollup:
-        return qs.filter(year__range=(days[0].year, days[1].year))
+    if model is ElderYearRollup:  # a year row holds the year before too
+        return qs.filter(year__range=(days[0].year, days[1].year + 1))
     return qs.filter(**{("month" if model in MONTHLY else "local_date") + "__range": days})
 
 
@@ -537,7 +545,9 @@ def _show(column: str, value: int) -> str:
     if column == "days_mask":
         return "days " + (",".join(str(d + 1) for d in range(31) if value >> d & 1) or "none")
     if column == "months_mask":
-        return "months " + (",".join(str(m + 1) for m in range(12) if value >> m & 1) or "none")
+        own = ",".join(str(m + 1) for m in range(12) if value >> m & 1) or "none"
+        before = ",".join(str(m + 1) for m in range(12) if value >> (12 + m) & 1) or "none"
+        return f"months {own}, the year before {before}"
     return str(value)
 
 
@@ -630,12 +640,17 @@ PG_REBUILD = (
     # The elder's years touched, whole: from every month row of those years (those outside the range
     # were left as they were).
     """INSERT INTO checkout_elderyearrollup (elder_id, year, region_path, months_mask)
-    SELECT m.elder_id, extract(year FROM m.month)::int, r.path,
-      bit_or(CASE WHEN m.days_mask <> 0 THEN 1 << (extract(month FROM m.month)::int - 1) ELSE 0 END)
+    SELECT m.elder_id, y.yr, r.path,
+      bit_or(CASE WHEN m.days_mask = 0 THEN 0 WHEN y.yr = extract(year FROM m.month)::int
+                  THEN 1 << (extract(month FROM m.month)::int - 1)
+                  ELSE 1 << (11 + extract(month FROM m.month)::int) END)
     FROM checkout_eldermonthrollup m JOIN elders_elder e ON e.id = m.elder_id
-    JOIN regions_region r ON r.id = e.community_id
-    WHERE m.month BETWEEN %(first_year)s AND %(last_year)s
-    GROUP BY m.elder_id, extract(year FROM m.month)::int, r.path""",
+    JOIN regions_region r ON r.id = e.community_id,
+    LATERAL (VALUES (extract(year FROM m.month)::int), (extract(year FROM m.month)::int + 1)) y(yr)
+    WHERE m.month BETWEEN %(before_first_year)s AND %(last_year)s
+      AND y.yr BETWEEN extract(year FROM CAST(%(first_year)s AS date))
+      AND extract(year FROM CAST(%(last_year)s AS date))
+    GROUP BY m.elder_id, y.yr, r.path""",
     f"""INSERT INTO checkout_canteenmonthtotalrollup (canteen_id, region_path, month, {", ".join(_CANTEEN_SUMS)})
     SELECT canteen_id, MIN(region_path), month, {", ".join(f"SUM({c})" for c in _CANTEEN_SUMS)}
     FROM checkout_canteenmonthrollup WHERE month BETWEEN %(start)s AND %(end)s GROUP BY canteen_id, month""",
@@ -656,8 +671,11 @@ def rollups_rebuild(days: tuple[date, date] | None = None) -> dict[str, int]:
             (model.objects.all() if days is None else _in_range(model.objects.all(), model, days)).delete()
         if connection.vendor == "postgresql":
             start, end = days or (date.min, date.max)
+            # The year rows of the range's years and the year after (which holds them as its "year
+            # before"), from the month rows of those years and the year before the first.
             span = {"start": start, "end": end, "first_year": start.replace(month=1, day=1),
-                    "last_year": end.replace(month=12, day=31)}
+                    "before_first_year": date(max(start.year - 1, 1), 1, 1),
+                    "last_year": date(min(end.year + 1, 9999), 12, 31)}
             written = {}
             with connection.cursor() as cur:
                 for (name, *_rest), sql in zip(TABLES, PG_REBUILD, strict=True):
@@ -684,9 +702,10 @@ def _rebuild_python(days: tuple[date, date] | None) -> dict[str, int]:
             # The years touched, whole: from every month row of those years, as now stored.
             months = ElderMonthRollup.objects.all()
             if days is not None:
-                months = months.filter(month__year__range=(days[0].year, days[1].year))
-            want[name] = _years({(e, m): (mask,) for e, m, mask in months.values_list("elder_id", "month",
-                                                                                     "days_mask")})
+                months = months.filter(month__year__range=(days[0].year - 1, days[1].year + 1))
+            want[name] = {k: v for k, v in _years({(e, m): (mask,) for e, m, mask in months.values_list(
+                "elder_id", "month", "days_mask")}).items()
+                if days is None or days[0].year <= k[1] <= days[1].year + 1}
             paths[name] = paths[name] | dict(months.values_list("elder_id", "elder__community__path"))
         objs = [model(**({"region_path": paths[name][k[0]]} if name in paths else {}),
                       **dict(zip(key, k, strict=True)), **dict(zip(sums, v, strict=True)))
