@@ -112,6 +112,15 @@ def test_every_figure_equals_the_raw_ledger(ledger):
         if m.elder_id:
             net[(m.elder_id, day_of(m))] = net.get((m.elder_id, day_of(m)), 0) + sign[m.pk]
     assert t.elders == len({e for (e, _d), n in net.items() if n > 0})
+    # Whole months (the elders' year rows), edge days only (month rows of two months), and both.
+    eligible = set(selectors.eligible_elders(user=user).values_list("pk", flat=True))
+    # Across New Year (one year row, the year before 12 bits up) and over three years (a row a year).
+    for lo, hi in ((date(2025, 5, 1), date(2025, 6, 30)), (date(2025, 5, 30), date(2025, 6, 3)),
+                   (date(2025, 4, 20), end), (date(2025, 5, 31), end), (date(2025, 6, 1), date(2026, 1, 31)),
+                   (date(2024, 12, 1), date(2025, 6, 30)), (date(2023, 1, 1), date(2025, 6, 30))):
+        want = {e for (e, d), n in net.items() if n > 0 and lo <= d <= hi}
+        assert selectors.distinct_elders(user=user, start=lo, end=hi) == len(want), (lo, hi)
+        assert selectors.coverage(user=user, start=lo, end=hi).total.reached == len(want & eligible), (lo, hi)
     for day in (date(2025, 6, 2), date(2025, 6, 5)):
         [row] = [d for d in selectors.by_day(user=user, start=day, end=day)]
         assert row["meals"] == sum(s for m in meals for s in [sign[m.pk]] if day_of(m) == day)

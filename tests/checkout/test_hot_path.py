@@ -43,7 +43,10 @@ _KINDS = [
     (r"^WITH p AS \(SELECT .*INSERT INTO checkout_canteendayrollup .*INSERT INTO checkout_benefitruledayrollup"
      r" .*INSERT INTO checkout_eldermonthrollup .*INSERT INTO checkout_communitydayrollup .*SELECT 1$", "roll-ups"),
     (r"^WITH p AS \(SELECT .*INSERT INTO checkout_canteenmonthrollup .*INSERT INTO checkout_benefitrulemonthrollup"
-     r" .*SELECT 1$", "month roll-ups"),
+     r" .*INSERT INTO checkout_canteenmonthtotalrollup .*SELECT 1$", "month roll-ups"),
+    (r"^WITH v AS \(SELECT .*INSERT INTO checkout_districtdayrollup .*INSERT INTO checkout_districtmonthrollup"
+     r" .*INSERT INTO checkout_districtresidentdayrollup .*INSERT INTO checkout_elderyearrollup .*SELECT 1$",
+     "district roll-ups"),
     (r'^INSERT OR IGNORE INTO "checkout_elderdayusage"', "usage insert-if-missing"),
     (r'^SELECT .* FROM "checkout_elderdayusage" WHERE .* LIMIT 21$', "usage read (lock)"),
     (r'^INSERT OR IGNORE INTO "checkout_canteenchain"', "chain insert-if-missing"),
@@ -60,6 +63,11 @@ _KINDS = [
     (r"^INSERT INTO checkout_benefitruledayrollup .* ON CONFLICT", "rule-day roll-up"),
     (r"^INSERT INTO checkout_eldermonthrollup .* ON CONFLICT", "elder-month roll-up"),
     (r"^INSERT INTO checkout_communitydayrollup .* ON CONFLICT", "community-day roll-up"),
+    (r"^INSERT INTO checkout_canteenmonthtotalrollup .* ON CONFLICT", "canteen-total roll-up"),
+    (r"^INSERT INTO checkout_districtdayrollup .* ON CONFLICT", "district-day roll-up"),
+    (r"^INSERT INTO checkout_districtmonthrollup .* ON CONFLICT", "district-month roll-up"),
+    (r"^INSERT INTO checkout_districtresidentdayrollup .* ON CONFLICT", "resident-day roll-up"),
+    (r"^INSERT INTO checkout_elderyearrollup .* ON CONFLICT", "elder-year roll-up"),
 ]
 
 POSTGRESQL = [
@@ -67,7 +75,7 @@ POSTGRESQL = [
     "terminal+nonce", "elder+tags+usage",
     # commit
     "terminal+nonce", "elder+tags", "idempotency probe",
-    "begin", "usage+chain upsert-lock", "write", "roll-ups", "month roll-ups", "commit",
+    "begin", "usage+chain upsert-lock", "write", "roll-ups", "month roll-ups", "district roll-ups", "commit",
 ]
 
 SQLITE = [
@@ -77,8 +85,9 @@ SQLITE = [
     "terminal", "nonce", "elder+tags", "idempotency probe",
     "begin", "usage insert-if-missing", "usage read (lock)", "chain insert-if-missing", "chain read (lock)",
     "meal insert", "items insert", "benefit lines insert", "tenders insert", "chain update", "usage update",
-    "canteen-day roll-up", "canteen-month roll-up", "rule-day roll-up", "rule-month roll-up", "elder-month roll-up",
-    "community-day roll-up",
+    "canteen-day roll-up", "canteen-month roll-up", "canteen-total roll-up", "rule-day roll-up", "rule-month roll-up",
+    "district-day roll-up", "district-month roll-up", "elder-month roll-up", "community-day roll-up",
+    "resident-day roll-up", "elder-year roll-up",
     "commit",
 ]
 

@@ -21,10 +21,14 @@ from zhucan.checkout.models import (
     BenefitRuleDayRollup,
     CanteenDayRollup,
     CommunityDayRollup,
+    DistrictDayRollup,
+    DistrictMonthRollup,
+    DistrictResidentDayRollup,
     ElderDayUsage,
     ElderMonthRollup,
+    ElderYearRollup,
 )
-from zhucan.checkout.rollups import expected, rollups_verify, stored
+from zhucan.checkout.rollups import district_path, expected, rollups_verify, stored
 
 JUNE_2, JUNE_3 = date(2025, 6, 2), date(2025, 6, 3)
 
@@ -94,20 +98,41 @@ def test_rollups_equal_the_ledger_after_sales_voids_refunds_and_reports(world, m
     rule = BenefitRuleDayRollup.objects.filter(canteen=world.canteen, local_date=JUNE_2)
     assert sum(r.amount_fen for r in rule) == 600 and sum(r.lines for r in rule) == 1
     assert {r.region_path for r in rule} == {world.canteen.region.path}
+    # The district rows: the canteen's sums under its district's path, for the day and the month.
+    xihu = district_path(world.canteen.region.path)
+    assert xihu.count("/") == 2 and world.canteen.region.path.startswith(xihu)
+    qr = DistrictDayRollup.objects.get(region_path=xihu, local_date=JUNE_2, period="dinner", identified_by="qr")
+    assert (qr.meals, qr.gross_fen, qr.benefit_city_fen) == (1, 2000, 600)
+    assert DistrictMonthRollup.objects.get(region_path=xihu, month=date(2025, 6, 1), period="dinner",
+                                           identified_by="qr").benefit_fen == 600
+    # Each elder's community's district counts them once that day; each elder's year has June set.
+    residents = dict(DistrictResidentDayRollup.objects.filter(local_date=JUNE_2).values_list("region_path", "elders"))
+    assert residents == {district_path(world.xihu_c1.path): 1, district_path(world.sc_c1.path): 1}
+    # (The next year's row holds June as its "year before", 12 bits up.)
+    assert set(ElderYearRollup.objects.values_list("elder_id", "year", "months_mask")) == {
+        (world.elder.pk, 2025, 1 << 5), (world.other_elder.pk, 2025, 1 << 5),
+        (world.elder.pk, 2026, 1 << 17), (world.other_elder.pk, 2026, 1 << 17)}
 
 
 def test_an_elder_day_netted_to_nothing_clears_the_day_and_the_head_count(world, menu):
     sale = sell(world.canteen, world.elder, menu["套餐"], "s")
     assert ElderMonthRollup.objects.get(elder=world.elder).days_mask == 1 << 1
     assert CommunityDayRollup.objects.get(community=world.xihu_c1).elders == 1
+    assert ElderYearRollup.objects.get(elder=world.elder, year=2025).months_mask == 1 << 5
     reverse(sale, "void", "v")
     assert ElderMonthRollup.objects.get(elder=world.elder).days_mask == 0
     community = CommunityDayRollup.objects.get(community=world.xihu_c1)
     assert (community.elders, community.meals, community.benefit_fen) == (0, 0, 0)
+    # June has no eating day left: the year's June bit and the district's head count go too.
+    assert ElderYearRollup.objects.get(elder=world.elder, year=2025).months_mask == 0
+    assert ElderYearRollup.objects.get(elder=world.elder, year=2026).months_mask == 0
+    assert DistrictResidentDayRollup.objects.get(region_path=district_path(world.xihu_c1.path)).elders == 0
     again = sell(world.canteen, world.elder, menu["套餐"], "s2", when="2025-06-02 12:30")
     assert again.benefit_fen == 450  # the void gave the period back
     assert ElderMonthRollup.objects.get(elder=world.elder).days_mask == 1 << 1
     assert CommunityDayRollup.objects.get(community=world.xihu_c1).elders == 1
+    assert ElderYearRollup.objects.get(elder=world.elder, year=2025).months_mask == 1 << 5
+    assert DistrictResidentDayRollup.objects.get(region_path=district_path(world.xihu_c1.path)).elders == 1
     assert_equal_to_ledger()
 
 
@@ -124,16 +149,26 @@ def test_a_refused_commit_leaves_the_rollups_untouched(world, menu):
 def test_verify_reports_a_tampered_rollup_to_the_fen(world, menu, day, capsys):
     CanteenDayRollup.objects.filter(canteen=world.canteen, identified_by="qr").update(benefit_fen=601)
     ElderMonthRollup.objects.filter(elder=world.other_elder).update(days_mask=1 << 4)
+    ElderYearRollup.objects.filter(elder=world.elder, year=2025).update(months_mask=1 << 6)
+    DistrictDayRollup.objects.filter(identified_by="qr").update(meals=2)
     _, problems = rollups_verify()
+    xihu = district_path(world.canteen.region.path)
     assert sorted(str(p) for p in problems) == [
         f"roll-up canteen_day [{world.canteen.pk} 2025-06-02 dinner qr]: benefit_fen stored 6.01 yuan, "
         "ledger 6.00 yuan",
+        f"roll-up district_day [{xihu} 2025-06-02 dinner qr]: meals stored 2, ledger 1",
         f"roll-up elder_month [{world.other_elder.pk} 2025-06-01]: days_mask stored days 5, ledger days 2",
+        f"roll-up elder_year [{world.elder.pk} 2025]: months_mask stored months 7, the year before none, "
+        "ledger months 6, the year before none",
     ]
     with pytest.raises(CommandError, match="roll-ups disagree"):
         call_command("ledger", "verify")
     out = capsys.readouterr().out
-    assert "benefit_fen stored 6.01 yuan, ledger 6.00 yuan" in out and "2 problems" in out
+    assert "benefit_fen stored 6.01 yuan, ledger 6.00 yuan" in out and "4 problems" in out
+    # A range of June only holds the year row's June bit alone against the ledger.
+    assert [p.table for p in rollups_verify((JUNE_2, JUNE_3))[1] if p.table == "elder_year"] == ["elder_year"]
+    ElderYearRollup.objects.filter(elder=world.elder, year=2025).update(months_mask=1 << 5 | 1 << 6)
+    assert [p.table for p in rollups_verify((JUNE_2, JUNE_3))[1] if p.table == "elder_year"] == []
 
 
 def test_verify_reports_a_deleted_rollup_row(world, menu, day):
@@ -149,6 +184,9 @@ def test_rebuild_recomputes_them_from_the_ledger(world, menu, day, capsys):
     ElderMonthRollup.objects.update(days_mask=0, meals=99)
     BenefitRuleDayRollup.objects.update(amount_fen=1)
     CommunityDayRollup.objects.update(elders=7)
+    DistrictDayRollup.objects.all().delete()
+    DistrictResidentDayRollup.objects.update(elders=5)
+    ElderYearRollup.objects.update(months_mask=0)
     call_command("rollups", "rebuild", "--from", "2025-06-02", "--to", "2025-06-02")
     assert "roll-ups rebuilt for 2025-06-01 .. 2025-06-30" in capsys.readouterr().out
     assert rollups_verify()[1] == []
@@ -157,6 +195,8 @@ def test_rebuild_recomputes_them_from_the_ledger(world, menu, day, capsys):
         assert {k: v for k, v in got[name].items() if any(v)} == {k: v for k, v in want[name].items() if any(v)}
     assert CanteenDayRollup.objects.filter(region_path=world.canteen.region.path).exists()
     assert ElderMonthRollup.objects.get(elder=world.elder).region_path == world.xihu_c1.path
+    assert ElderYearRollup.objects.get(elder=world.other_elder, year=2025).months_mask == 1 << 5
+    assert ElderYearRollup.objects.get(elder=world.other_elder, year=2026).months_mask == 1 << 17
     with pytest.raises(CommandError, match="not a date"):
         call_command("rollups", "rebuild", "--from", "June")
 

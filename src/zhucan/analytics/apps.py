@@ -19,5 +19,11 @@ class AnalyticsConfig(AppConfig):
         register("checkout.benefitruledayrollup", by_canteen)
         register("checkout.canteenmonthrollup", by_canteen)
         register("checkout.benefitrulemonthrollup", by_canteen)
+        register("checkout.canteenmonthtotalrollup", by_canteen)
         register("checkout.eldermonthrollup", by_elder)
         register("checkout.communitydayrollup", by_elder)
+        # The district roll-ups: region-bound users only (a canteen's staff read their canteen's rows).
+        register("checkout.districtdayrollup", by_elder)
+        register("checkout.districtmonthrollup", by_elder)
+        register("checkout.districtresidentdayrollup", by_elder)
+        register("checkout.elderyearrollup", by_elder)

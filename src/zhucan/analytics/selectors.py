@@ -1,8 +1,14 @@
 """The dashboards' reads (HZ-10, LC-7): every figure comes from the roll-ups the ledger keeps
-(`checkout.models` CanteenDayRollup, BenefitRuleDayRollup, ElderMonthRollup, CommunityDayRollup),
-never from a scan of the raw meals, scoped to the user with `restrict` (a region-bound user sees the
-rows under their node's path, canteen staff their own canteen's rows). Coverage divides by the elder
-registry (eligible registered elders), which is scoped the same way.
+(`checkout.models`, bottom), never from a scan of the raw meals, scoped to the user with `restrict`
+(a region-bound user sees the rows under their node's path, canteen staff their own canteen's rows).
+Coverage divides by the elder registry (eligible registered elders), which is scoped the same way.
+
+Which roll-up answers: a city's or a district's figures that do not name a canteen come from the
+district roll-ups (a city's year is 13 districts' rows, not 2,000 canteens'); everyone else's, and
+per-canteen figures, from the canteen roll-ups. A range is read as whole months (month roll-ups)
+plus the days at either end (day roll-ups). Distinct elders over whole months read the elder's
+year row (one per elder and calendar year, a bit per month), the days at either end the elder's
+month row (a bit per day).
 
 Money stays integer fen here; the views turn it into yuan at the edge.
 """
@@ -14,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from zhucan.accounts.models import CANTEEN_ROLES
@@ -25,8 +32,13 @@ from zhucan.checkout.models import (
     BenefitRuleMonthRollup,
     CanteenDayRollup,
     CanteenMonthRollup,
+    CanteenMonthTotalRollup,
     CommunityDayRollup,
+    DistrictDayRollup,
+    DistrictMonthRollup,
+    DistrictResidentDayRollup,
     ElderMonthRollup,
+    ElderYearRollup,
     Meal,
 )
 from zhucan.elders.models import Elder, ElderStatus, Verification
@@ -175,15 +187,34 @@ def _summed(day_model, month_model, *, user, start: date, end: date, group: tupl
     return list(out.values())
 
 
+def by_district(user) -> bool:
+    """Whether the user's figures may be read from the district roll-ups: a superuser, or a
+    region-bound user at a city or district node (below, a district's rows would be too wide)."""
+    if user.is_superuser:
+        return True
+    return bool(user.role not in CANTEEN_ROLES and user.region_id and user.region.level in ("city", "district"))
+
+
 def canteen_sums(*, user, start: date, end: date, group: tuple[str, ...] = (), fields=None) -> list[dict]:
     """The canteen roll-up's sums over the range grouped by `group` (canteen_id, region_path,
-    period, identified_by)."""
-    return _summed(CanteenDayRollup, CanteenMonthRollup, user=user, start=start, end=end, group=group,
-                   sums=_sums(fields or COUNT_FIELDS + MONEY_FIELDS))
+    period, identified_by): from the district roll-ups when the grouping allows and the user's
+    node is wide enough (the same figures from far fewer rows)."""
+    sums = _sums(fields or COUNT_FIELDS + MONEY_FIELDS)
+    if set(group) <= {"period", "identified_by"} and by_district(user):
+        return _summed(DistrictDayRollup, DistrictMonthRollup, user=user, start=start, end=end, group=group,
+                       sums=sums)
+    return _summed(CanteenDayRollup, CanteenMonthRollup, user=user, start=start, end=end, group=group, sums=sums)
 
 
 def canteen_rows(*, user, start: date, end: date) -> QuerySet[CanteenDayRollup]:
     return restrict(CanteenDayRollup.objects.filter(local_date__range=(start, end)), user, "view")
+
+
+def day_rows(*, user, start: date, end: date) -> QuerySet:
+    """Day rows with the canteen sums, period and local_date: a district's when the user's node
+    allows (by_district), else a canteen's."""
+    model = DistrictDayRollup if by_district(user) else CanteenDayRollup
+    return restrict(model.objects.filter(local_date__range=(start, end)), user, "view")
 
 
 def rule_rows(*, user, start: date, end: date) -> QuerySet[BenefitRuleDayRollup]:
@@ -217,12 +248,53 @@ def _ate_in(qs: QuerySet[ElderMonthRollup], start: date, end: date) -> QuerySet[
     return qs.filter(month__in=[m for m, _ in masks]).annotate(hit=hit).filter(hit__gt=0)
 
 
+def _ate_in_months(qs: QuerySet[ElderYearRollup], first: date, last: date) -> QuerySet[ElderYearRollup]:
+    """Elder-year rows with at least one eating month from the month `first` to the month `last`:
+    within two calendar years the last year's row alone (it holds the year before 12 bits up: one
+    row per elder), else a row per year."""
+    def span(lo: int, hi: int) -> int:
+        return ((1 << hi) - 1) ^ ((1 << (lo - 1)) - 1)
+
+    if last.year - first.year <= 1:
+        mask = span(first.month if first.year == last.year else 1, last.month)
+        if first.year < last.year:
+            mask |= span(first.month, 12) << 12
+        return qs.filter(year=last.year).annotate(hit=F("months_mask").bitand(mask)).filter(hit__gt=0)
+    masks = []
+    for year in range(first.year, last.year + 1):
+        lo = first.month if year == first.year else 1
+        hi = last.month if year == last.year else 12
+        masks.append((year, span(lo, hi)))
+    hit = Case(*[When(year=y, then=F("months_mask").bitand(mask)) for y, mask in masks],
+               default=Value(0), output_field=IntegerField())
+    return qs.filter(year__in=[y for y, _ in masks]).annotate(hit=hit).filter(hit__gt=0)
+
+
+def _eaters(start: date, end: date, scoped=lambda qs: qs) -> tuple[list[QuerySet], bool]:
+    """The elder ids who ate in the range as querysets of roll-up rows (`values(eid=…)`): the
+    whole months from the elder's year rows, the edge days from their month rows; and whether an
+    elder may appear in more than one row (a distinct count is then needed)."""
+    edges, months = split_range(start, end)
+    parts = [_ate_in(scoped(ElderMonthRollup.objects.all()), lo, hi) for lo, hi in edges]
+    if months is not None:
+        parts.append(_ate_in_months(scoped(ElderYearRollup.objects.all()), *months))
+    many_years = months is not None and months[1].year - months[0].year > 1
+    many_months = any(len(_month_masks(lo, hi)) > 1 for lo, hi in edges)
+    return [p.values(eid=F("elder_id")).order_by() for p in parts], len(parts) > 1 or many_years or many_months
+
+
 def distinct_elders(*, user, start: date, end: date) -> int | None:
     """Elders living in the user's jurisdiction who ate at least once in the range (anywhere)."""
     if not sees_elders(user):
         return None
-    qs = _ate_in(restrict(ElderMonthRollup.objects.all(), user, "view"), start, end)
-    return qs.values("elder_id").distinct().count()
+    parts, overlap = _eaters(start, end, lambda qs: restrict(qs, user, "view"))
+    if not parts:
+        return 0
+    if not overlap:
+        return parts[0].count()
+    if len(parts) == 1:
+        return parts[0].distinct().count()
+    return parts[0].union(*parts[1:]).count()
 
 
 # ---- figures for a range --------------------------------------------------------------------------
@@ -238,13 +310,14 @@ def totals(*, user, start: date, end: date) -> Totals:
 def by_day(*, user, start: date, end: date) -> list[dict]:
     """One row per date of the range (zeros included): meals, 人次, benefit, and the distinct
     elders of the jurisdiction who ate that day (None for canteen staff)."""
-    rows = {r["local_date"]: r for r in canteen_rows(user=user, start=start, end=end)
+    rows = {r["local_date"]: r for r in day_rows(user=user, start=start, end=end)
             .values("local_date").annotate(**_sums(("meals", "elder_meals", "gross_fen", "benefit_fen")))}
     elders: dict[date, int] = {}
     if sees_elders(user):
-        community = restrict(CommunityDayRollup.objects.filter(local_date__range=(start, end)), user, "view")
+        model = DistrictResidentDayRollup if by_district(user) else CommunityDayRollup
+        residents = restrict(model.objects.filter(local_date__range=(start, end)), user, "view")
         elders = {r["local_date"]: int(r["n"] or 0)
-                  for r in community.values("local_date").annotate(n=Sum("elders"))}
+                  for r in residents.values("local_date").annotate(n=Sum("elders"))}
     out = []
     for day in Range(start, end).dates():
         r = rows.get(day, {})
@@ -278,9 +351,12 @@ def by_rule(*, user, start: date, end: date) -> list[dict]:
 
 def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
     """Per canteen operating results, most meals first."""
+    # Whole months from the canteen's month totals (no period or method: 12 rows a canteen a year).
     sums = {r["canteen_id"]: _totals_from(r)
-            for r in canteen_sums(user=user, start=start, end=end, group=("canteen_id",))}
-    canteens = Canteen.objects.filter(pk__in=sums).select_related("region", "region__parent")
+            for r in _summed(CanteenDayRollup, CanteenMonthTotalRollup, user=user, start=start, end=end,
+                             group=("canteen_id",), sums=_sums())}
+    # Only what the tables show (a city's 2,000 canteens as full model rows cost more than the sums).
+    canteens = Canteen.objects.filter(pk__in=sums).select_related("region").only("name", "region__name")
     rows = [(c, sums[c.pk]) for c in canteens]
     rows.sort(key=lambda ct: (-ct[1].meals, ct[0].name))
     return rows
@@ -312,7 +388,13 @@ def by_child_region(*, user, start: date, end: date) -> list[tuple[Region, Total
     if not children:
         return []
     out = {c.pk: Totals() for c in children}
-    for r in canteen_sums(user=user, start=start, end=end, group=("region_path",)):
+    if node is None or node.level == "city":
+        # The children are districts: the district roll-ups, one row group per district.
+        rows = _summed(DistrictDayRollup, DistrictMonthRollup, user=user, start=start, end=end,
+                       group=("region_path",), sums=_sums())
+    else:
+        rows = canteen_sums(user=user, start=start, end=end, group=("region_path",))
+    for r in rows:
         for c in children:
             if r["region_path"].startswith(c.path):
                 t = out[c.pk]
@@ -324,7 +406,8 @@ def by_child_region(*, user, start: date, end: date) -> list[tuple[Region, Total
 
 def latest_day_with_data(*, user, today: date) -> date | None:
     """The latest local date up to today with any meal in the user's scope."""
-    return (restrict(CanteenDayRollup.objects.filter(local_date__lte=today, sales__gt=0), user, "view")
+    model = DistrictDayRollup if by_district(user) else CanteenDayRollup
+    return (restrict(model.objects.filter(local_date__lte=today, sales__gt=0), user, "view")
             .aggregate(d=Max("local_date"))["d"])
 
 
@@ -376,33 +459,74 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _coverage_rows(*, user, start: date, end: date) -> list[tuple]:
+    """(kind, key, age band, reached, elders) for the eligible elders of the user's scope: kind "c"
+    per community (key: its id), kind "t" per tag (key: its name, the age band 0). One statement:
+    the elders who ate in the range (roll-up rows, a hash join, not a lookup per elder) joined to
+    the eligible registry once, counted per community and band and per tag."""
+    parts, overlap = _eaters(start, end)
+    eligible = (eligible_elders(user=user).values(eid=F("pk"), cid=F("community_id"), band=_age_case(end))
+                .order_by())
+    e_sql, e_params = eligible.query.sql_with_params()
+    if parts:
+        compiled = [p.query.sql_with_params() for p in parts]
+        r_sql = (" UNION ".join(f"SELECT eid FROM ({sql}) u{i}" for i, (sql, _) in enumerate(compiled))
+                 if len(parts) > 1 else compiled[0][0])
+        if overlap and len(parts) == 1:
+            r_sql = f"SELECT DISTINCT eid FROM ({r_sql}) u"
+        r_params = [x for _, params in compiled for x in params]
+    else:
+        r_sql, r_params = "SELECT NULL AS eid WHERE 1 = 0", []
+    tags = Elder.tags.through._meta.db_table
+    tag_table = Elder.tags.field.related_model._meta.db_table
+    statement = f"""
+        WITH e AS MATERIALIZED (
+          SELECT e.eid, e.cid, e.band, r.eid IS NOT NULL AS hit
+          FROM ({e_sql}) e LEFT JOIN ({r_sql}) r ON r.eid = e.eid)
+        SELECT 'c', CAST(cid AS TEXT), band, hit, COUNT(*) FROM e GROUP BY cid, band, hit
+        UNION ALL
+        SELECT 't', t.name, 0, e.hit, COUNT(*) FROM e JOIN {tags} et ON et.elder_id = e.eid
+          JOIN {tag_table} t ON t.id = et.tag_id GROUP BY t.name, e.hit"""
+    if connection.vendor != "postgresql":
+        statement = statement.replace("AS MATERIALIZED", "AS")
+    with connection.cursor() as cur:
+        cur.execute(statement, [*e_params, *r_params])
+        return cur.fetchall()
+
+
 def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     """Eligible registered elders who ate at least once in the range ÷ eligible registered elders,
     overall, per subdistrict and community, per age band (on the range's last day) and per tag."""
     if not sees_elders(user):
         return None
-    qs = eligible_elders(user=user).annotate(reached=_reached(start, end))
-    counted = {"n": Count("pk", distinct=True), "r": Count("pk", filter=Q(reached=True), distinct=True)}
-    total = qs.aggregate(**counted)
-    report = CoverageReport(Coverage(str(_("合计")), int(total["n"]), int(total["r"])))
-    communities = (qs.values("community_id", "community__name", "community__parent_id", "community__path")
-                   .annotate(**counted).order_by("community__path"))
-    subs: dict[int, Coverage] = {}
-    sub_names = dict(Region.objects.filter(pk__in={c["community__parent_id"] for c in communities})
+    communities: dict[int, Coverage] = {}
+    ages: dict[int, Coverage] = {}
+    tags: dict[str, Coverage] = {}
+    total = Coverage(str(_("合计")))
+    for kind, key, band, hit, n in _coverage_rows(user=user, start=start, end=end):
+        if kind == "t":
+            cells = [tags.setdefault(key, Coverage(key))]
+        else:
+            cells = [total, communities.setdefault(int(key), Coverage("")),
+                     ages.setdefault(int(band), Coverage(str(AGE_BANDS[int(band)][0])))]
+        for cell in cells:
+            cell.eligible += int(n)
+            cell.reached += int(n) if hit else 0
+    report = CoverageReport(total)
+    regions = {r.pk: r for r in Region.objects.filter(pk__in=communities).order_by("path")}
+    sub_names = dict(Region.objects.filter(pk__in={r.parent_id for r in regions.values()})
                      .values_list("pk", "name"))
-    for c in communities:
-        report.by_community.append(Coverage(c["community__name"], int(c["n"]), int(c["r"])))
-        sub = subs.setdefault(c["community__parent_id"], Coverage(sub_names.get(c["community__parent_id"], "")))
-        sub.eligible += int(c["n"])
-        sub.reached += int(c["r"])
+    subs: dict[int, Coverage] = {}
+    for pk, region in regions.items():
+        c = communities[pk]
+        c.label = region.name
+        report.by_community.append(c)
+        sub = subs.setdefault(region.parent_id, Coverage(sub_names.get(region.parent_id, "")))
+        sub.eligible += c.eligible
+        sub.reached += c.reached
     report.by_subdistrict = list(subs.values())
-    ages = {r["band"]: r for r in qs.annotate(band=_age_case(end)).values("band").annotate(**counted)}
-    for i, (label, _low, _high) in enumerate(AGE_BANDS):
-        r = ages.get(i)
-        if r is not None:
-            report.by_age.append(Coverage(str(label), int(r["n"]), int(r["r"])))
-    for r in qs.filter(tags__isnull=False).values("tags__name").annotate(**counted).order_by("tags__name"):
-        report.by_tag.append(Coverage(r["tags__name"], int(r["n"]), int(r["r"])))
+    report.by_age = [ages[i] for i in range(len(AGE_BANDS)) if i in ages]
+    report.by_tag = [tags[name] for name in sorted(tags)]
     return report
 
 
@@ -431,7 +555,7 @@ def last_meal_dates(elder_ids: list[int]) -> dict[int, date]:
 def by_period_per_day(*, user, start: date, end: date) -> dict[str, dict[date, int]]:
     """Meals per period per date (for the stacked chart)."""
     out: dict[str, dict[date, int]] = defaultdict(dict)
-    for r in (canteen_rows(user=user, start=start, end=end).values("period", "local_date")
+    for r in (day_rows(user=user, start=start, end=end).values("period", "local_date")
               .annotate(m=Sum("meals"))):
         out[r["period"]][r["local_date"]] = int(r["m"] or 0)
     return dict(out)

@@ -82,6 +82,9 @@ SELECT id FROM m
 ROLLUP_SQL = f"WITH {rollups.PG_CTES} SELECT 1"
 # The month roll-ups after it: folded into ROLLUP_SQL the text would pass the 4,096 characters.
 ROLLUP_MONTH_SQL = f"WITH {rollups.PG_MONTH_CTES} SELECT 1"
+# The district roll-ups and the elder's year last (it reads the elder's month row as left above, and
+# the district rows, shared by a district's canteens, are then held locked only until the commit).
+ROLLUP_DISTRICT_SQL = f"WITH {rollups.PG_DISTRICT_CTES} SELECT 1"
 
 
 def is_available() -> bool:
@@ -139,4 +142,5 @@ def write(meal: dict, items: list[tuple[int | None, str, int, int]], lines: list
     pk = cur.fetchone()[0]
     cur.execute(ROLLUP_SQL, params)
     cur.execute(ROLLUP_MONTH_SQL, params)
+    cur.execute(ROLLUP_DISTRICT_SQL, params)
     return pk

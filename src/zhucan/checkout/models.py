@@ -454,3 +454,104 @@ class BenefitRuleMonthRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.canteen_id} {self.month:%Y-%m} {self.rule_id}"
+
+
+# The district roll-ups: the canteen sums of every canteen of one district (`region_path`: the
+# district's path, the first two levels of the canteen's region path), so that a city's or a
+# district's per-day chart over a year reads 13 × 365 × a few rows instead of 2,000 canteens' rows.
+# Region-bound users below a district read the canteen roll-ups (their few canteens).
+
+
+class DistrictDayRollup(CanteenSums):
+    """The canteens of one district × local date × period × identification method."""
+
+    region_path = models.CharField(max_length=255)
+    local_date = models.DateField()
+    period = models.CharField(max_length=16, blank=True)
+    identified_by = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region_path", "local_date", "period", "identified_by"],
+                                    name="rollup_district_day_once"),
+        ]
+        indexes = [models.Index(fields=["local_date", "region_path"], name="rollup_district_day_date")]
+
+    def __str__(self) -> str:
+        return f"{self.region_path} {self.local_date} {self.period} {self.identified_by}"
+
+
+class DistrictMonthRollup(CanteenSums):
+    """The canteens of one district × month × period × identification method."""
+
+    region_path = models.CharField(max_length=255)
+    month = models.DateField()  # the first day of the month
+    period = models.CharField(max_length=16, blank=True)
+    identified_by = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region_path", "month", "period", "identified_by"],
+                                    name="rollup_district_month_once"),
+        ]
+        indexes = [models.Index(fields=["month", "region_path"], name="rollup_district_month_date")]
+
+    def __str__(self) -> str:
+        return f"{self.region_path} {self.month:%Y-%m} {self.period} {self.identified_by}"
+
+
+class DistrictResidentDayRollup(models.Model):
+    """The elders living in one district (by their community) × local date: how many ate that day,
+    wherever in the city (CommunityDayRollup.elders summed over the district's communities)."""
+
+    region_path = models.CharField(max_length=255)  # the district's path
+    local_date = models.DateField()
+    elders = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region_path", "local_date"], name="rollup_resident_day_once"),
+        ]
+        indexes = [models.Index(fields=["local_date", "region_path"], name="rollup_resident_day_date")]
+
+    def __str__(self) -> str:
+        return f"{self.region_path} {self.local_date}"
+
+
+class ElderYearRollup(models.Model):
+    """One elder × calendar year: the months they ate in (bit m-1 of `months_mask` for month m, set
+    while that month's ElderMonthRollup.days_mask is not zero), and 12 bits up the months of the year
+    before (bit 12+m-1), so that distinct elders and coverage over any whole months within two
+    calendar years (a year to date, the last 12 months) read one row per elder, with no DISTINCT."""
+
+    elder = models.ForeignKey("elders.Elder", on_delete=models.PROTECT, related_name="+")
+    year = models.IntegerField()
+    region_path = models.CharField(max_length=255)  # the elder's community path when the row was written
+    months_mask = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["elder", "year"], name="rollup_elder_year_once"),
+        ]
+        indexes = [models.Index(fields=["year", "region_path"], name="rollup_elder_year_path")]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.year}"
+
+
+class CanteenMonthTotalRollup(CanteenSums):
+    """One canteen × month, all periods and methods together: the per-canteen operating results of
+    a city's year read 2,000 × 12 rows instead of 2,000 × 12 × 15."""
+
+    canteen = models.ForeignKey("canteens.Canteen", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=255)
+    month = models.DateField()  # the first day of the month
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["canteen", "month"], name="rollup_canteen_total_once"),
+        ]
+        indexes = [models.Index(fields=["month", "region_path"], name="rollup_canteen_total_date")]
+
+    def __str__(self) -> str:
+        return f"{self.canteen_id} {self.month:%Y-%m}"

@@ -1,6 +1,6 @@
 """The ledger's roll-ups (HZ-10 dashboards), kept in the ledger's own transaction.
 
-Every record `services._write` appends adds its share to six roll-ups (models.py, bottom) with
+Every record `services._write` appends adds its share to ten roll-ups (models.py, bottom) with
 upserts that add to the existing row (`INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`, the
 same on PostgreSQL and SQLite): concurrent checkouts at one canteen, or of one community's elders,
 add to the same rows without losing an increment, and a refused or failed commit rolls its share
@@ -15,6 +15,11 @@ bit in `ElderMonthRollup.days_mask` and adds ±1 to `CommunityDayRollup.elders` 
 
 Two month roll-ups (canteen × month × period × method, canteen × month × rule × funder) carry the
 same sums as the day ones keyed by the counted day's month, so a city's month or year reads few rows.
+Three district roll-ups (the canteens of a district × day, × month, by period and method; the elders
+living in a district who ate that day) let a city's or district's dashboard over a year read 13 ×
+365 × a few rows instead of 2,000 canteens' or communities'. The elder's year row keeps a bit per
+month with any eating day (set or cleared with the month's mask on a crossing), so distinct elders
+and coverage over whole months read one row per elder and calendar year.
 
 `expected()` recomputes all of them from the ledger (a GROUP BY per roll-up); `rollups_verify` holds
 the stored rows against it to the fen, and `rollups_rebuild` rewrites them from it.
@@ -39,8 +44,13 @@ from zhucan.checkout.models import (
     BenefitRuleMonthRollup,
     CanteenDayRollup,
     CanteenMonthRollup,
+    CanteenMonthTotalRollup,
     CommunityDayRollup,
+    DistrictDayRollup,
+    DistrictMonthRollup,
+    DistrictResidentDayRollup,
     ElderMonthRollup,
+    ElderYearRollup,
     Meal,
     MealKind,
 )
@@ -54,6 +64,10 @@ _CANTEEN_SUMS = ("meals", "elder_meals", "sales", "voids", "refunds", "gross_fen
 
 def _add(table: str, columns: tuple[str, ...]) -> str:
     return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+
+
+def _add_t(columns: tuple[str, ...]) -> str:
+    return ",".join(f"{c}=t.{c}+excluded.{c}" for c in columns)
 
 
 # The statements read the meal's own values by their column names (`kind`, `canteen_id`,
@@ -120,6 +134,18 @@ RULE_MONTH_ONE_SQL = {vendor: RULE_DAY_ONE_SQL
                       .replace("checkout_benefitruledayrollup", "checkout_benefitrulemonthrollup")
                       .replace("local_date", "month").replace("%(r_day)s", _MONTH[vendor], 1) for vendor in _MONTH}
 
+# The canteen's month over all periods and methods.
+CANTEEN_TOTAL_SQL = {vendor: f"""
+INSERT INTO checkout_canteenmonthtotalrollup AS t (canteen_id, region_path, month, {", ".join(_CANTEEN_SUMS)})
+SELECT %(canteen_id)s, r.path, {_MONTH[vendor]}, {_SIGN},
+  CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE {_SIGN} END, CASE WHEN %(kind)s = 'sale' THEN 1 ELSE 0 END,
+  CASE WHEN %(kind)s = 'void' THEN 1 ELSE 0 END, CASE WHEN %(kind)s = 'refund' THEN 1 ELSE 0 END,
+  %(gross_fen)s, %(benefit_fen)s, %(payable_fen)s, %(benefit_city_fen)s, %(benefit_district_fen)s,
+  %(benefit_canteen_fen)s, %(benefit_other_fen)s
+FROM regions_region r WHERE r.id = %(r_region)s
+ON CONFLICT (canteen_id, month) DO UPDATE SET {_add_t(_CANTEEN_SUMS)}
+""" for vendor in _MONTH}
+
 ELDER_MONTH_SQL = {vendor: _ELDER_MONTH.format(month=_MONTH[vendor], bit=_BIT[vendor], sign=_SIGN,
                                                sums=_add("checkout_eldermonthrollup", ("meals", "benefit_fen")))
                    for vendor in _MONTH}
@@ -132,6 +158,60 @@ ON CONFLICT (community_id, local_date) DO UPDATE SET
   {_add("checkout_communitydayrollup", ("elders", "meals", "benefit_fen"))}
 """
 
+# The district roll-ups and the elder's year (models.py, bottom). A district's path is the first two
+# levels of a region's path ("330100/330106/330106001/" → "330100/330106/"; a region above the
+# districts keeps its own path).
+_DISTRICT = {"postgresql": "substr({p},1,strpos({p},'/')+strpos(substr({p},strpos({p},'/')+1),'/'))",
+             "sqlite": "substr({p},1,instr({p},'/')+instr(substr({p},instr({p},'/')+1),'/'))"}
+_YEAR = {"postgresql": "CAST(extract(year FROM CAST(%(r_day)s AS date)) AS INTEGER)",
+         "sqlite": "CAST(strftime('%%Y', %(r_day)s) AS INTEGER)"}
+_MONTH_BIT = {"postgresql": "(1 << (CAST(extract(month FROM CAST(%(r_day)s AS date)) AS INTEGER) - 1))",
+              "sqlite": "(1 << (CAST(strftime('%%m', %(r_day)s) AS INTEGER) - 1))"}
+
+
+def district_path(path: str) -> str:
+    """The district's path of a region path (the region's own when it lies above the districts)."""
+    return "".join(f"{code}/" for code in path.split("/")[:2] if code)
+
+
+_DISTRICT_SUMS = """
+INSERT INTO {table} AS t (region_path, {when}, period, identified_by, {sums})
+SELECT {district}, {day}, %(period)s, %(identified_by)s, {sign},
+  CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE {sign} END,
+  CASE WHEN %(kind)s = 'sale' THEN 1 ELSE 0 END,
+  CASE WHEN %(kind)s = 'void' THEN 1 ELSE 0 END, CASE WHEN %(kind)s = 'refund' THEN 1 ELSE 0 END,
+  %(gross_fen)s, %(benefit_fen)s, %(payable_fen)s, %(benefit_city_fen)s, %(benefit_district_fen)s,
+  %(benefit_canteen_fen)s, %(benefit_other_fen)s
+FROM regions_region r WHERE r.id = %(r_region)s
+ON CONFLICT (region_path, {when}, period, identified_by) DO UPDATE SET {add}
+"""
+DISTRICT_DAY_SQL = {v: _DISTRICT_SUMS.format(
+    table="checkout_districtdayrollup", when="local_date", day="%(r_day)s", district=_DISTRICT[v].format(p="r.path"),
+    sign=_SIGN, sums=", ".join(_CANTEEN_SUMS), add=_add_t(_CANTEEN_SUMS)) for v in _MONTH}
+DISTRICT_MONTH_SQL = {v: _DISTRICT_SUMS.format(
+    table="checkout_districtmonthrollup", when="month", day=_MONTH[v], district=_DISTRICT[v].format(p="r.path"),
+    sign=_SIGN, sums=", ".join(_CANTEEN_SUMS), add=_add_t(_CANTEEN_SUMS)) for v in _MONTH}
+# Only a crossing moves the district's head count (r_mask ±1), as it does the community's.
+RESIDENT_DAY_SQL = {v: f"""
+INSERT INTO checkout_districtresidentdayrollup AS t (region_path, local_date, elders)
+SELECT {_DISTRICT[v].format(p="c.path")}, %(r_day)s, %(r_mask)s FROM regions_region c
+WHERE c.id = %(r_community)s AND %(r_mask)s <> 0
+ON CONFLICT (region_path, local_date) DO UPDATE SET elders = t.elders + excluded.elders
+""" for v in _MONTH}
+# The month's bit follows the elder's month row as the statements before left it (set while any day
+# of the month is set), on a crossing only: in the row of the month's year (bit m-1) and of the year
+# after (bit 12+m-1, the "year before" half); a clear goes as the bit negated.
+ELDER_YEAR_SQL = {v: f"""
+INSERT INTO checkout_elderyearrollup AS t (elder_id, year, region_path, months_mask)
+SELECT m.elder_id, y.yr, c.path, CASE WHEN m.days_mask <> 0 THEN y.b ELSE -y.b END
+FROM regions_region c, checkout_eldermonthrollup m,
+  (SELECT {_YEAR[v]} AS yr, {_MONTH_BIT[v]} AS b UNION ALL SELECT {_YEAR[v]} + 1, {_MONTH_BIT[v]} << 12) y
+WHERE c.id = %(r_community)s AND %(r_mask)s <> 0 AND m.elder_id = %(elder_id)s AND m.month = {_MONTH[v]}
+ON CONFLICT (elder_id, year) DO UPDATE SET months_mask = CASE WHEN excluded.months_mask > 0
+  THEN t.months_mask | excluded.months_mask ELSE t.months_mask & ~(-excluded.months_mask) END
+""" for v in _MONTH}
+
+
 # The six as parts of fastpath.WRITE_SQL (PostgreSQL), written tight: psycopg caches the parsing of
 # a statement only up to 4,096 characters, and re-parsing the whole write on every commit cost more
 # Python than the roll-ups themselves (p: the values the six share). The elder's month row gets
@@ -139,10 +219,6 @@ ON CONFLICT (community_id, local_date) DO UPDATE SET
 # would be left negative, which `zhucan ledger verify` reports).
 def _tight(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).replace(", ", ",").replace(" = ", "=").strip()
-
-
-def _add_t(columns: tuple[str, ...]) -> str:
-    return ",".join(f"{c}=t.{c}+excluded.{c}" for c in columns)
 
 
 PG_CTES = _tight(f"""
@@ -194,7 +270,35 @@ rrm AS (INSERT INTO checkout_benefitrulemonthrollup AS t (canteen_id,region_path
   FROM p,regions_region r,
   jsonb_to_recordset(%(r_rules)s::jsonb) AS x(rule_id text,funder text,lines int,amount_fen bigint)
   WHERE r.id=%(r_region)s
-  ON CONFLICT (canteen_id,month,rule_id,funder) DO UPDATE SET {_add_t(("lines", "amount_fen"))})
+  ON CONFLICT (canteen_id,month,rule_id,funder) DO UPDATE SET {_add_t(("lines", "amount_fen"))}),
+rct AS (INSERT INTO checkout_canteenmonthtotalrollup AS t (canteen_id,region_path,month,{",".join(_CANTEEN_SUMS)})
+  SELECT %(canteen_id)s,r.path,p.mo,p.s,CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 ELSE p.s END,
+  (p.s+1)/2,CASE WHEN %(kind)s='void' THEN 1 ELSE 0 END,CASE WHEN %(kind)s='refund' THEN 1 ELSE 0 END,
+  %(gross_fen)s,%(benefit_fen)s,%(payable_fen)s,%(benefit_city_fen)s,%(benefit_district_fen)s,
+  %(benefit_canteen_fen)s,%(benefit_other_fen)s FROM p,regions_region r WHERE r.id=%(r_region)s
+  ON CONFLICT (canteen_id,month) DO UPDATE SET {_add_t(_CANTEEN_SUMS)})
+""")
+
+# The district roll-ups and the elder's year, a third statement (it reads the elder's month row as
+# the second left it), written tight (under psycopg's 4,096 characters; v: the values all four share).
+_PG_DISTRICT_SUMS = """
+{name} AS (INSERT INTO {table} AS t (region_path,{when},period,identified_by,{cols})
+  SELECT v.dp,{day},%(period)s,%(identified_by)s,v.s,v.es,(v.s+1)/2,v.vd,v.rf,%(gross_fen)s,%(benefit_fen)s,
+  %(payable_fen)s,%(benefit_city_fen)s,%(benefit_district_fen)s,%(benefit_canteen_fen)s,%(benefit_other_fen)s FROM v
+  ON CONFLICT (region_path,{when},period,identified_by) DO UPDATE SET {add})"""
+PG_DISTRICT_CTES = _tight(f"""
+v AS (SELECT {_DISTRICT["postgresql"].format(p="r.path")} AS dp,CAST(%(r_day)s AS date) AS d,
+  CASE WHEN %(kind)s='sale' THEN 1 ELSE -1 END AS s,
+  CASE WHEN CAST(%(elder_id)s AS BIGINT) IS NULL THEN 0 WHEN %(kind)s='sale' THEN 1 ELSE -1 END AS es,
+  CASE WHEN %(kind)s='void' THEN 1 ELSE 0 END AS vd,CASE WHEN %(kind)s='refund' THEN 1 ELSE 0 END AS rf
+  FROM regions_region r WHERE r.id=%(r_region)s),
+{_PG_DISTRICT_SUMS.format(name="rdd", table="checkout_districtdayrollup", when="local_date", day="v.d",
+                          cols=",".join(_CANTEEN_SUMS), add=_add_t(_CANTEEN_SUMS))},
+{_PG_DISTRICT_SUMS.format(name="rdm", table="checkout_districtmonthrollup", when="month",
+                          day="CAST(date_trunc('month',v.d) AS date)", cols=",".join(_CANTEEN_SUMS),
+                          add=_add_t(_CANTEEN_SUMS))},
+rrd AS ({RESIDENT_DAY_SQL["postgresql"]}),
+rey AS ({ELDER_YEAR_SQL["postgresql"]})
 """)
 
 # The meal's values the statements read.
@@ -236,18 +340,24 @@ def share(values: dict, lines: list[tuple[str, str, str, int]], *, region_id: in
 
 
 def apply(s: Share, values: dict) -> None:
-    """Add the share with one statement per roll-up (the path SQLite takes; PostgreSQL folds the
-    six into the commit's write statement)."""
+    """Add the share with one statement per roll-up (the path SQLite takes; PostgreSQL sends them
+    as three statements, fastpath.write)."""
     params = {k: values[k] for k in _MEAL_KEYS} | s.params
     with connection.cursor() as cur:
         cur.execute(CANTEEN_DAY_SQL, params)
         cur.execute(CANTEEN_MONTH_SQL[connection.vendor], params)
+        cur.execute(CANTEEN_TOTAL_SQL[connection.vendor], params)
         for rule in s.rules:
             cur.execute(RULE_DAY_ONE_SQL, params | rule)
             cur.execute(RULE_MONTH_ONE_SQL[connection.vendor], params | rule)
+        cur.execute(DISTRICT_DAY_SQL[connection.vendor], params)
+        cur.execute(DISTRICT_MONTH_SQL[connection.vendor], params)
         if params["r_community"] is not None:
             cur.execute(ELDER_MONTH_SQL[connection.vendor], params)
             cur.execute(COMMUNITY_DAY_SQL, params)
+            if params["r_mask"]:
+                cur.execute(RESIDENT_DAY_SQL[connection.vendor], params)
+                cur.execute(ELDER_YEAR_SQL[connection.vendor], params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,9 +380,15 @@ TABLES = (
     ("community_day", CommunityDayRollup, COMMUNITY_KEY, ("elders", "meals", "benefit_fen")),
     ("canteen_month", CanteenMonthRollup, ("canteen_id", "month", "period", "identified_by"), _CANTEEN_SUMS),
     ("rule_month", BenefitRuleMonthRollup, ("canteen_id", "month", "rule_id", "funder"), ("lines", "amount_fen")),
+    ("district_day", DistrictDayRollup, ("region_path", "local_date", "period", "identified_by"), _CANTEEN_SUMS),
+    ("district_month", DistrictMonthRollup, ("region_path", "month", "period", "identified_by"), _CANTEEN_SUMS),
+    ("resident_day", DistrictResidentDayRollup, ("region_path", "local_date"), ("elders",)),
+    ("elder_year", ElderYearRollup, ("elder_id", "year"), ("months_mask",)),
+    ("canteen_total", CanteenMonthTotalRollup, ("canteen_id", "month"), _CANTEEN_SUMS),
 )
-# The roll-ups keyed by month (filtered on `month`, the others on `local_date`).
-MONTHLY = (ElderMonthRollup, CanteenMonthRollup, BenefitRuleMonthRollup)
+# The roll-ups keyed by month (filtered on `month`, the others on `local_date`; the elder's year on
+# `year`, its months outside the range masked off).
+MONTHLY = (ElderMonthRollup, CanteenMonthRollup, BenefitRuleMonthRollup, DistrictMonthRollup, CanteenMonthTotalRollup)
 
 
 def _fold_months(rows: dict[tuple, tuple[int, ...]]) -> dict[tuple, tuple[int, ...]]:
@@ -284,6 +400,40 @@ def _fold_months(rows: dict[tuple, tuple[int, ...]]) -> dict[tuple, tuple[int, .
         for i, v in enumerate(values):
             acc[i] += v
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _fold(rows: dict[tuple, tuple[int, ...]], first) -> dict[tuple, tuple[int, ...]]:
+    """Sums re-keyed with `first(key[0])` in place of the key's first part, added together."""
+    out: dict[tuple, list[int]] = {}
+    for key, values in rows.items():
+        acc = out.setdefault((first(key[0]), *key[1:]), [0] * len(values))
+        for i, v in enumerate(values):
+            acc[i] += v
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _months_in(days: tuple[date, date] | None, year: int) -> int:
+    """The bits of the year row `year` (its own months and, 12 bits up, the year before's) for the
+    months inside the (whole-month) range."""
+    def bits(y: int) -> int:
+        if days is None:
+            return (1 << 12) - 1
+        start, end = days
+        first = 1 if start.year < y else start.month
+        last = 12 if end.year > y else end.month
+        return 0 if first > last or y < start.year or y > end.year else ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)
+    return bits(year) | bits(year - 1) << 12
+
+
+def _years(rows: dict[tuple, tuple[int, ...]]) -> dict[tuple, tuple[int, ...]]:
+    """Elder-month rows (days_mask first) as elder-year rows: each month with a day set is bit m-1
+    of its year's row and bit 12+m-1 of the next year's."""
+    out: dict[tuple, int] = defaultdict(int)
+    for (elder_id, month), values in rows.items():
+        bit = (1 << (month.month - 1)) if values[0] else 0
+        out[(elder_id, month.year)] |= bit
+        out[(elder_id, month.year + 1)] |= bit << 12
+    return {k: (v,) for k, v in out.items()}
 
 
 def whole_months(days: tuple[date, date] | None) -> tuple[date, date] | None:
@@ -337,16 +487,39 @@ def expected(days: tuple[date, date] | None = None) -> dict[str, dict[tuple, tup
     out["community_day"] = {k: tuple(v) for k, v in community.items()}
     out["canteen_month"] = _fold_months(out["canteen_day"])
     out["rule_month"] = _fold_months(out["rule_day"])
+    from zhucan.canteens.models import Canteen
+    from zhucan.regions.models import Region
+
+    canteen_district = {pk: district_path(path) for pk, path in Canteen.objects.values_list("pk", "region__path")}
+    community_district = {pk: district_path(path) for pk, path in Region.objects.values_list("pk", "path")}
+    out["district_day"] = _fold(out["canteen_day"], canteen_district.__getitem__)
+    out["district_month"] = _fold_months(out["district_day"])
+    out["resident_day"] = _fold({k: v[:1] for k, v in out["community_day"].items()}, community_district.__getitem__)
+    out["elder_year"] = _years(out["elder_month"])
+    total: dict[tuple, list[int]] = {}
+    for (canteen_id, month, _period, _method), values in out["canteen_month"].items():
+        acc = total.setdefault((canteen_id, month), [0] * len(values))
+        for i, v in enumerate(values):
+            acc[i] += v
+    out["canteen_total"] = {k: tuple(v) for k, v in total.items()}
     return out
 
 
+def _in_range(qs, model, days: tuple[date, date]):
+    if model is ElderYearRollup:  # a year row holds the year before too
+        return qs.filter(year__range=(days[0].year, days[1].year + 1))
+    return qs.filter(**{("month" if model in MONTHLY else "local_date") + "__range": days})
+
+
 def stored(days: tuple[date, date] | None = None) -> Iterator[tuple[str, dict[tuple, tuple[int, ...]]]]:
+    """The stored roll-ups over the (whole-month) range: name -> key -> sums (an elder's year with
+    the months outside the range masked off)."""
     for name, model, key, sums in TABLES:
-        qs = model.objects.all()
-        if days is not None:
-            qs = qs.filter(**{("month" if model in MONTHLY else "local_date") + "__range": days})
-        yield name, {tuple(row[:len(key)]): tuple(row[len(key):])
-                     for row in qs.values_list(*key, *sums).iterator()}
+        qs = model.objects.all() if days is None else _in_range(model.objects.all(), model, days)
+        rows = {tuple(row[:len(key)]): tuple(row[len(key):]) for row in qs.values_list(*key, *sums).iterator()}
+        if model is ElderYearRollup:
+            rows = {k: (v[0] & _months_in(days, k[1]),) for k, v in rows.items()}
+        yield name, rows
 
 
 @dataclass(frozen=True)
@@ -371,6 +544,10 @@ def _show(column: str, value: int) -> str:
         return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d} yuan"
     if column == "days_mask":
         return "days " + (",".join(str(d + 1) for d in range(31) if value >> d & 1) or "none")
+    if column == "months_mask":
+        own = ",".join(str(m + 1) for m in range(12) if value >> m & 1) or "none"
+        before = ",".join(str(m + 1) for m in range(12) if value >> (12 + m) & 1) or "none"
+        return f"months {own}, the year before {before}"
     return str(value)
 
 
@@ -444,7 +621,39 @@ PG_REBUILD = (
     SELECT canteen_id, MIN(region_path), date_trunc('month', local_date)::date, rule_id, funder, SUM(lines),
       SUM(amount_fen)
     FROM checkout_benefitruledayrollup WHERE local_date BETWEEN %(start)s AND %(end)s
-    GROUP BY canteen_id, date_trunc('month', local_date)::date, rule_id, funder"""
+    GROUP BY canteen_id, date_trunc('month', local_date)::date, rule_id, funder""",
+    # The district roll-ups from the canteen and community day rows just written.
+    f"""INSERT INTO checkout_districtdayrollup (region_path, local_date, period, identified_by,
+      {", ".join(_CANTEEN_SUMS)})
+    SELECT {_DISTRICT["postgresql"].format(p="region_path")}, local_date, period, identified_by,
+      {", ".join(f"SUM({c})" for c in _CANTEEN_SUMS)}
+    FROM checkout_canteendayrollup WHERE local_date BETWEEN %(start)s AND %(end)s
+    GROUP BY 1, local_date, period, identified_by""",
+    f"""INSERT INTO checkout_districtmonthrollup (region_path, month, period, identified_by, {", ".join(_CANTEEN_SUMS)})
+    SELECT region_path, date_trunc('month', local_date)::date, period, identified_by,
+      {", ".join(f"SUM({c})" for c in _CANTEEN_SUMS)}
+    FROM checkout_districtdayrollup WHERE local_date BETWEEN %(start)s AND %(end)s
+    GROUP BY region_path, date_trunc('month', local_date)::date, period, identified_by""",
+    f"""INSERT INTO checkout_districtresidentdayrollup (region_path, local_date, elders)
+    SELECT {_DISTRICT["postgresql"].format(p="region_path")}, local_date, SUM(elders)
+    FROM checkout_communitydayrollup WHERE local_date BETWEEN %(start)s AND %(end)s GROUP BY 1, local_date""",
+    # The elder's years touched, whole: from every month row of those years (those outside the range
+    # were left as they were).
+    """INSERT INTO checkout_elderyearrollup (elder_id, year, region_path, months_mask)
+    SELECT m.elder_id, y.yr, r.path,
+      bit_or(CASE WHEN m.days_mask = 0 THEN 0 WHEN y.yr = extract(year FROM m.month)::int
+                  THEN 1 << (extract(month FROM m.month)::int - 1)
+                  ELSE 1 << (11 + extract(month FROM m.month)::int) END)
+    FROM checkout_eldermonthrollup m JOIN elders_elder e ON e.id = m.elder_id
+    JOIN regions_region r ON r.id = e.community_id,
+    LATERAL (VALUES (extract(year FROM m.month)::int), (extract(year FROM m.month)::int + 1)) y(yr)
+    WHERE m.month BETWEEN %(before_first_year)s AND %(last_year)s
+      AND y.yr BETWEEN extract(year FROM CAST(%(first_year)s AS date))
+      AND extract(year FROM CAST(%(last_year)s AS date))
+    GROUP BY m.elder_id, y.yr, r.path""",
+    f"""INSERT INTO checkout_canteenmonthtotalrollup (canteen_id, region_path, month, {", ".join(_CANTEEN_SUMS)})
+    SELECT canteen_id, MIN(region_path), month, {", ".join(f"SUM({c})" for c in _CANTEEN_SUMS)}
+    FROM checkout_canteenmonthrollup WHERE month BETWEEN %(start)s AND %(end)s GROUP BY canteen_id, month""",
 )
 
 
@@ -459,13 +668,14 @@ def rollups_rebuild(days: tuple[date, date] | None = None) -> dict[str, int]:
 
         list(CanteenChain.objects.select_for_update().values_list("pk", flat=True))
         for _name, model, _key, _sums in TABLES:
-            qs = model.objects.all()
-            if days is not None:
-                qs = qs.filter(**{("month" if model in MONTHLY else "local_date") + "__range": days})
-            qs.delete()
+            (model.objects.all() if days is None else _in_range(model.objects.all(), model, days)).delete()
         if connection.vendor == "postgresql":
             start, end = days or (date.min, date.max)
-            span = {"start": start, "end": end}
+            # The year rows of the range's years and the year after (which holds them as its "year
+            # before"), from the month rows of those years and the year before the first.
+            span = {"start": start, "end": end, "first_year": start.replace(month=1, day=1),
+                    "before_first_year": date(max(start.year - 1, 1), 1, 1),
+                    "last_year": date(min(end.year + 1, 9999), 12, 31)}
             written = {}
             with connection.cursor() as cur:
                 for (name, *_rest), sql in zip(TABLES, PG_REBUILD, strict=True):
@@ -484,11 +694,22 @@ def _rebuild_python(days: tuple[date, date] | None) -> dict[str, int]:
     community_paths = dict(Meal.objects.filter(elder__isnull=False).values("elder__community_id").distinct()
                            .order_by().values_list("elder__community_id", "elder__community__path"))
     paths = {"canteen_day": canteen_paths, "rule_day": canteen_paths, "elder_month": elder_paths,
-             "community_day": community_paths, "canteen_month": canteen_paths, "rule_month": canteen_paths}
+             "community_day": community_paths, "canteen_month": canteen_paths, "rule_month": canteen_paths,
+             "elder_year": elder_paths, "canteen_total": canteen_paths}
     written = {}
     for name, model, key, sums in TABLES:
-        objs = [model(region_path=paths[name][k[0]], **dict(zip(key, k, strict=True)),
-                      **dict(zip(sums, v, strict=True))) for k, v in want[name].items()]
+        if model is ElderYearRollup:
+            # The years touched, whole: from every month row of those years, as now stored.
+            months = ElderMonthRollup.objects.all()
+            if days is not None:
+                months = months.filter(month__year__range=(days[0].year - 1, days[1].year + 1))
+            want[name] = {k: v for k, v in _years({(e, m): (mask,) for e, m, mask in months.values_list(
+                "elder_id", "month", "days_mask")}).items()
+                if days is None or days[0].year <= k[1] <= days[1].year + 1}
+            paths[name] = paths[name] | dict(months.values_list("elder_id", "elder__community__path"))
+        objs = [model(**({"region_path": paths[name][k[0]]} if name in paths else {}),
+                      **dict(zip(key, k, strict=True)), **dict(zip(sums, v, strict=True)))
+                for k, v in want[name].items()]
         model.objects.bulk_create(objs, batch_size=2000)
         written[name] = len(objs)
     return written
