@@ -80,10 +80,12 @@ test-sqlite: venv system-deps
 	env -u DATABASE_URL ZHUCAN_VAR_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: venv system-deps
-	DATABASE_URL=$(PG_URL) ZHUCAN_VAR_DIR=$(CURDIR)/var/test-postgres $(BIN)/pytest --create-db $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) ZHUCAN_TEST_HALF=postgres ZHUCAN_VAR_DIR=$(CURDIR)/var/test-postgres $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 # The two halves run side by side (two cores; each has its own database and var/ directory); each
-# prints its output when it ends. `make test-sqlite` / `make test-postgres` run one half.
+# prints its output when it ends. Tests that touch no database run in the SQLite half only
+# (tests/conftest.py deselects them where ZHUCAN_TEST_HALF=postgres).
+# `make test-sqlite` / `make test-postgres` run one half.
 test: lint
 	@echo "Running the SQLite and PostgreSQL halves in parallel; each prints its report when it ends."
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres

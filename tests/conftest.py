@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -16,6 +17,29 @@ import pytest
 from zhucan.core.idnumber import make_id_number
 
 PASSWORD = "Zhucan-test-2025"
+
+
+# Fixtures through which a test reaches a database (item.fixturenames is the whole closure, so a test
+# using `world` or `client` with a login counts).
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                      "live_server", "django_db_setup"}
+
+
+def _uses_database(item) -> bool:
+    return bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))) or item.get_closest_marker("django_db")
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs the suite twice, on SQLite and on PostgreSQL, side by side. A test that touches
+    no database (the policy engine, money, ID numbers, the production server on its own file, the
+    Makefile) would only repeat itself in the second half: with ZHUCAN_TEST_HALF=postgres (set by
+    `make test-postgres`) those are deselected, and they run in the SQLite half."""
+    if os.environ.get("ZHUCAN_TEST_HALF") != "postgres":
+        return
+    database_free = [item for item in items if not _uses_database(item)]
+    if database_free:
+        config.hook.pytest_deselected(items=database_free)
+        items[:] = [item for item in items if _uses_database(item)]
 
 
 def make_region(code, name, level, parent=None, area=""):

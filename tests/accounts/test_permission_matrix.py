@@ -1293,10 +1293,11 @@ assert set(VIEWS) == set(EXPECTED), set(VIEWS) ^ set(EXPECTED)
 def _fresh_id_sequence(monkeypatch):
     """Work around tests/conftest.py make_elder: its sequence `next(_seq) % 999 or 1` is process-wide
     and make_id_number accepts only 0..499, so after ~250 `world` builds every test errors. Each test
-    has its own database, so restarting the sequence per test keeps numbers unique."""
+    has its own database (a savepoint of the module's world, whose two elders took numbers 1 and 2 of
+    a fresh process), so restarting the sequence per test above those keeps numbers unique."""
     import tests.conftest
 
-    monkeypatch.setattr(tests.conftest, "_seq", iter(range(1, 500)))
+    monkeypatch.setattr(tests.conftest, "_seq", iter(range(10, 500)))
 
 
 
@@ -1370,15 +1371,21 @@ MEDIA_SETUP.update({"orders_supervision": _an_order_tomorrow, "orders_supervisio
 
 
 
-@pytest.fixture
-def matrix_world(world):
-    """The shared world plus a dish on 北山长者食堂's menu."""
+@pytest.fixture(scope="module")
+def _matrix_world_once(module_world):
+    """The shared world plus a dish on 北山长者食堂's menu, built once for the module (each test's
+    writes roll back to it)."""
     from tests.conftest import _system_user
     from zhucan.canteens.services import dish_save
 
-    world.dish = dish_save(actor=_system_user(), canteen_id=world.canteen.pk,
-                           values={"name": "红烧肉", "category": "荤菜", "price_fen": 1200})
-    return world
+    module_world.dish = dish_save(actor=_system_user(), canteen_id=module_world.canteen.pk,
+                                  values={"name": "红烧肉", "category": "荤菜", "price_fen": 1200})
+    return module_world
+
+
+@pytest.fixture
+def matrix_world(_matrix_world_once, db):
+    return _matrix_world_once
 
 
 @pytest.fixture(autouse=True)
@@ -1498,11 +1505,15 @@ def _shown(view: View, response) -> str:
 
 # --- the matrix ---------------------------------------------------------------------------------------
 
+# A role refused a view outright (403 on both sides) is asked once, from its own side: the refusal
+# comes from the role's permissions before any jurisdiction is looked at, so the other side's actor
+# of the same role meets the same check (a quarter of the cells; the suite's time matters).
 CASES = [
     pytest.param(name, role, side, id=f"{name}-{role}-{side}")
     for name in EXPECTED
     for role in ROLES
     for side in ("own", "other")
+    if not (side == "other" and EXPECTED[name][role] == ("403", "403"))
 ]
 
 
