@@ -373,6 +373,7 @@ def check_and_time(runs: int, raw_check: bool = True) -> int:
         ("by_method", lambda r: S.by_method(user=user, **r)),
         ("by_rule", lambda r: S.by_rule(user=user, **r)),
         ("by_canteen", lambda r: S.by_canteen(user=user, **r)),
+        ("by_canteen (dashboard page of 50)", lambda r: S.by_canteen_page(user=user, size=50, **r)),
         ("by_child_region", lambda r: S.by_child_region(user=user, **r)),
         ("by_period_per_day", lambda r: S.by_period_per_day(user=user, **r)),
         ("distinct_elders", lambda r: S.distinct_elders(user=user, **r)),
@@ -426,6 +427,10 @@ def check_and_time(runs: int, raw_check: bool = True) -> int:
     districts = sorted((c.path, *[getattr(t, f) for f in fields]) for c, t in results["by_child_region"])
     problems += _compare("by_child_region (city → districts)",
                          [d for d in districts if d[1] or d[2]], [tuple(r) for r in raw["by_child_region"]])
+    page, count = results["by_canteen (dashboard page of 50)"]
+    if [(c.pk, t) for c, t in page] != [(c.pk, t) for c, t in results["by_canteen"][:50]] or count != len(
+            results["by_canteen"]):
+        problems.append("by_canteen: the dashboard's page is not the first 50 rows of the whole list")
     cov = results["coverage"].total
     problems += _compare("coverage", (cov.eligible, cov.reached), tuple(raw["coverage"][0]))
     timed = {"totals": "totals", "by_day": "by_day", "by_period": "by_period", "by_method": "by_method",

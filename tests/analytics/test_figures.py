@@ -77,6 +77,11 @@ def test_rules_and_canteens_by_hand(ledger):
     assert canteen == ledger.canteen
     assert (t.meals, t.elder_meals, t.gross_fen, t.average_bill_fen, t.benefit_fen, t.voids, t.refunds) == (
         4, 3, 6000, 1500, 1200, 1, 1)
+    # The dashboard's page: the first canteens of the whole list, and how many had a meal.
+    everyone = selectors.by_canteen(user=ledger.users["city_admin"], start=JUNE.start, end=JUNE.end)
+    assert [t.meals for _c, t in everyone] == [4, 1]
+    page, count = selectors.by_canteen_page(user=ledger.users["city_admin"], start=JUNE.start, end=JUNE.end, size=1)
+    assert (page, count) == (everyone[:1], 2)
     city = {r.name: t.meals for r, t in selectors.by_child_region(user=ledger.users["city_admin"],
                                                                     start=JUNE.start, end=JUNE.end)}
     assert city == {"上城区": 1, "西湖区": 4}

@@ -125,13 +125,24 @@ def test_canteen_manager_sees_own_canteen_only(ledger, client):
     assert [r[0] for r in rows[1:]] == ["湖滨长者食堂"]
 
 
-def test_canteens_without_meals_are_listed_after_the_others(ledger, client):
+def test_canteens_without_meals_are_listed_after_the_others(ledger, client, monkeypatch):
     from tests.conftest import make_canteen
+    from zhucan.analytics import panels
 
     make_canteen(ledger.xihu_sub2, "西溪长者食堂")
     login(client, ledger.users["district_admin"])
     rows = _sheet(client.get("/dashboard/export/canteens.xlsx"))
     assert [(r[0], r[2]) for r in rows[1:]] == [("北山长者食堂", 4), ("西溪长者食堂", 0)]
+    # More canteens with meals than the page holds: the page shows the first, says how many there
+    # are and where the rest is; the export still has every canteen.
+    monkeypatch.setattr(panels, "CANTEEN_PAGE", 1)
+    login(client, ledger.users["city_admin"])
+    body = client.get("/dashboard/?range=custom&start=2025-06-01&end=2025-06-10").content.decode()
+    table = body.split('data-table="canteens"')[1].split("</section>")[0]
+    assert "北山长者食堂" in table and "湖滨长者食堂" not in table and "西溪长者食堂" not in table
+    assert "共 2 家助餐点有就餐，此处列出就餐份数最多的 1 家" in table
+    rows = _sheet(client.get("/dashboard/export/canteens.xlsx?range=custom&start=2025-06-01&end=2025-06-10"))
+    assert [(r[0], r[2]) for r in rows[1:]] == [("北山长者食堂", 4), ("湖滨长者食堂", 1), ("西溪长者食堂", 0)]
 
 
 def test_cashier_is_refused_everywhere(ledger, client):

@@ -349,17 +349,34 @@ def by_rule(*, user, start: date, end: date) -> list[dict]:
             for r in rows]
 
 
-def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
-    """Per canteen operating results, most meals first."""
+def _canteen_order(*, user, start: date, end: date) -> tuple[list[int], dict[int, dict]]:
+    """The canteens with meals in the range, most meals first (then by name), and their sums."""
     # Whole months from the canteen's month totals (no period or method: 12 rows a canteen a year).
-    sums = {r["canteen_id"]: _totals_from(r)
+    sums = {r["canteen_id"]: r
             for r in _summed(CanteenDayRollup, CanteenMonthTotalRollup, user=user, start=start, end=end,
                              group=("canteen_id",), sums=_sums())}
-    # Only what the tables show (a city's 2,000 canteens as full model rows cost more than the sums).
-    canteens = Canteen.objects.filter(pk__in=sums).select_related("region").only("name", "region__name")
-    rows = [(c, sums[c.pk]) for c in canteens]
-    rows.sort(key=lambda ct: (-ct[1].meals, ct[0].name))
-    return rows
+    names = dict(Canteen.objects.filter(pk__in=sums).values_list("pk", "name"))
+    order = sorted((pk for pk in sums if pk in names), key=lambda pk: (-int(sums[pk]["meals"] or 0), names[pk]))
+    return order, sums
+
+
+def _canteen_rows(order: list[int], sums: dict[int, dict]) -> list[tuple[Canteen, Totals]]:
+    # Only what the tables show: a city's 2,000 canteens as full model rows cost more than the sums.
+    canteens = Canteen.objects.filter(pk__in=order).select_related("region").only("name", "region__name").in_bulk()
+    return [(canteens[pk], _totals_from(sums[pk])) for pk in order]
+
+
+def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
+    """Per canteen operating results, most meals first: every canteen with a meal (the export)."""
+    order, sums = _canteen_order(user=user, start=start, end=end)
+    return _canteen_rows(order, sums)
+
+
+def by_canteen_page(*, user, start: date, end: date, size: int) -> tuple[list[tuple[Canteen, Totals]], int]:
+    """The first `size` canteens of `by_canteen` (the dashboard's table and the big screen) and how
+    many canteens had a meal: a city's 2,000 rows are built for the export only."""
+    order, sums = _canteen_order(user=user, start=start, end=end)
+    return _canteen_rows(order[:size], sums), len(order)
 
 
 def idle_canteens(*, user, exclude: set[int]) -> list[Canteen]:
@@ -431,7 +448,9 @@ def latest_meals(*, user, today: date, limit: int = 20) -> list[Meal]:
 
 
 def eligible_elders(*, user) -> QuerySet[Elder]:
-    """Registered elders the programme serves: verified, active, not erased, in the user's scope."""
+    """Registered elders the programme serves: verified, active, not erased, in the user's scope.
+    The filter is the condition of the partial index elder_eligible_cover (elders migration 0007):
+    change both together, or PostgreSQL reads the wide table again."""
     return restrict(Elder.objects.filter(status=ElderStatus.ACTIVE, verification=Verification.VERIFIED,
                                          erased_at__isnull=True), user, "view")
 

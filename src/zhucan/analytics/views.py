@@ -46,7 +46,8 @@ def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, p
         "funders": lambda: panels.table_funders(selectors.totals(**span), funder_names),
         "rules": lambda: panels.table_rules(selectors.by_rule(**span), rule_names, funder_names),
         "methods": lambda: panels.table_methods(selectors.by_method(**span)),
-        "canteens": lambda: panels.table_canteens(_with_idle(user, selectors.by_canteen(**span))),
+        "canteens": lambda: (panels.table_canteens(_with_idle(user, selectors.by_canteen(**span))) if only
+                             else _canteens_page(user, span)),
         "regions": lambda: panels.table_regions(selectors.by_child_region(**span)),
     }
     if selectors.sees_elders(user):
@@ -65,6 +66,18 @@ def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, p
     if not _compares_areas(user):
         del builders["regions"]
     return {key: build() for key, build in builders.items()}
+
+
+def _canteens_page(user, span) -> panels.Table:
+    """The page shows the canteens with the most meals; a city's full list (with the canteens that
+    served nobody) is the table's export."""
+    rows, count = selectors.by_canteen_page(**span, size=panels.CANTEEN_PAGE)
+    if count <= panels.CANTEEN_PAGE:
+        return panels.table_canteens(_with_idle(user, rows))
+    table = panels.table_canteens(rows)
+    table.note = _("共 %(count)s 家助餐点有就餐，此处列出就餐份数最多的 %(shown)s 家；"
+                   "全部助餐点（含本期无人就餐的）请导出 Excel。") % {"count": count, "shown": len(rows)}
+    return table
 
 
 def _with_idle(user, rows):
@@ -220,7 +233,7 @@ def screen_data(user) -> dict:
     today = clock.local_today()
     live = _today_block(user, today)
     regions = selectors.by_child_region(user=user, start=today, end=today)
-    canteens = selectors.by_canteen(user=user, start=today, end=today)[:10]
+    canteens, _count = selectors.by_canteen_page(user=user, start=today, end=today, size=10)
     feed = []
     for m in selectors.latest_meals(user=user, today=today, limit=12):
         local = m.at.astimezone(clock.LOCAL_TZ)
