@@ -130,8 +130,27 @@ def seed(day, n_canteens: int, n_elders: int) -> dict:
     return {"admin": admin.pk, "canteens": canteens, "offers": offers, "elders": elders}
 
 
-def order_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
-    from django.db import connections
+class Meter:
+    """Counts the SQL statements sent through Django's cursors (savepoints included; the COMMIT at
+    the end of a transaction is not a cursor statement) and the time spent waiting on them."""
+
+    def __init__(self, show: bool = False) -> None:
+        self.statements, self.db_s, self.show = 0, 0.0, show
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.db_s += time.perf_counter() - t0
+            self.statements += 1
+            if self.show:
+                took = (time.perf_counter() - t0) * 1000
+                print(f"  [{self.statements:2d}] {took:5.1f} ms  {' '.join(sql.split())[:160]}")
+
+
+def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: bool = False) -> None:
+    from django.db import connection, connections
 
     connections.close_all()
     from zhucan.accounts.models import User
@@ -141,7 +160,7 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
     admin = User.objects.get(pk=plan["admin"])
     cutoff = datetime.combine(day, dtime(9, 30), SH)
     total = len(plan["elders"])
-    latencies, retries, failures = [], 0, []
+    latencies, retries, failures, meters = [], 0, [], []
     start_evt.wait()
     for i in range(k, total, procs):
         elder_id, canteen_id = plan["elders"][i]
@@ -150,20 +169,24 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
         fulfilment = "delivery" if i % 2 else "pickup"
         kw = dict(actor=admin, elder_id=elder_id, canteen_id=canteen_id, local_date=day, period="lunch",
                   lines=[(offer_id, 1)], fulfilment=fulfilment, channel="staff")
+        meter, retried = Meter(show=show_sql and i == k), False
         t0 = time.perf_counter()
         try:
             try:
-                O.order_place(**kw, expected_payable_fen=1050, idempotency_key=f"bench-{i}")
+                with connection.execute_wrapper(meter):
+                    O.order_place(**kw, expected_payable_fen=1050, idempotency_key=f"bench-{i}")
             except DomainError as exc:
                 if exc.code != "ORDER_PRICE_CHANGED":
                     raise
-                retries += 1  # the counter was first: the person sees the new price and confirms it
-                quote = O.order_quote(**kw)
-                O.order_place(**kw, expected_payable_fen=quote.payable_fen, idempotency_key=f"bench-{i}-2")
+                retries, retried = retries + 1, True  # the counter was first: the person sees the new price
+                with connection.execute_wrapper(meter):
+                    quote = O.order_quote(**kw)
+                    O.order_place(**kw, expected_payable_fen=quote.payable_fen, idempotency_key=f"bench-{i}-2")
         except Exception as exc:  # reported, not hidden
             failures.append(f"{type(exc).__name__}: {exc}")
         latencies.append(time.perf_counter() - t0)
-    out.put(("orders", time.perf_counter(), latencies, retries, failures[:5], len(failures)))
+        meters.append((retried, meter.statements, meter.db_s, latencies[-1]))
+    out.put(("orders", time.perf_counter(), latencies, retries, failures[:5], len(failures), meters))
     connections.close_all()
 
 
@@ -197,7 +220,7 @@ def counter_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
         except DomainError as exc:
             failures.append(f"{exc.code}: {exc}")
         latencies.append(time.perf_counter() - t0)
-    out.put(("counter", time.perf_counter(), latencies, 0, failures[:5], len(failures)))
+    out.put(("counter", time.perf_counter(), latencies, 0, failures[:5], len(failures), []))
     connections.close_all()
 
 
@@ -212,6 +235,7 @@ def main() -> None:
     ap.add_argument("--order-procs", type=int, default=3)
     ap.add_argument("--counter-procs", type=int, default=2)
     ap.add_argument("--canteens", type=int, default=10)
+    ap.add_argument("--show-sql", action="store_true", help="print the statements of one placement")
     args = ap.parse_args()
 
     fresh_database()
@@ -227,7 +251,8 @@ def main() -> None:
 
     ctx = mp.get_context("fork")
     start_evt, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=order_worker, args=(k, args.order_procs, plan, day, start_evt, out))
+    procs = [ctx.Process(target=order_worker, args=(k, args.order_procs, plan, day, start_evt, out,
+                                                              args.show_sql and k == 0))
              for k in range(args.order_procs)]
     procs += [ctx.Process(target=counter_worker, args=(k, args.counter_procs, plan, day, start_evt, out))
               for k in range(args.counter_procs)]
@@ -242,6 +267,8 @@ def main() -> None:
 
     def gather(kind):
         rows = [r for r in results if r[0] == kind]
+        if not rows:
+            return 0.0, [], 0, [], 0
         return (max(r[1] for r in rows) - began, [x for r in rows for x in r[2]], sum(r[3] for r in rows),
                 [f for r in rows for f in r[4]], sum(r[5] for r in rows))
 
@@ -254,9 +281,17 @@ def main() -> None:
     print(f"order placement: p50 {pct(o_lat, 50):.1f} ms, p99 {pct(o_lat, 99):.1f} ms, "
           f"mean {statistics.mean(o_lat) * 1000:.1f} ms; re-quoted after the counter was first: {o_retries}; "
           f"failed: {o_nfail} {o_fail}")
-    print(f"counter checkouts alongside: {len(c_lat)} by {args.counter_procs} processes in {c_wall:.1f} s = "
-          f"{len(c_lat) / c_wall:.1f}/s, p50 {pct(c_lat, 50):.1f} ms, p99 {pct(c_lat, 99):.1f} ms; "
-          f"refused: {c_nfail} {c_fail}")
+    meters = [m for r in results for m in r[6]]
+    for retried, label in ((False, "placed at the first attempt"), (True, "re-quoted and placed again")):
+        chosen = [m for m in meters if m[0] == retried]
+        if chosen:
+            print(f"  {label}: {len(chosen)}, statements median {statistics.median(m[1] for m in chosen):.0f}, "
+                  f"waiting on the database median {statistics.median(m[2] for m in chosen) * 1000:.1f} ms "
+                  f"of {statistics.median(m[3] for m in chosen) * 1000:.1f} ms")
+    if c_lat:
+        print(f"counter checkouts alongside: {len(c_lat)} by {args.counter_procs} processes in {c_wall:.1f} s = "
+              f"{len(c_lat) / c_wall:.1f}/s, p50 {pct(c_lat, 50):.1f} ms, p99 {pct(c_lat, 99):.1f} ms; "
+              f"refused: {c_nfail} {c_fail}")
 
     with connection.cursor() as cur:
         cur.execute("""
