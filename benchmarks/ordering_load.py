@@ -9,7 +9,7 @@
    designated canteens, each in its own community, with lunch (order cut-off 09:30, delivering),
    today's published lunch menu, its coverage, and `--orders` elders (85 years old: 7折) spread over
    the communities.
-2. Forks `--order-procs` processes placing one lunch order per elder (`orders.services.order_place`,
+2. Forks `--order-procs` processes placing one lunch order per elder (`orders.placing.order_place`,
    staff channel, half delivered, half picked up) with a simulated clock that walks through the ten
    minutes before the cut-off (09:20 → 09:30) as the orders go, as fast as the machine allows; and,
    at the same time, `--counter-procs` processes ringing up a counter lunch (`meal_commit`) for the
@@ -77,7 +77,8 @@ def seed(day, n_canteens: int, n_elders: int) -> dict:
     from zhucan.core.idnumber import make_id_number
     from zhucan.elders.models import Elder
     from zhucan.elders.services import ElderData, elder_register
-    from zhucan.orders import services as O
+    from zhucan.orders.coverage import coverage_set
+    from zhucan.orders.menus import cutoff_set, menu_publish
     from zhucan.regions.models import Region
 
     call_command("migrate", verbosity=0)
@@ -97,10 +98,10 @@ def seed(day, n_canteens: int, n_elders: int) -> dict:
         DesignatedSpan.objects.create(canteen=canteen, start=day - timedelta(days=365))
         canteen_touch(canteen.pk)
         dish = Dish.objects.create(canteen=canteen, name="午餐套餐", price_fen=1500)
-        O.cutoff_set(actor=admin, canteen_id=canteen.pk, period="lunch", cutoff=dtime(9, 30), delivers=True)
-        O.coverage_set(actor=admin, canteen_id=canteen.pk, community_ids=[community.pk])
-        offers[canteen.pk] = (O.menu_publish(actor=admin, canteen_id=canteen.pk, local_date=day, period="lunch",
-                                             offers=[(dish.pk, None)], delivers=True)[0].pk, dish.pk)
+        cutoff_set(actor=admin, canteen_id=canteen.pk, period="lunch", cutoff=dtime(9, 30), delivers=True)
+        coverage_set(actor=admin, canteen_id=canteen.pk, community_ids=[community.pk])
+        offers[canteen.pk] = (menu_publish(actor=admin, canteen_id=canteen.pk, local_date=day, period="lunch",
+                                           offers=[(dish.pk, None)], delivers=True)[0].pk, dish.pk)
         canteens.append(canteen.pk)
     birth = day.replace(year=day.year - 85) - timedelta(days=10)
 
@@ -155,7 +156,7 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: 
     connections.close_all()
     from zhucan.accounts.models import User
     from zhucan.core.errors import DomainError
-    from zhucan.orders import services as O
+    from zhucan.orders.placing import order_place, order_quote
 
     admin = User.objects.get(pk=plan["admin"])
     cutoff = datetime.combine(day, dtime(9, 30), SH)
@@ -174,14 +175,14 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: 
         try:
             try:
                 with connection.execute_wrapper(meter):
-                    O.order_place(**kw, expected_payable_fen=1050, idempotency_key=f"bench-{i}")
+                    order_place(**kw, expected_payable_fen=1050, idempotency_key=f"bench-{i}")
             except DomainError as exc:
                 if exc.code != "ORDER_PRICE_CHANGED":
                     raise
                 retries, retried = retries + 1, True  # the counter was first: the person sees the new price
                 with connection.execute_wrapper(meter):
-                    quote = O.order_quote(**kw)
-                    O.order_place(**kw, expected_payable_fen=quote.payable_fen, idempotency_key=f"bench-{i}-2")
+                    quote = order_quote(**kw)
+                    order_place(**kw, expected_payable_fen=quote.payable_fen, idempotency_key=f"bench-{i}-2")
         except Exception as exc:  # reported, not hidden
             failures.append(f"{type(exc).__name__}: {exc}")
         latencies.append(time.perf_counter() - t0)

@@ -1213,16 +1213,17 @@ def _delivery_setup(w):
     from datetime import time
 
     from zhucan.delivery import services as delivery
-    from zhucan.orders import services as orders
+    from zhucan.orders.menus import cutoff_set, menu_publish
+    from zhucan.orders.placing import order_place, order_quote
 
     manager, day = w.users["canteen_manager"], _tomorrow()
-    orders.cutoff_set(actor=manager, canteen_id=w.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=False)
-    offer = orders.menu_publish(actor=manager, canteen_id=w.canteen.pk, local_date=day, period="lunch",
-                                offers=[(w.dish.pk, None)])[0]
+    cutoff_set(actor=manager, canteen_id=w.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=False)
+    offer = menu_publish(actor=manager, canteen_id=w.canteen.pk, local_date=day, period="lunch",
+                         offers=[(w.dish.pk, None)])[0]
     common = dict(actor=manager, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=day, period="lunch",
                   lines=[(offer.pk, 1)], fulfilment="pickup", channel="canteen")
-    orders.order_place(**common, expected_payable_fen=orders.order_quote(**common).payable_fen,
-                       idempotency_key="matrix")
+    order_place(**common, expected_payable_fen=order_quote(**common).payable_fen,
+                idempotency_key="matrix")
     w.courier = delivery.courier_register(actor=manager, canteen_id=w.canteen.pk, name="李志愿", phone="13600005678")
     w.route = delivery.route_create(actor=manager, canteen_id=w.canteen.pk, local_date=day, period="lunch",
                                     name="一号线")
@@ -1318,18 +1319,19 @@ def _an_order_tomorrow(w):
     from datetime import time, timedelta
 
     from zhucan.core import clock
-    from zhucan.orders import services as orders
+    from zhucan.orders.menus import cutoff_set, menu_publish
+    from zhucan.orders.placing import order_place, order_quote
 
     manager, staff = w.users["canteen_manager"], w.users["subdistrict_staff"]
     tomorrow = clock.local_today() + timedelta(days=1)
-    orders.cutoff_set(actor=manager, canteen_id=w.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=False)
-    offer = orders.menu_publish(actor=manager, canteen_id=w.canteen.pk, local_date=tomorrow, period="lunch",
-                                offers=[(w.dish.pk, None)])[0]
-    quote = orders.order_quote(actor=staff, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=tomorrow,
-                               period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff")
-    orders.order_place(actor=staff, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=tomorrow,
-                       period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff",
-                       expected_payable_fen=quote.payable_fen, idempotency_key="matrix")
+    cutoff_set(actor=manager, canteen_id=w.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=False)
+    offer = menu_publish(actor=manager, canteen_id=w.canteen.pk, local_date=tomorrow, period="lunch",
+                         offers=[(w.dish.pk, None)])[0]
+    quote = order_quote(actor=staff, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=tomorrow,
+                        period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff")
+    order_place(actor=staff, elder_id=w.elder.pk, canteen_id=w.canteen.pk, local_date=tomorrow,
+                period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff",
+                expected_payable_fen=quote.payable_fen, idempotency_key="matrix")
 
 
 def _supervision_url(tail: str):
@@ -1358,7 +1360,7 @@ ORDERS_VIEWS: dict[str, View] = {
     "orders_coverage_save": View("POST", lambda w: f"/orders/coverage/{w.canteen.pk}/",
                                  lambda w: f"/orders/coverage/{MISSING}/",
                                  data=lambda w: {"communities": [w.xihu_c1.pk], "radius_m": ""},
-                                 audit_action="orders.coverage_set", effect=_effect_coverage_save),
+                                 audit_action="coverage_set", effect=_effect_coverage_save),
     "orders_supervision": View("GET", _supervision_url(""), marker=lambda w: w.canteen.name),
     "orders_supervision_export": View("GET", _supervision_url("export.xlsx"), marker=lambda w: w.canteen.name,
                                       export=True, audit_action="orders.supervision.export"),

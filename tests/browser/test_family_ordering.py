@@ -54,8 +54,8 @@ def family_orders_lunch_delivery(page, elder_name: str, dish: str = "套餐") ->
 
 
 def test_family_member_orders_lunch_delivery_on_a_phone(world, live_server, phone, frozen_clock):
+    from zhucan.orders.handover import handover_code
     from zhucan.orders.models import Order
-    from zhucan.orders.services import handover_code
 
     frozen_clock(MORNING)
     ordering_setup(world)

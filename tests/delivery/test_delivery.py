@@ -17,8 +17,8 @@ from zhucan.delivery import printing, selectors, services
 from zhucan.delivery.models import StopMemory, StopStatus
 from zhucan.elderphone import sms
 from zhucan.elders.services import elder_set_diet
-from zhucan.orders.models import OrderStatus
-from zhucan.orders.services import handover_code
+from zhucan.orders.handover import handover_code
+from zhucan.orders.models import MenuOffer, OrderStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -92,13 +92,13 @@ def test_route_order_is_remembered_for_the_next_day(dispatch, frozen_clock):
     assert exc.value.code == "COURIER_OTHER_CANTEEN"
 
     # next day: orders arrive in the other order; preparing follows the remembered one
-    from zhucan.orders import services as orders
+    from zhucan.orders.menus import menu_publish
 
     tomorrow = d.day + timedelta(days=1)
-    orders.menu_publish(actor=d.manager, canteen_id=d.canteen.pk, local_date=tomorrow, period="lunch",
-                        offers=[(d.offers["套餐"].dish_id, 50)], delivers=True)
+    menu_publish(actor=d.manager, canteen_id=d.canteen.pk, local_date=tomorrow, period="lunch",
+                 offers=[(d.offers["套餐"].dish_id, 50)], delivers=True)
     d.day = tomorrow
-    d.offers = {o.name: o for o in orders.MenuOffer.objects.filter(canteen=d.canteen, local_date=tomorrow)}
+    d.offers = {o.name: o for o in MenuOffer.objects.filter(canteen=d.canteen, local_date=tomorrow)}
     a2, b2 = place(d, d.zhang, key="t1"), place(d, d.wang, key="t2")
     assert services.routes_prepare(actor=d.manager, canteen_id=d.canteen.pk, local_date=tomorrow, period="lunch") == 2
     new_route = d.canteen.routes.get(local_date=tomorrow)

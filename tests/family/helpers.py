@@ -25,7 +25,8 @@ def ordering_setup(world) -> SimpleNamespace:
     from zhucan.canteens.models import Dish
     from zhucan.core import clock
     from zhucan.elderphone.services import account_set_password, binding_create
-    from zhucan.orders.services import coverage_set, cutoff_set, menu_publish
+    from zhucan.orders.coverage import coverage_set
+    from zhucan.orders.menus import cutoff_set, menu_publish
 
     o = SimpleNamespace()
     o.canteen = make_canteen(world.xihu_c1, "保俶长者食堂")

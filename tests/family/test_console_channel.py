@@ -7,8 +7,8 @@ import pytest
 
 from tests.conftest import login
 from tests.family.helpers import AFTER_CUTOFF, MORNING, ordering_setup
+from zhucan.orders.handover import handover_code
 from zhucan.orders.models import Order, OrderStatus
-from zhucan.orders.services import handover_code
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from tests.family.helpers import (
     ordering_setup,
     place_on_phone,
 )
+from zhucan.orders.handover import handover_code
 from zhucan.orders.models import Order, OrderStatus, StandingOrder, StandingSkip
-from zhucan.orders.services import handover_code
 
 
 @pytest.fixture

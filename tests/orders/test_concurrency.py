@@ -14,8 +14,9 @@ from zhucan.canteens.models import Dish
 from zhucan.checkout.models import Meal
 from zhucan.checkout.services import OrderLine, meal_commit
 from zhucan.core.errors import DomainError
-from zhucan.orders import services as S
+from zhucan.orders.menus import cutoff_set, menu_publish
 from zhucan.orders.models import MenuOffer, Order
+from zhucan.orders.placing import order_place, order_quote
 
 
 def _together(jobs):
@@ -54,23 +55,23 @@ def test_portions_are_never_oversold_and_counter_and_order_never_both_discounted
     manager = make_user("mgr", "canteen_manager", canteen=canteen)
     staff = make_user("staff", "subdistrict_staff", region=sub)
     dish = Dish.objects.create(canteen=canteen, name="套餐", price_fen=1500)
-    S.cutoff_set(actor=manager, canteen_id=canteen.pk, period="lunch", cutoff=time(9, 30), delivers=True)
-    offer = S.menu_publish(actor=manager, canteen_id=canteen.pk, local_date=DAY, period="lunch",
-                           offers=[(dish.pk, 3)])[0]
+    cutoff_set(actor=manager, canteen_id=canteen.pk, period="lunch", cutoff=time(9, 30), delivers=True)
+    offer = menu_publish(actor=manager, canteen_id=canteen.pk, local_date=DAY, period="lunch",
+                         offers=[(dish.pk, 3)])[0]
     threads = 6 if connection.vendor == "postgresql" else 4
     elders = [make_elder(community, name=f"老人{i}", birth=date(1945, 1, 1 + i)) for i in range(threads)]
 
     def order(elder, key):
-        return lambda: S.order_place(actor=staff, elder_id=elder.pk, canteen_id=canteen.pk, local_date=DAY,
-                                     period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff",
-                                     expected_payable_fen=1050, idempotency_key=key).pk
+        return lambda: order_place(actor=staff, elder_id=elder.pk, canteen_id=canteen.pk, local_date=DAY,
+                                   period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff",
+                                   expected_payable_fen=1050, idempotency_key=key).pk
 
     results = _together([order(e, f"k{i}") for i, e in enumerate(elders)])
     assert sorted(r for r in results if isinstance(r, str)) == ["ORDER_SOLD_OUT"] * (threads - 3), results
     assert Order.objects.count() == 3 and MenuOffer.objects.get(pk=offer.pk).portions_taken == 3
 
     # one elder: an order ahead and a counter sale in the lunch period at the same moment
-    S.menu_publish(actor=manager, canteen_id=canteen.pk, local_date=DAY, period="lunch", offers=[(dish.pk, None)])
+    menu_publish(actor=manager, canteen_id=canteen.pk, local_date=DAY, period="lunch", offers=[(dish.pk, None)])
     lone = make_elder(community, name="并发老人", birth=date(1944, 5, 5))
 
     def counter():
@@ -80,12 +81,12 @@ def test_portions_are_never_oversold_and_counter_and_order_never_both_discounted
 
     def ahead():  # as a phone page does: quote, place; on ORDER_PRICE_CHANGED show the new price, place again
         for _attempt in range(2):
-            quote = S.order_quote(actor=staff, elder_id=lone.pk, canteen_id=canteen.pk, local_date=DAY,
-                                  period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff")
+            quote = order_quote(actor=staff, elder_id=lone.pk, canteen_id=canteen.pk, local_date=DAY,
+                                period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff")
             try:
-                return S.order_place(actor=staff, elder_id=lone.pk, canteen_id=canteen.pk, local_date=DAY,
-                                     period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff",
-                                     expected_payable_fen=quote.payable_fen, idempotency_key="lone").benefit_fen
+                return order_place(actor=staff, elder_id=lone.pk, canteen_id=canteen.pk, local_date=DAY,
+                                   period="lunch", lines=[(offer.pk, 1)], fulfilment="pickup", channel="staff",
+                                   expected_payable_fen=quote.payable_fen, idempotency_key="lone").benefit_fen
             except DomainError as exc:
                 if exc.code != "ORDER_PRICE_CHANGED":
                     raise

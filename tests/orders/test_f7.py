@@ -7,7 +7,8 @@ from datetime import time
 from tests.orders.conftest import DAY
 from zhucan.filing.checks import check_item
 from zhucan.filing.models import Filing, FilingItem
-from zhucan.orders import services as S
+from zhucan.orders.coverage import coverage_set
+from zhucan.orders.menus import cutoff_set, menu_publish
 
 
 def _item(canteen):
@@ -21,12 +22,12 @@ def test_f7_passes_with_coverage_a_delivering_cutoff_and_offers(world, menu, fro
     manager = world.users["canteen_manager"]
     outcome = check_item(_item(world.canteen), DAY)
     assert outcome.result == "failed" and "未设置配送范围" in outcome.detail
-    S.coverage_set(actor=manager, canteen_id=world.canteen.pk, community_ids=[world.xihu_c1.pk])
-    S.cutoff_set(actor=manager, canteen_id=world.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=True)
+    coverage_set(actor=manager, canteen_id=world.canteen.pk, community_ids=[world.xihu_c1.pk])
+    cutoff_set(actor=manager, canteen_id=world.canteen.pk, period="lunch", cutoff=time(9, 30), delivers=True)
     outcome = check_item(_item(world.canteen), DAY)
     assert outcome.result == "failed" and "前后7天内没有发布预订菜单" in outcome.detail
-    S.menu_publish(actor=manager, canteen_id=world.canteen.pk, local_date=DAY, period="lunch",
-                   offers=[(menu["套餐"].pk, 10)])
+    menu_publish(actor=manager, canteen_id=world.canteen.pk, local_date=DAY, period="lunch",
+                 offers=[(menu["套餐"].pk, 10)])
     outcome = check_item(_item(world.canteen), DAY)
     assert outcome.result == "passed", outcome.detail
     assert any("保俶社区" in line for line in outcome.detail)

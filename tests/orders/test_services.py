@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -11,9 +11,12 @@ from zhucan.checkout.models import ElderDayUsage, Reservation
 from zhucan.checkout.services import OrderLine, meal_commit
 from zhucan.core.errors import DomainError
 from zhucan.elders.models import ElderStatus
-from zhucan.orders import services as S
+from zhucan.orders.coverage import coverage_set, covering_canteens
+from zhucan.orders.handover import handover_code, order_fail, order_handover, orders_expire
+from zhucan.orders.menus import cutoff_set, menu_copy_last_week, menu_publish
 from zhucan.orders.models import MenuOffer, Order
 from zhucan.orders.models import OrderLine as Line
+from zhucan.orders.placing import order_cancel, order_place, order_quote
 
 
 def place(world, shop, *, account=None, actor=None, lines=None, key="k1", payable=1050, fulfilment="pickup",
@@ -22,10 +25,10 @@ def place(world, shop, *, account=None, actor=None, lines=None, key="k1", payabl
         actor = world.users["subdistrict_staff"]
     channel = channel or ("family_phone" if account is not None else
                           "canteen" if actor.role in ("canteen_manager", "cashier") else "staff")
-    return S.order_place(actor=actor if account is None else None, account=account,
-                         elder_id=(elder or world.elder).pk, canteen_id=world.canteen.pk, local_date=DAY,
-                         period="lunch", lines=[(shop.set.pk, 1)] if lines is None else lines, fulfilment=fulfilment,
-                         channel=channel, expected_payable_fen=payable, idempotency_key=key, **extra)
+    return order_place(actor=actor if account is None else None, account=account,
+                       elder_id=(elder or world.elder).pk, canteen_id=world.canteen.pk, local_date=DAY,
+                       period="lunch", lines=[(shop.set.pk, 1)] if lines is None else lines, fulfilment=fulfilment,
+                       channel=channel, expected_payable_fen=payable, idempotency_key=key, **extra)
 
 
 def code(exc):
@@ -33,8 +36,8 @@ def code(exc):
 
 
 def test_family_places_a_delivery_order_holding_the_benefit(world, shop, family):
-    quote = S.order_quote(account=family, elder_id=world.elder.pk, canteen_id=world.canteen.pk, local_date=DAY,
-                          period="lunch", lines=[(shop.set.pk, 1)], fulfilment="delivery", channel="family_phone")
+    quote = order_quote(account=family, elder_id=world.elder.pk, canteen_id=world.canteen.pk, local_date=DAY,
+                        period="lunch", lines=[(shop.set.pk, 1)], fulfilment="delivery", channel="family_phone")
     assert Order.objects.count() == 0 and Reservation.objects.count() == 0  # a quote keeps nothing
     order = place(world, shop, account=family, fulfilment="delivery", payable=quote.payable_fen)
     assert (order.status, order.gross_fen, order.benefit_fen, order.payable_fen) == ("placed", 1500, 450, 1050)
@@ -44,7 +47,7 @@ def test_family_places_a_delivery_order_holding_the_benefit(world, shop, family)
     assert res.status == "held" and res.delivery
     assert MenuOffer.objects.get(pk=shop.set.pk).portions_taken == 1
     assert [(ln.name, ln.quantity, ln.line_fen) for ln in Line.objects.filter(order=order)] == [("套餐", 1, 1500)]
-    assert len(S.handover_code(order)) == 6
+    assert len(handover_code(order)) == 6
     # the same submit again: the same order, nothing held twice
     assert place(world, shop, account=family, fulfilment="delivery", payable=quote.payable_fen).pk == order.pk
     assert Reservation.objects.count() == 1 and MenuOffer.objects.get(pk=shop.set.pk).portions_taken == 1
@@ -85,8 +88,8 @@ def test_refusals(world, shop, family, menu):
     far = type(world.elder).objects.get(pk=world.elder.pk)
     far.community = world.xihu_c2
     far.save()
-    S.coverage_set(actor=world.other["canteen_manager"], canteen_id=world.other_canteen.pk,
-                   community_ids=[world.sc_c1.pk, world.xihu_c2.pk])
+    coverage_set(actor=world.other["canteen_manager"], canteen_id=world.other_canteen.pk,
+                 community_ids=[world.sc_c1.pk, world.xihu_c2.pk])
     with pytest.raises(DomainError) as exc:
         place(world, shop, fulfilment="delivery", key="far", actor=world.users["district_admin"])
     assert code(exc) == "ORDER_OUTSIDE_COVERAGE"
@@ -113,14 +116,14 @@ def test_refusals(world, shop, family, menu):
 
 
 def test_no_delivery_period_and_other_channels(world, shop, menu):
-    S.cutoff_set(actor=shop.manager, canteen_id=world.canteen.pk, period="dinner", cutoff=S.time(15, 0),
-                 delivers=False)
-    dinner = S.menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=DAY, period="dinner",
-                            offers=[(menu["套餐"].pk, None)])
+    cutoff_set(actor=shop.manager, canteen_id=world.canteen.pk, period="dinner", cutoff=time(15, 0),
+               delivers=False)
+    dinner = menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=DAY, period="dinner",
+                          offers=[(menu["套餐"].pk, None)])
     with pytest.raises(DomainError) as exc:
-        S.order_place(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk, canteen_id=world.canteen.pk,
-                      local_date=DAY, period="dinner", lines=[(dinner[0].pk, 1)], fulfilment="delivery",
-                      channel="staff", expected_payable_fen=1500, idempotency_key="d")
+        order_place(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk, canteen_id=world.canteen.pk,
+                    local_date=DAY, period="dinner", lines=[(dinner[0].pk, 1)], fulfilment="delivery",
+                    channel="staff", expected_payable_fen=1500, idempotency_key="d")
     assert code(exc) == "ORDER_NO_DELIVERY"
     # the other side of the boundary cannot order for this elder; the other canteen's cashier neither
     with pytest.raises(DomainError) as exc:
@@ -137,7 +140,7 @@ def test_cancel_before_cutoff_releases_and_after_is_refused(world, shop, family)
     order = place(world, shop, account=family)
     before = ElderDayUsage.objects.get(elder=world.elder).usage
     assert before["layers"]
-    cancelled = S.order_cancel(account=family, order_id=order.pk, reason="住院")
+    cancelled = order_cancel(account=family, order_id=order.pk, reason="住院")
     assert cancelled.status == "cancelled"
     assert Reservation.objects.get(source=f"order:{order.pk}").status == "released"
     assert MenuOffer.objects.get(pk=shop.set.pk).portions_taken == 0
@@ -145,7 +148,7 @@ def test_cancel_before_cutoff_releases_and_after_is_refused(world, shop, family)
     again = place(world, shop, account=family, key="k2")
     shop.clock(at("2025-06-02 09:31"))
     with pytest.raises(DomainError) as exc:
-        S.order_cancel(account=family, order_id=again.pk, reason="晚了")
+        order_cancel(account=family, order_id=again.pk, reason="晚了")
     assert code(exc) == "ORDER_NOT_CANCELLABLE"
 
 
@@ -155,71 +158,71 @@ def test_handover_by_code_enters_the_ledger_and_expiry_releases(world, shop, fam
                  key="rice")
     shop.clock(at("2025-06-02 11:50"))
     with pytest.raises(DomainError) as exc:
-        S.order_handover(actor=world.other["cashier"], order_id=delivered.pk, method="handover_code",
-                         evidence=S.handover_code(delivered))
+        order_handover(actor=world.other["cashier"], order_id=delivered.pk, method="handover_code",
+                         evidence=handover_code(delivered))
     assert code(exc) == "ORDER_WRONG_CANTEEN"
     with pytest.raises(DomainError) as exc:
-        S.order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
-                         evidence="000000" if S.handover_code(delivered) != "000000" else "111111")
+        order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
+                         evidence="000000" if handover_code(delivered) != "000000" else "111111")
     assert code(exc) == "HANDOVER_CODE_WRONG"
-    meal = S.order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
-                            evidence=S.handover_code(delivered))
+    meal = order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
+                            evidence=handover_code(delivered))
     assert meal.channel == "delivery" and meal.benefit_fen == 450 and meal.payable_fen == 1050
-    assert S.order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
-                            evidence=S.handover_code(delivered)).pk == meal.pk
+    assert order_handover(actor=world.users["cashier"], order_id=delivered.pk, method="handover_code",
+                            evidence=handover_code(delivered)).pk == meal.pk
     delivered.refresh_from_db()
     assert delivered.status == "handed_over" and delivered.meal_id == meal.pk
     shop.clock(at("2025-06-02 12:31"))
-    assert S.orders_expire() == 1
+    assert orders_expire() == 1
     kept.refresh_from_db()
     assert kept.status == "expired"
     assert Reservation.objects.get(source=f"order:{kept.pk}").status == "released"
-    assert S.orders_expire() == 0
+    assert orders_expire() == 0
 
 
 def test_fail_releases(world, shop):
     order = place(world, shop, fulfilment="delivery")
     with pytest.raises(DomainError) as exc:
-        S.order_fail(actor=world.users["cashier"], order_id=order.pk, reason=" ")
+        order_fail(actor=world.users["cashier"], order_id=order.pk, reason=" ")
     assert code(exc) == "ORDER_FAIL_REASON_REQUIRED"
-    failed = S.order_fail(actor=world.users["cashier"], order_id=order.pk, reason="家中无人")
+    failed = order_fail(actor=world.users["cashier"], order_id=order.pk, reason="家中无人")
     assert failed.status == "failed"
     assert Reservation.objects.get(source=f"order:{order.pk}").status == "released"
     with pytest.raises(DomainError) as exc:
-        S.order_handover(actor=world.users["cashier"], order_id=order.pk, method="counter")
+        order_handover(actor=world.users["cashier"], order_id=order.pk, method="counter")
     assert code(exc) == "ORDER_NOT_OPEN"
 
 
 def test_menus_and_coverage_rules(world, shop, menu):
     with pytest.raises(DomainError) as exc:
-        S.menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=date(2025, 6, 10),
-                       period="lunch", offers=[(menu["套餐"].pk, 1)])
+        menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=date(2025, 6, 10),
+                     period="lunch", offers=[(menu["套餐"].pk, 1)])
     assert code(exc) == "MENU_DATE_RANGE"
     with pytest.raises(DomainError) as exc:
-        S.menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=DAY, period="lunch",
-                       offers=[(menu["停售菜"].pk, 1)])
+        menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=DAY, period="lunch",
+                     offers=[(menu["停售菜"].pk, 1)])
     assert code(exc) == "MENU_DISH_UNKNOWN"
-    two = S.order_quote(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk, canteen_id=world.canteen.pk,
-                        local_date=DAY, period="lunch", lines=[(shop.set.pk, 2)], fulfilment="pickup", channel="staff")
+    two = order_quote(actor=world.users["subdistrict_staff"], elder_id=world.elder.pk, canteen_id=world.canteen.pk,
+                      local_date=DAY, period="lunch", lines=[(shop.set.pk, 2)], fulfilment="pickup", channel="staff")
     place(world, shop, lines=[(shop.set.pk, 2)], payable=two.payable_fen)
     with pytest.raises(DomainError) as exc:
-        S.menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=DAY, period="lunch",
-                       offers=[(menu["套餐"].pk, 1), (menu["米饭"].pk, None)])
+        menu_publish(actor=shop.manager, canteen_id=world.canteen.pk, local_date=DAY, period="lunch",
+                     offers=[(menu["套餐"].pk, 1), (menu["米饭"].pk, None)])
     assert code(exc) == "MENU_PORTIONS_BELOW_TAKEN"
     with pytest.raises(DomainError) as exc:
-        S.cutoff_set(actor=shop.manager, canteen_id=world.canteen.pk, period="lunch", cutoff=S.time(13, 0),
-                     delivers=True)
+        cutoff_set(actor=shop.manager, canteen_id=world.canteen.pk, period="lunch", cutoff=time(13, 0),
+                   delivers=True)
     assert code(exc) == "MENU_CUTOFF_INVALID"
     with pytest.raises(DomainError) as exc:
-        S.menu_publish(actor=world.other["canteen_manager"], canteen_id=world.canteen.pk, local_date=DAY,
-                       period="lunch", offers=[(menu["套餐"].pk, 1)])
+        menu_publish(actor=world.other["canteen_manager"], canteen_id=world.canteen.pk, local_date=DAY,
+                     period="lunch", offers=[(menu["套餐"].pk, 1)])
     assert code(exc) == "NOT_FOUND"
     with pytest.raises(DomainError) as exc:
-        S.coverage_set(actor=shop.manager, canteen_id=world.canteen.pk, community_ids=[world.xihu_c2.pk])
+        coverage_set(actor=shop.manager, canteen_id=world.canteen.pk, community_ids=[world.xihu_c2.pk])
     assert code(exc) == "COVERAGE_OWN_COMMUNITY"
     # copy last week: DAY's lunch onto the next Monday
     shop.clock(at("2025-06-08 20:00"))
-    assert S.menu_copy_last_week(actor=shop.manager, canteen_id=world.canteen.pk, week_start=date(2025, 6, 9)) == 2
+    assert menu_copy_last_week(actor=shop.manager, canteen_id=world.canteen.pk, week_start=date(2025, 6, 9)) == 2
     copied = MenuOffer.objects.filter(local_date=date(2025, 6, 9))
     assert sorted((o.name, o.portions, o.portions_taken) for o in copied) == [("套餐", 3, 0), ("米饭", None, 0)]
-    assert world.canteen in S.covering_canteens(community=world.xihu_c1)
+    assert world.canteen in covering_canteens(community=world.xihu_c1)

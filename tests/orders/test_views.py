@@ -8,8 +8,9 @@ from tests.conftest import login
 from tests.orders.conftest import DAY, at
 from zhucan.core.models import AuditLog
 from zhucan.orders import selectors
-from zhucan.orders import services as S
+from zhucan.orders.handover import order_fail, order_handover
 from zhucan.orders.models import MenuOffer, PeriodCutoff
+from zhucan.orders.placing import order_cancel, order_place, order_quote
 
 
 def test_manager_publishes_sets_cutoff_and_copies(client, world, shop, menu):
@@ -51,13 +52,13 @@ def test_supervision_counts_deliveries_on_time_and_failed(client, world, shop, f
     for i in range(3):
         args = dict(elder_id=world.elder.pk, canteen_id=world.canteen.pk, local_date=DAY, period="lunch",
                     lines=[(shop.rice.pk, 1)], fulfilment="delivery", channel="family_phone")
-        quote = S.order_quote(account=family, **args)
-        orders.append(S.order_place(account=family, expected_payable_fen=quote.payable_fen,
+        quote = order_quote(account=family, **args)
+        orders.append(order_place(account=family, expected_payable_fen=quote.payable_fen,
                                     idempotency_key=f"s{i}", **args))
-    S.order_cancel(account=family, order_id=orders[2].pk, reason="不要了")
+    order_cancel(account=family, order_id=orders[2].pk, reason="不要了")
     shop.clock(at("2025-06-02 11:45"))
-    S.order_handover(actor=world.users["cashier"], order_id=orders[0].pk, method="photo", evidence="photo:1")
-    S.order_fail(actor=world.users["cashier"], order_id=orders[1].pk, reason="家中无人")
+    order_handover(actor=world.users["cashier"], order_id=orders[0].pk, method="photo", evidence="photo:1")
+    order_fail(actor=world.users["cashier"], order_id=orders[1].pk, reason="家中无人")
     data = selectors.supervision(world.users["district_admin"], start=DAY, end=DAY)
     total = data["total"]
     assert (total.orders, total.deliveries, total.delivered, total.on_time, total.failed, total.cancelled) == \

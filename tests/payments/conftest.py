@@ -28,7 +28,8 @@ def standin(_standin_server, settings):
 def family_order(world, menu, frozen_clock, standin):
     """An order for 张秀英's lunch, placed by her daughter's phone account, payable > 0."""
     from zhucan.elderphone.services import binding_create
-    from zhucan.orders.services import cutoff_set, menu_publish, order_place, order_quote
+    from zhucan.orders.menus import cutoff_set, menu_publish
+    from zhucan.orders.placing import order_place, order_quote
 
     frozen_clock(MORNING)
     standin.now = MORNING.timestamp

@@ -119,7 +119,7 @@ def test_failed_payment_then_a_wrong_amount_then_success(client, world, family_o
 
 
 def test_cancellation_refunds_the_online_payment_once(client, world, family_order, standin):
-    from zhucan.orders.services import order_cancel
+    from zhucan.orders.placing import order_cancel
 
     answer, _h, _b = _paid(client, world, family_order, standin)
     order = order_cancel(account=world.account, order_id=family_order.pk, reason="临时有事")
@@ -135,7 +135,7 @@ def test_cancellation_refunds_the_online_payment_once(client, world, family_orde
 
 def test_a_refused_refund_refuses_the_cancellation(client, world, family_order, standin):
     from zhucan.checkout.models import Reservation
-    from zhucan.orders.services import order_cancel
+    from zhucan.orders.placing import order_cancel
 
     answer, _h, _b = _paid(client, world, family_order, standin)
     standin.trades[answer["out_trade_no"]]["state"] = "CLOSED"  # the provider no longer knows it as paid

@@ -1,5 +1,5 @@
 """Writes of kitchen and dispatch: couriers, routes, stop order (remembered for the next day), the
-courier's pick-up, delivery (through `orders.services.order_handover`) and failure (`order_fail`),
+courier's pick-up, delivery (through `orders.handover.order_handover`) and failure (`order_fail`),
 and the SMS to the family. Each write is one transaction with its audit row."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from zhucan.delivery.models import Courier, CourierCode, CourierKind, Route, Sto
 from zhucan.elderphone import sms
 from zhucan.elderphone.models import Binding, Relation
 from zhucan.elderphone.phones import phone_normalise
-from zhucan.orders import services as orders
+from zhucan.orders.handover import order_fail, order_handover
 from zhucan.orders.models import Fulfilment, HandoverMethod, Order, OrderStatus
 
 log = logging.getLogger("zhucan.delivery")
@@ -323,7 +323,7 @@ def courier_deliver(*, courier: Courier, stop_id: int, method: str, evidence: st
     elif method not in (HandoverMethod.ELDER_CODE, HandoverMethod.HANDOVER_CODE):
         from zhucan.orders.errors import order_error
         raise order_error("HANDOVER_METHOD_INVALID", field="method")
-    orders.order_handover(courier=courier, order_id=stop.order_id, method=method, evidence=evidence)
+    order_handover(courier=courier, order_id=stop.order_id, method=method, evidence=evidence)
     now = clock.now()
     Stop.objects.filter(pk=stop.pk).update(status=StopStatus.DELIVERED, updated_at=now,
                                            photo=stop.photo.name if method == HandoverMethod.PHOTO else "")
@@ -335,7 +335,7 @@ def courier_deliver(*, courier: Courier, stop_id: int, method: str, evidence: st
 def courier_fail(*, courier: Courier, stop_id: int, reason: str) -> Stop:
     stop = _courier_stop(courier, stop_id)
     _open(stop)
-    order = orders.order_fail(courier=courier, order_id=stop.order_id, reason=reason)
+    order = order_fail(courier=courier, order_id=stop.order_id, reason=reason)
     Stop.objects.filter(pk=stop.pk).update(status=StopStatus.FAILED, reason=order.fail_reason, updated_at=clock.now())
     stop.refresh_from_db()
     _notify("DELIVERY_FAILED", stop, reason=order.fail_reason)

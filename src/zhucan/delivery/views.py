@@ -25,7 +25,7 @@ from zhucan.core.http import run_service
 from zhucan.core.pdf import pdf_response
 from zhucan.delivery import printing, selectors, services
 from zhucan.delivery.models import CourierKind
-from zhucan.orders import services as orders
+from zhucan.orders.handover import order_handover
 from zhucan.orders.models import HandoverMethod, Order, OrderStatus
 
 
@@ -154,14 +154,14 @@ def handover(request):
     if order is None:
         raise NotFound("订单", "order")
     if method == HandoverMethod.HANDOVER_CODE:
-        run_service(request, lambda: orders.order_handover(actor=request.user, order_id=order.pk,
-                                                           method=HandoverMethod.HANDOVER_CODE,
-                                                           evidence=request.POST.get("evidence", "")),
+        run_service(request, lambda: order_handover(actor=request.user, order_id=order.pk,
+                                                    method=HandoverMethod.HANDOVER_CODE,
+                                                    evidence=request.POST.get("evidence", "")),
                     _("已交付，已记入用餐记录"))
     else:
-        run_service(request, lambda: orders.order_handover(actor=request.user, order_id=order.pk,
-                                                           method=HandoverMethod.ELDER_CODE,
-                                                           evidence=request.POST.get("evidence", "")),
+        run_service(request, lambda: order_handover(actor=request.user, order_id=order.pk,
+                                                    method=HandoverMethod.ELDER_CODE,
+                                                    evidence=request.POST.get("evidence", "")),
                     _("已交付，已记入用餐记录"))
     return _back(day, period)
 

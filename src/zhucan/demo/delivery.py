@@ -17,8 +17,10 @@ from zhucan.delivery import services as delivery
 from zhucan.delivery.models import Courier, Route
 from zhucan.elders.models import Elder, ElderStatus, Verification
 from zhucan.elders.services import elder_set_diet
-from zhucan.orders import services as orders
+from zhucan.orders.coverage import coverage_set
+from zhucan.orders.menus import cutoff_set, menu_publish
 from zhucan.orders.models import CoverageArea, MenuOffer, Order, PeriodCutoff
+from zhucan.orders.placing import order_place, order_quote
 from zhucan.regions.models import Level, Region
 
 COURIER_PHONE = "13600000001"
@@ -42,16 +44,16 @@ def seed_demo_delivery(*, canteen_name: str = "北山街道颐乐食堂") -> dic
         return {}
     for period, cutoff in CUTOFFS:
         if not PeriodCutoff.objects.filter(canteen=canteen, period=period).exists():
-            orders.cutoff_set(actor=manager, canteen_id=canteen.pk, period=period, cutoff=cutoff, delivers=True)
+            cutoff_set(actor=manager, canteen_id=canteen.pk, period=period, cutoff=cutoff, delivers=True)
     if not CoverageArea.objects.filter(canteen=canteen).exists():
         communities = list(Region.objects.filter(parent=canteen.region, level=Level.COMMUNITY)
                            .values_list("pk", flat=True))
-        orders.coverage_set(actor=manager, canteen_id=canteen.pk, community_ids=communities)
+        coverage_set(actor=manager, canteen_id=canteen.pk, community_ids=communities)
     day, period = _when()
     if not MenuOffer.objects.filter(canteen=canteen, local_date=day, period=period).exists():
         dishes = list(canteen.dishes.filter(active=True).order_by("sort_order", "pk")[:3])
-        orders.menu_publish(actor=manager, canteen_id=canteen.pk, local_date=day, period=period,
-                            offers=[(d.pk, 40) for d in dishes], delivers=True)
+        menu_publish(actor=manager, canteen_id=canteen.pk, local_date=day, period=period,
+                     offers=[(d.pk, 40) for d in dishes], delivers=True)
     offers = list(MenuOffer.objects.filter(canteen=canteen, local_date=day, period=period).order_by("pk"))
     elders = [e for e in Elder.objects.filter(community__parent=canteen.region, status=ElderStatus.ACTIVE,
                                               verification=Verification.VERIFIED).order_by("pk")[:12]
@@ -70,8 +72,8 @@ def seed_demo_delivery(*, canteen_name: str = "北山街道颐乐食堂") -> dic
             placed.append(existing)
             continue
         try:
-            quote = orders.order_quote(**common)
-            placed.append(orders.order_place(**common, expected_payable_fen=quote.payable_fen, idempotency_key=key))
+            quote = order_quote(**common)
+            placed.append(order_place(**common, expected_payable_fen=quote.payable_fen, idempotency_key=key))
         except DomainError:
             continue  # e.g. the elder already has an order this period through another demo
     courier = Courier.objects.filter(canteen=canteen, name=COURIER_NAME).first() or delivery.courier_register(

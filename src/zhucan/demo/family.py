@@ -11,7 +11,7 @@ from zhucan.elderphone.models import Binding, PhoneAccount
 from zhucan.elderphone.phones import phone_index
 from zhucan.orders import channels
 from zhucan.orders.models import Fulfilment, Order, OrderChannel
-from zhucan.orders.services import order_place, order_quote
+from zhucan.orders.placing import order_place, order_quote
 
 DEMO_KEY = "demo-family-order-1"
 

@@ -18,8 +18,11 @@ from zhucan.core.errors import DomainError
 from zhucan.elderphone.models import Binding, PhoneAccount
 from zhucan.elderphone.phones import phone_index
 from zhucan.elders.models import Elder, ElderStatus
-from zhucan.orders import services
+from zhucan.orders.coverage import coverage_set
+from zhucan.orders.menus import cutoff_set, menu_publish
 from zhucan.orders.models import MenuOffer, StandingOrder
+from zhucan.orders.placing import order_place, order_quote
+from zhucan.orders.standing import standing_create, standing_generate_due
 from zhucan.regions.models import Level, Region
 
 SUBDISTRICT_CODE = "330106002"  # 北山街道
@@ -49,21 +52,21 @@ def seed_demo_orders(actor: User) -> dict:
     placed = 0
     for canteen in canteens:
         own = [c for c in communities if c.path.startswith(canteen.region.path)] or communities
-        services.coverage_set(actor=actor, canteen_id=canteen.pk, community_ids=[c.pk for c in own])
+        coverage_set(actor=actor, canteen_id=canteen.pk, community_ids=[c.pk for c in own])
         dishes = list(Dish.objects.filter(canteen=canteen, active=True).order_by("sort_order", "name")[:4])
         if not dishes:
             continue
         for period, cutoff in CUTOFFS.items():
             if canteen.periods.filter(name=period).exists():
-                services.cutoff_set(actor=actor, canteen_id=canteen.pk, period=period, cutoff=cutoff, delivers=True)
+                cutoff_set(actor=actor, canteen_id=canteen.pk, period=period, cutoff=cutoff, delivers=True)
         for offset in range(7):
             day = today + timedelta(days=offset)
             for period in CUTOFFS:
                 if not canteen.periods.filter(name=period).exists() or MenuOffer.objects.filter(
                         canteen=canteen, local_date=day, period=period).exists():
                     continue
-                services.menu_publish(actor=actor, canteen_id=canteen.pk, local_date=day, period=period,
-                                      offers=[(d.pk, PORTIONS if i == 0 else None) for i, d in enumerate(dishes)])
+                menu_publish(actor=actor, canteen_id=canteen.pk, local_date=day, period=period,
+                             offers=[(d.pk, PORTIONS if i == 0 else None) for i, d in enumerate(dishes)])
         slot = _next_open(canteen, now)
         if slot is None:
             continue
@@ -74,9 +77,9 @@ def seed_demo_orders(actor: User) -> dict:
             args = dict(elder_id=elder.pk, canteen_id=canteen.pk, local_date=day, period=period,
                         lines=[(first.pk, 1)], fulfilment="delivery" if i % 2 == 0 else "pickup", channel="staff")
             try:
-                quote = services.order_quote(actor=staff, **args)
-                services.order_place(actor=staff, expected_payable_fen=quote.payable_fen,
-                                     idempotency_key=f"demo-{elder.pk}-{day:%Y%m%d}-{period}", **args)
+                quote = order_quote(actor=staff, **args)
+                order_place(actor=staff, expected_payable_fen=quote.payable_fen,
+                            idempotency_key=f"demo-{elder.pk}-{day:%Y%m%d}-{period}", **args)
                 placed += 1
             except DomainError:  # e.g. the elder has no registered address: the demo goes on
                 continue
@@ -88,10 +91,10 @@ def seed_demo_orders(actor: User) -> dict:
             if dish is None or StandingOrder.objects.filter(elder=binding.elder, canteen=canteen).exists():
                 continue
             try:
-                services.standing_create(account=account, elder_id=binding.elder_id, canteen_id=canteen.pk,
-                                         period="lunch", fulfilment="delivery",
-                                         weekdays={str(d): [[dish.pk, 1]] for d in range(1, 6)})
+                standing_create(account=account, elder_id=binding.elder_id, canteen_id=canteen.pk,
+                                period="lunch", fulfilment="delivery",
+                                weekdays={str(d): [[dish.pk, 1]] for d in range(1, 6)})
             except DomainError:
                 continue
-        placed += services.standing_generate_due()
+        placed += standing_generate_due()
     return {"canteens": len(canteens), "orders": placed}

@@ -2,7 +2,7 @@
 for staff on a phone call and canteen staff): the days and periods open for ordering, the order
 form read back from a POST, and the service's refusals as a message for the person on the page.
 
-Every channel ends in `orders.services.order_quote` / `order_place`; nothing here decides a price,
+Every channel ends in `orders.placing.order_quote` / `order_place`; nothing here decides a price,
 a benefit or a rule."""
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from zhucan.canteens.models import Canteen, CanteenStatus, PeriodName
 from zhucan.core import clock
 from zhucan.core.errors import DomainError
+from zhucan.orders.common import DAYS_AHEAD, MAX_QUANTITY
+from zhucan.orders.coverage import covering_canteens
 from zhucan.orders.models import CoverageArea, Fulfilment, MenuOffer, PeriodCutoff
-from zhucan.orders.services import DAYS_AHEAD, MAX_QUANTITY, covering_canteens
 
 WEEKDAYS_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 

@@ -11,8 +11,8 @@ from zhucan.filing.models import CheckResult
 
 
 def check_online_ordering(item, on: date) -> CheckOutcome:
+    from zhucan.orders.coverage import includes_own_community
     from zhucan.orders.models import CoverageArea, MenuOffer, PeriodCutoff
-    from zhucan.orders.services import includes_own_community
 
     canteen = item.filing.canteen
     detail: list[str] = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django_tasks import task
 
 from zhucan.checkout.reservations import reservations_expire
-from zhucan.orders.services import orders_expire, standing_generate_due
+from zhucan.orders.handover import orders_expire
+from zhucan.orders.standing import standing_generate_due
 
 
 @task()

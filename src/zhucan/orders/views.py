@@ -21,7 +21,10 @@ from zhucan.core.audit import audit_export
 from zhucan.core.errors import NotFound
 from zhucan.core.http import run_service
 from zhucan.core.xlsx import xlsx_bytes, xlsx_response
-from zhucan.orders import selectors, services
+from zhucan.orders import selectors
+from zhucan.orders.coverage import coverage_set, includes_own_community
+from zhucan.orders.menus import cutoff_set, menu_copy_last_week, menu_publish
+from zhucan.orders.models import CoverageArea
 from zhucan.regions.models import Level, Region
 
 
@@ -68,8 +71,8 @@ def menus_publish(request):
         if request.POST.get(f"offer_{dish.pk}"):
             raw = (request.POST.get(f"portions_{dish.pk}") or "").strip()
             offers.append((dish.pk, int(raw) if raw.isdigit() else None))
-    run_service(request, lambda: services.menu_publish(actor=request.user, canteen_id=canteen.pk, local_date=day,
-                                                       period=period, offers=offers),
+    run_service(request, lambda: menu_publish(actor=request.user, canteen_id=canteen.pk, local_date=day,
+                                              period=period, offers=offers),
                 _("菜单已发布"))
     return redirect(f"{reverse('orders:menus')}?day={day.isoformat()}&period={period}")
 
@@ -83,8 +86,8 @@ def menus_cutoff(request):
         cutoff = datetime.strptime(request.POST.get("cutoff", ""), "%H:%M").time()
     except ValueError:
         cutoff = None
-    run_service(request, lambda: services.cutoff_set(actor=request.user, canteen_id=canteen.pk, period=period,
-                                                     cutoff=cutoff, delivers=bool(request.POST.get("delivers"))),
+    run_service(request, lambda: cutoff_set(actor=request.user, canteen_id=canteen.pk, period=period,
+                                            cutoff=cutoff, delivers=bool(request.POST.get("delivers"))),
                 _("截止时间已保存"))
     return redirect("orders:menus")
 
@@ -94,8 +97,8 @@ def menus_cutoff(request):
 def menus_copy(request):
     canteen = _own_canteen(request.user)
     week_start = _day(request.POST.get("week_start"), clock.local_today())
-    run_service(request, lambda: services.menu_copy_last_week(actor=request.user, canteen_id=canteen.pk,
-                                                              week_start=week_start),
+    run_service(request, lambda: menu_copy_last_week(actor=request.user, canteen_id=canteen.pk,
+                                                     week_start=week_start),
                 _("已复制上周菜单"))
     return redirect("orders:menus")
 
@@ -112,13 +115,13 @@ def coverage(request):
         if chosen_id and chosen is None:
             raise NotFound("助餐点", "canteen")
     rows = []
-    areas = {a.canteen_id: a for a in services.CoverageArea.objects.filter(canteen__in=canteens)
+    areas = {a.canteen_id: a for a in CoverageArea.objects.filter(canteen__in=canteens)
              .prefetch_related("communities")}
     for canteen in canteens[:200]:
         area = areas.get(canteen.pk)
         rows.append({"canteen": canteen, "communities": [c.name for c in area.communities.all()] if area else [],
                      "radius_m": area.radius_m if area else None,
-                     "own": bool(area) and services.includes_own_community(canteen, list(area.communities.all()))})
+                     "own": bool(area) and includes_own_community(canteen, list(area.communities.all()))})
     context = {"rows": rows, "chosen": chosen, "can_manage": False}
     if chosen is not None:
         from zhucan.accounts.permissions import has_perm
@@ -141,8 +144,8 @@ def coverage_save(request, canteen_id: int):
     raw = (request.POST.get("radius_m") or "").strip()
     radius = int(raw) if raw.isdigit() else (None if not raw else -1)
     ids = [int(i) for i in request.POST.getlist("communities") if i.isdigit()]
-    run_service(request, lambda: services.coverage_set(actor=request.user, canteen_id=canteen_id,
-                                                       community_ids=ids, radius_m=radius),
+    run_service(request, lambda: coverage_set(actor=request.user, canteen_id=canteen_id,
+                                              community_ids=ids, radius_m=radius),
                 _("配送范围已保存"))
     return redirect(f"{reverse('orders:coverage')}?canteen={canteen_id}")
 

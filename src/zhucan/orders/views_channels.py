@@ -2,7 +2,7 @@
 subdistrict / community staff on a phone call for an elder without a phone (channel "staff"),
 canteen staff at the canteen (channel "canteen"). The same steps as the phone page — find the
 elder, choose the day, period and dishes, see the service's quote, confirm — ending in
-`orders.services.order_place`; the channel is recorded on the order."""
+`orders.placing.order_place`; the channel is recorded on the order."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from zhucan.core.errors import DomainError
 from zhucan.core.sealed import mask_name
 from zhucan.elders.models import Elder, ElderStatus
 from zhucan.elders.selectors import elder_list
-from zhucan.orders import channels, services
+from zhucan.orders import channels, coverage, handover, placing
 from zhucan.orders.models import CoverageArea, Order, OrderChannel, OrderStatus
 
 SEARCH_LIMIT = 20
@@ -93,7 +93,7 @@ def _menu_context(user, elder, canteen_id, slot_key) -> dict:
     slots = channels.open_slots(canteen) if canteen else []
     slot = channels.find_slot(slots, slot_key) or (slots[0] if slots else None)
     return {"canteens": choices, "canteen": canteen, "slots": slots, "slot": slot,
-            "covering": {c.pk for c in services.covering_canteens(community=elder.community)},
+            "covering": {c.pk for c in coverage.covering_canteens(community=elder.community)},
             "communities": channels.delivery_communities(canteen) if canteen else [],
             "home_address": elder.address_masked, "has_address": bool(elder.address)}
 
@@ -124,16 +124,16 @@ def place(request, elder_id: int):
               "channel": _channel(user), "community_id": form.community_id}
     try:
         if request.POST.get("action") == "place":
-            order = services.order_place(**common, expected_payable_fen=form.expected_payable_fen,
-                                         idempotency_key=form.idempotency_key)
+            order = placing.order_place(**common, expected_payable_fen=form.expected_payable_fen,
+                                        idempotency_key=form.idempotency_key)
             return redirect(reverse("orderchannel:order", args=[order.pk]) + "?placed=1")
-        ctx["quote"] = services.order_quote(**common)
+        ctx["quote"] = placing.order_quote(**common)
     except DomainError as exc:
         ctx["error"] = channels.refusal(exc)
         status = exc.http_status if exc.http_status in (400, 403, 409) else 400
         if exc.code == "ORDER_PRICE_CHANGED":
             try:
-                ctx["quote"] = services.order_quote(**common)
+                ctx["quote"] = placing.order_quote(**common)
                 return render(request, "orders/channel/confirm.html", ctx, status=409)
             except DomainError as again:
                 ctx["error"] = channels.refusal(again)
@@ -165,7 +165,7 @@ def _order_ctx(request, order, error=None) -> dict:
     return {"order": order, "name": _shown_name(request.user, order.elder), "error": error,
             "day": channels.day_label(order.local_date), "period": channels.period_label(order.period),
             # the code is for the elder: shown to the staff who placed the order on the elder's behalf
-            "code": services.handover_code(order) if placed_here and order.status == OrderStatus.PLACED else "",
+            "code": handover.handover_code(order) if placed_here and order.status == OrderStatus.PLACED else "",
             "cancellable": order.status == OrderStatus.PLACED and clock.now() < order.cutoff_at,
             "placed": request.GET.get("placed", "")}
 
@@ -177,8 +177,8 @@ def order_cancel(request, order_id: int):
     if order is None:
         return _missing(request)
     try:
-        services.order_cancel(actor=request.user, order_id=order.pk,
-                              reason=(request.POST.get("reason") or "电话取消").strip()[:200])
+        placing.order_cancel(actor=request.user, order_id=order.pk,
+                             reason=(request.POST.get("reason") or "电话取消").strip()[:200])
     except DomainError as exc:
         order.refresh_from_db()
         return render(request, "orders/channel/order.html", _order_ctx(request, order, channels.refusal(exc)),

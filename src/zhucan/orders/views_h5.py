@@ -1,7 +1,8 @@
 """Ordering on the phone page (/h5/orders/…, namespace "h5orders"): the elder orders for themself,
 a bound family member for any elder bound to them (代订). The phone page's own session
 (elderphone.session) and large type; only elders bound to the account are reachable, any other id
-answers 404 like one that does not exist. Every write goes through `orders.services`."""
+answers 404 like one that does not exist. Every write goes through the orders services
+(`orders.placing`, `orders.standing`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from zhucan.elderphone.models import Relation
 from zhucan.elderphone.phones import name_mask
 from zhucan.elderphone.selectors import account_bindings, account_elder
 from zhucan.elderphone.session import h5_login_required
-from zhucan.orders import channels, services
+from zhucan.orders import channels, coverage, handover, placing, standing
 from zhucan.orders.models import Fulfilment, Order, OrderChannel, OrderStatus, StandingOrder
 
 UPCOMING_DAYS = 7
@@ -62,7 +63,7 @@ def order_rows(orders) -> list[dict]:
     for order in orders:
         rows.append({"order": order, "day": channels.day_label(order.local_date),
                      "period": channels.period_label(order.period),
-                     "code": services.handover_code(order) if order.status == OrderStatus.PLACED else "",
+                     "code": handover.handover_code(order) if order.status == OrderStatus.PLACED else "",
                      "lines": list(order.lines.all())})
     return rows
 
@@ -100,7 +101,7 @@ def _menu_context(request, elder, canteen_id, slot_key):
     slots = channels.open_slots(canteen) if canteen else []
     slot = channels.find_slot(slots, slot_key) or (slots[0] if slots else None)
     return {"canteens": choices, "canteen": canteen, "slots": slots, "slot": slot,
-            "covering": {c.pk for c in services.covering_canteens(community=elder.community)},
+            "covering": {c.pk for c in coverage.covering_canteens(community=elder.community)},
             "communities": channels.delivery_communities(canteen) if canteen else [],
             "home_address": elder.address_masked, "has_address": bool(elder.address)}
 
@@ -138,15 +139,15 @@ def order_new(request, elder_id: int):
               "address": form.address, "channel": channel, "community_id": form.community_id}
     try:
         if action == "place":
-            order = services.order_place(**common, expected_payable_fen=form.expected_payable_fen,
-                                         idempotency_key=form.idempotency_key)
+            order = placing.order_place(**common, expected_payable_fen=form.expected_payable_fen,
+                                        idempotency_key=form.idempotency_key)
             return redirect(reverse("h5orders:order", args=[elder.pk, order.pk]) + "?placed=1")
-        quote = services.order_quote(**common)
+        quote = placing.order_quote(**common)
     except DomainError as exc:
         ctx["error"] = channels.refusal(exc)
         if exc.code == "ORDER_PRICE_CHANGED":  # show the new quote to confirm again
             try:
-                ctx["quote"] = services.order_quote(**common)
+                ctx["quote"] = placing.order_quote(**common)
                 return render(request, "orders/h5/confirm.html", ctx, status=409)
             except DomainError as again:
                 ctx["error"] = channels.refusal(again)
@@ -221,7 +222,7 @@ def order_cancel(request, elder_id: int, order_id: int):
     if order is None:
         return _not_found(request)
     try:
-        services.order_cancel(account=request.h5_account, order_id=order.pk, reason="手机取消")
+        placing.order_cancel(account=request.h5_account, order_id=order.pk, reason="手机取消")
     except DomainError as exc:
         order.refresh_from_db()
         return render(request, "orders/h5/order.html", _order_ctx(request, elder, order, channels.refusal(exc)),
@@ -260,7 +261,7 @@ def standing_new(request, elder_id: int):
             if dish_id:
                 weekdays[str(number)] = [[dish_id, qty]]
         try:
-            services.standing_create(account=request.h5_account, elder_id=elder.pk, canteen_id=canteen.pk,
+            standing.standing_create(account=request.h5_account, elder_id=elder.pk, canteen_id=canteen.pk,
                                      period=request.POST.get("period", ""),
                                      fulfilment=request.POST.get("fulfilment", ""), weekdays=weekdays,
                                      address=(request.POST.get("address") or "").strip())
@@ -284,13 +285,13 @@ def standing_change(request, elder_id: int, standing_id: int, what: str):
     account = request.h5_account
     try:
         if what == "pause":
-            services.standing_pause(account=account, standing_id=standing_id, until=_date(request.POST.get("until")))
+            standing.standing_pause(account=account, standing_id=standing_id, until=_date(request.POST.get("until")))
         elif what == "resume":
-            services.standing_pause(account=account, standing_id=standing_id, until=None)
+            standing.standing_pause(account=account, standing_id=standing_id, until=None)
         elif what == "skip":
-            services.standing_skip(account=account, standing_id=standing_id, day=_date(request.POST.get("day")))
+            standing.standing_skip(account=account, standing_id=standing_id, day=_date(request.POST.get("day")))
         elif what == "stop":
-            services.standing_stop(account=account, standing_id=standing_id)
+            standing.standing_stop(account=account, standing_id=standing_id)
         else:
             return _not_found(request)
     except DomainError as exc:

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from zhucan.accounts.scoping import Scope, register
-        from zhucan.orders.services import register_cancel_hook
+        from zhucan.orders.placing import register_cancel_hook
         from zhucan.payments.services import payment_refund_for_order
 
         register("payments.payment", Scope("payment", ("canteen__region__path",), canteen_field="canteen_id"))
