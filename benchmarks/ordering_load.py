@@ -131,23 +131,34 @@ def seed(day, n_canteens: int, n_elders: int) -> dict:
     return {"admin": admin.pk, "canteens": canteens, "offers": offers, "elders": elders}
 
 
+def kind_of(sql: str) -> str:
+    """A statement named by its verb and first table: "SELECT canteens_canteen"."""
+    words = sql.replace('"', " ").split()
+    verb = words[0].upper() if words else "?"
+    table = next((w for w in words if "_" in w and w.islower() and "." not in w and "%" not in w), "")
+    return f"{verb} {table}".strip()
+
+
 class Meter:
     """Counts the SQL statements sent through Django's cursors (savepoints included; the COMMIT at
     the end of a transaction is not a cursor statement) and the time spent waiting on them."""
 
-    def __init__(self, show: bool = False) -> None:
+    def __init__(self, show: bool = False, kinds: dict | None = None) -> None:
         self.statements, self.db_s, self.show = 0, 0.0, show
+        self.kinds = {} if kinds is None else kinds  # "INSERT orders_order" -> [count, seconds]
 
     def __call__(self, execute, sql, params, many, context):
         t0 = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            self.db_s += time.perf_counter() - t0
+            took = time.perf_counter() - t0
+            self.db_s += took
             self.statements += 1
+            kind = self.kinds.setdefault(kind_of(sql), [0, 0.0])
+            kind[0], kind[1] = kind[0] + 1, kind[1] + took
             if self.show:
-                took = (time.perf_counter() - t0) * 1000
-                print(f"  [{self.statements:2d}] {took:5.1f} ms  {' '.join(sql.split())[:160]}")
+                print(f"  [{self.statements:2d}] {took * 1000:5.1f} ms  {' '.join(sql.split())[:160]}")
 
 
 def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: bool = False) -> None:
@@ -161,7 +172,7 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: 
     admin = User.objects.get(pk=plan["admin"])
     cutoff = datetime.combine(day, dtime(9, 30), SH)
     total = len(plan["elders"])
-    latencies, retries, failures, meters = [], 0, [], []
+    latencies, retries, failures, meters, kinds = [], 0, [], [], {}
     start_evt.wait()
     for i in range(k, total, procs):
         elder_id, canteen_id = plan["elders"][i]
@@ -170,7 +181,7 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: 
         fulfilment = "delivery" if i % 2 else "pickup"
         kw = dict(actor=admin, elder_id=elder_id, canteen_id=canteen_id, local_date=day, period="lunch",
                   lines=[(offer_id, 1)], fulfilment=fulfilment, channel="staff")
-        meter, retried = Meter(show=show_sql and i == k), False
+        meter, retried = Meter(show=show_sql and i == k, kinds=kinds), False
         t0 = time.perf_counter()
         try:
             try:
@@ -187,7 +198,7 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: 
             failures.append(f"{type(exc).__name__}: {exc}")
         latencies.append(time.perf_counter() - t0)
         meters.append((retried, meter.statements, meter.db_s, latencies[-1]))
-    out.put(("orders", time.perf_counter(), latencies, retries, failures[:5], len(failures), meters))
+    out.put(("orders", time.perf_counter(), latencies, retries, failures[:5], len(failures), meters, kinds))
     connections.close_all()
 
 
@@ -221,7 +232,7 @@ def counter_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
         except DomainError as exc:
             failures.append(f"{exc.code}: {exc}")
         latencies.append(time.perf_counter() - t0)
-    out.put(("counter", time.perf_counter(), latencies, 0, failures[:5], len(failures), []))
+    out.put(("counter", time.perf_counter(), latencies, 0, failures[:5], len(failures), [], {}))
     connections.close_all()
 
 
@@ -289,6 +300,15 @@ def main() -> None:
             print(f"  {label}: {len(chosen)}, statements median {statistics.median(m[1] for m in chosen):.0f}, "
                   f"waiting on the database median {statistics.median(m[2] for m in chosen) * 1000:.1f} ms "
                   f"of {statistics.median(m[3] for m in chosen) * 1000:.1f} ms")
+    kinds: dict = {}
+    for r in results:
+        for kind, (n, secs) in r[7].items():
+            kinds.setdefault(kind, [0, 0.0])
+            kinds[kind][0] += n
+            kinds[kind][1] += secs
+    top = sorted(kinds.items(), key=lambda kv: -kv[1][1])[:6]
+    print("  statements taking the most time: " + "; ".join(
+        f"{kind} ×{n} mean {secs / n * 1000:.1f} ms" for kind, (n, secs) in top))
     if c_lat:
         print(f"counter checkouts alongside: {len(c_lat)} by {args.counter_procs} processes in {c_wall:.1f} s = "
               f"{len(c_lat) / c_wall:.1f}/s, p50 {pct(c_lat, 50):.1f} ms, p99 {pct(c_lat, 99):.1f} ms; "
