@@ -26,6 +26,7 @@ class Board:
     delivery: int = 0
     routes: list = field(default_factory=list)
     unassigned: list = field(default_factory=list)
+    awaiting_pickup: list = field(default_factory=list)  # pickup orders not handed over yet
     couriers: list = field(default_factory=list)
 
 
@@ -42,6 +43,7 @@ def board(*, canteen: Canteen, local_date, period: str) -> Board:
     for line in OrderLine.objects.filter(order__in=orders):
         counts[line.name] += line.quantity
     result.portions = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    result.awaiting_pickup = [o for o in orders if o.fulfilment == Fulfilment.PICKUP and o.status == OrderStatus.PLACED]
     result.pickup = sum(1 for o in orders if o.fulfilment == Fulfilment.PICKUP)
     result.delivery = sum(1 for o in orders if o.fulfilment == Fulfilment.DELIVERY)
     result.routes = list(Route.objects.filter(canteen=canteen, local_date=local_date, period=period)

@@ -25,7 +25,7 @@ from zhucan.delivery.models import Courier, CourierCode, CourierKind, Route, Sto
 from zhucan.elderphone import sms
 from zhucan.elderphone.models import Binding, Relation
 from zhucan.elderphone.phones import phone_normalise
-from zhucan.orders.handover import order_fail, order_handover
+from zhucan.orders.handover import COURIER_TENDERS, handover_tender, order_fail, order_handover
 from zhucan.orders.models import Fulfilment, HandoverMethod, Order, OrderStatus
 
 log = logging.getLogger("zhucan.delivery")
@@ -310,11 +310,15 @@ def _notify(template: str, stop: Stop, **params) -> int:
     return sent
 
 
-def courier_deliver(*, courier: Courier, stop_id: int, method: str, evidence: str = "", photo=None) -> Stop:
+def courier_deliver(*, courier: Courier, stop_id: int, method: str, evidence: str = "", photo=None,
+                    tender: str | None = None) -> Stop:
     """Confirm the delivery with the elder's 长者码 (scanned or typed), the 6-digit handover code, or
-    a photo; the meal enters the ledger (order_handover) and the family gets an SMS."""
+    a photo; the meal enters the ledger (order_handover) with how the elder paid at the door
+    (`tender`: cash, wechat or alipay; None: cash, or the online payment of an order paid in advance)
+    and the family gets an SMS."""
     stop = _courier_stop(courier, stop_id)
     _open(stop)
+    tenders = None if tender is None else handover_tender(stop.order, kind=tender, allowed=COURIER_TENDERS)
     if method == HandoverMethod.PHOTO:
         if photo is None:
             raise delivery_error("STOP_PHOTO_REQUIRED", field="photo")
@@ -323,7 +327,7 @@ def courier_deliver(*, courier: Courier, stop_id: int, method: str, evidence: st
     elif method not in (HandoverMethod.ELDER_CODE, HandoverMethod.HANDOVER_CODE):
         from zhucan.orders.errors import order_error
         raise order_error("HANDOVER_METHOD_INVALID", field="method")
-    order_handover(courier=courier, order_id=stop.order_id, method=method, evidence=evidence)
+    order_handover(courier=courier, order_id=stop.order_id, method=method, evidence=evidence, tenders=tenders)
     now = clock.now()
     Stop.objects.filter(pk=stop.pk).update(status=StopStatus.DELIVERED, updated_at=now,
                                            photo=stop.photo.name if method == HandoverMethod.PHOTO else "")

@@ -17,6 +17,7 @@ from zhucan.accounts.gate import requires
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen, PeriodName
+from zhucan.checkout.models import TenderKind
 from zhucan.checkout.receipts_printers import printer_from_url
 from zhucan.core import clock
 from zhucan.core.audit import audit_export
@@ -25,7 +26,7 @@ from zhucan.core.http import run_service
 from zhucan.core.pdf import pdf_response
 from zhucan.delivery import printing, selectors, services
 from zhucan.delivery.models import CourierKind
-from zhucan.orders.handover import order_handover
+from zhucan.orders.handover import COUNTER_TENDERS, handover_tender, order_handover
 from zhucan.orders.models import HandoverMethod, Order, OrderStatus
 
 
@@ -71,6 +72,7 @@ def board(request):
         "period_label": dict(PeriodName.choices)[period], "can_manage": has_perm(request.user, "route", "manage"),
         "kinds": CourierKind.choices, "methods": [(HandoverMethod.HANDOVER_CODE, _("交付码")),
                                                   (HandoverMethod.ELDER_CODE, _("长者码"))],
+        "tenders": [(kind, TenderKind(kind).label) for kind in COUNTER_TENDERS],
     })
 
 
@@ -140,7 +142,9 @@ def courier_register(request):
 @require_POST
 @requires("route", "manage")
 def handover(request):
-    """Pickup at the counter: the elder shows the handover code or their 长者码 / card."""
+    """Pickup at the counter: the elder shows the handover code or their 长者码 / card and pays the
+    order's payable with one of the counter's tenders (a WeChat / Alipay reference optional); an order
+    paid online in advance shows no tender choice and carries its online payment."""
     day, period = _day_period(request)
     try:
         order_id = int(request.POST.get("order", ""))
@@ -153,16 +157,17 @@ def handover(request):
     order = Order.objects.filter(pk=order_id, canteen_id=_canteen(request).pk).first()
     if order is None:
         raise NotFound("订单", "order")
-    if method == HandoverMethod.HANDOVER_CODE:
-        run_service(request, lambda: order_handover(actor=request.user, order_id=order.pk,
-                                                    method=HandoverMethod.HANDOVER_CODE,
-                                                    evidence=request.POST.get("evidence", "")),
-                    _("已交付，已记入用餐记录"))
-    else:
-        run_service(request, lambda: order_handover(actor=request.user, order_id=order.pk,
-                                                    method=HandoverMethod.ELDER_CODE,
-                                                    evidence=request.POST.get("evidence", "")),
-                    _("已交付，已记入用餐记录"))
+
+    def hand_over():
+        # No tender field: the page showed "已在线支付" (or nothing to pay). A tender posted for an
+        # order paid online meanwhile is refused by the service, so the cashier takes no money twice.
+        kind = request.POST.get("tender")
+        tenders = None if kind is None else handover_tender(order, kind=kind,
+                                                            reference=request.POST.get("reference", ""))
+        return order_handover(actor=request.user, order_id=order.pk, method=method,
+                              evidence=request.POST.get("evidence", ""), tenders=tenders)
+
+    run_service(request, hand_over, _("已交付，已记入用餐记录"))
     return _back(day, period)
 
 

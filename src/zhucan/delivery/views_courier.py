@@ -1,7 +1,8 @@
 """The courier phone page at /courier/: log in with phone number and SMS code (staff and volunteers
 alike: no password to remember), today's stops in the canteen's order, per stop the address, a
 call button (the whole number only for the assigned courier on the day, audited), diet notes,
-picked up / delivered (长者码 scan or typed, handover code, or photo) / could not deliver."""
+picked up / delivered (长者码 scan or typed, handover code, or photo; how the elder paid: cash,
+WeChat or Alipay, or "已在线支付") / could not deliver."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhucan.checkout.models import TenderKind
 from zhucan.core.errors import DomainError
 from zhucan.delivery import selectors, services
 from zhucan.delivery.models import Courier
+from zhucan.orders.handover import COURIER_TENDERS
 
 SESSION_KEY = "zhucan_courier_id"
 
@@ -50,8 +53,9 @@ def route(request):
     courier = _courier(request)
     if courier is None:
         return redirect("courier:login")
-    return render(request, "delivery/courier_route.html", {"courier": courier,
-                                                           "stops": selectors.courier_stops(courier)})
+    return render(request, "delivery/courier_route.html", {
+        "courier": courier, "stops": selectors.courier_stops(courier),
+        "tenders": [(kind, TenderKind(kind).label) for kind in COURIER_TENDERS]})
 
 
 def _act(request, stop_id: int, call, success: str):
@@ -77,7 +81,7 @@ def deliver(request, stop_id: int):
     method = request.POST.get("method", "")
     return _act(request, stop_id, lambda c: services.courier_deliver(
         courier=c, stop_id=stop_id, method=method, evidence=request.POST.get("evidence", ""),
-        photo=request.FILES.get("photo")), _("已送达，已通知家属"))
+        photo=request.FILES.get("photo"), tender=request.POST.get("tender")), _("已送达，已通知家属"))
 
 
 @require_POST

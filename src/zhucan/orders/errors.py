@@ -54,6 +54,9 @@ _MESSAGES: dict[str, tuple[int, str, str]] = {
     "HANDOVER_EVIDENCE_REQUIRED": (400, "请提供交付凭证（长者码、交付码或照片）", "handover evidence is required"),
     "HANDOVER_ELDER_CODE_WRONG": (400, "所扫长者码不是该订单的老人", "the scanned code is not the ordering elder's"),
     "ORDER_FAIL_REASON_REQUIRED": (400, "请写明未送达原因", "a reason is required"),
+    "ORDER_PAID_ONLINE": (409, "该订单已由家属在线支付，交付时不再收款",
+                          "the order was paid online in advance: no tender is taken at handover"),
+    "HANDOVER_TENDER_INVALID": (400, "请选择收款方式", "choose how the elder paid"),
     # --- standing orders ---
     "STANDING_WEEKDAYS_INVALID": (400, "请为至少一天选择菜品（周一到周日）", "choose dishes for at least one weekday"),
     "STANDING_NOT_FOUND": (404, "长期订餐不存在或无权查看", "standing order not found"),

@@ -1,18 +1,20 @@
 """After placing (issue 17 items 3, 6, 8): the handover code, the handover that writes the meal to
-the ledger, a failed delivery, and the expiry of orders never handed over."""
+the ledger with how it was paid (the counter's tenders, the courier's, or the online payment made in
+advance), a failed delivery, and the expiry of orders never handed over."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
 
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.checkout import reservations
-from zhucan.checkout.models import Channel, IdentifiedBy, Meal
+from zhucan.checkout.errors import checkout_error
+from zhucan.checkout.models import Channel, IdentifiedBy, Meal, TenderKind
 from zhucan.checkout.services import TenderIn
 from zhucan.core import clock
 from zhucan.core.audit import audit_record
@@ -21,11 +23,52 @@ from zhucan.orders.common import order_state
 from zhucan.orders.errors import order_error
 from zhucan.orders.models import Fulfilment, HandoverMethod, Order, OrderStatus
 
+# The payments app registers `payments.services.online_tender` here from its AppConfig.ready(): at
+# handover, the tender of an order paid online in advance (None when it is paid at handover).
+ONLINE_TENDER_SOURCES: list = []
+
+# What the counter takes at a pickup (as on the cashier page) and what a courier records at the door.
+COUNTER_TENDERS = (TenderKind.CASH, TenderKind.CARD, TenderKind.WECHAT, TenderKind.ALIPAY)
+COURIER_TENDERS = (TenderKind.CASH, TenderKind.WECHAT, TenderKind.ALIPAY)
+ONLINE_PREFIX = "online:"  # the reference of an online payment's tender (payments.services.online_tender)
+
+
+def register_online_tender(fn) -> None:
+    """fn(order) -> TenderIn | None, read inside the handover's lock on the order."""
+    if fn not in ONLINE_TENDER_SOURCES:
+        ONLINE_TENDER_SOURCES.append(fn)
+
+
+def handover_tender(order: Order, *, kind: str, reference: str = "", allowed=COUNTER_TENDERS) -> list[TenderIn]:
+    """One tender of `kind` for the order's whole payable (what a page records at handover); none
+    when nothing is payable. An unknown kind → HANDOVER_TENDER_INVALID."""
+    if kind not in allowed:
+        raise order_error("HANDOVER_TENDER_INVALID", field="tender")
+    reference = (reference or "").strip()[:64] if kind in (TenderKind.WECHAT, TenderKind.ALIPAY) else ""
+    return [TenderIn(kind, order.payable_fen, reference)] if order.payable_fen else []
+
+
+def _tenders_at_handover(order: Order, tenders: list[TenderIn] | None) -> list[TenderIn] | None:
+    """An order paid online carries its online tender, whatever the channel, and refuses any other;
+    otherwise the tenders given (None: cash for the payable), checked against the payable by the
+    ledger (TENDER_MISMATCH, INPUT_INVALID). An online payment's reference cannot be typed in."""
+    online = next((t for t in (fn(order) for fn in ONLINE_TENDER_SOURCES) if t is not None), None)
+    if online is not None:
+        if tenders and [(t.kind, t.amount_fen, t.reference) for t in tenders] != [
+                (online.kind, online.amount_fen, online.reference)]:
+            raise order_error("ORDER_PAID_ONLINE", field="tenders")
+        return [online]
+    if tenders and any(str(t.reference or "").startswith(ONLINE_PREFIX) for t in tenders):
+        raise checkout_error("INPUT_INVALID", field="tenders", detail="tender")
+    return tenders
+
 
 def handover_code(order: Order) -> str:
     """The order's 6-digit handover code, derived (never stored): shown only to the elder and family."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"order-handover:{order.pk}:{order.created_at.isoformat()}"
-                      .encode(), hashlib.sha256).digest()
+    # In UTC, as the database gives it back: the same code from the placed order and a reloaded one.
+    created = order.created_at.astimezone(UTC).isoformat()
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"order-handover:{order.pk}:{created}".encode(),
+                      hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 
 
@@ -38,7 +81,9 @@ def order_handover(*, actor=None, courier=None, order_id: int, method: str, evid
     """The meal is handed over (picked up at the counter or delivered): it enters the ledger with
     the reservation's benefit. method: "counter", "elder_code" (the scanned 长者码 in `evidence`),
     "handover_code" (the 6 digits in `evidence`), "photo" (the photo's reference in `evidence`).
-    A second handover returns the same meal."""
+    `tenders`: how the payable was paid at handover (None: cash); an order paid online in advance
+    carries its online tender instead and refuses any other (ORDER_PAID_ONLINE). A second handover
+    returns the same meal."""
     if method not in HandoverMethod.values:
         raise order_error("HANDOVER_METHOD_INVALID", field="method")
     order = Order.objects.select_related("canteen__region", "elder").filter(pk=order_id).first()
@@ -82,13 +127,15 @@ def order_handover(*, actor=None, courier=None, order_id: int, method: str, evid
             return locked.meal
         if locked.status != OrderStatus.PLACED:
             raise order_error("ORDER_NOT_OPEN", state=order_state(locked)[0], state_en=locked.status)
+        paid = _tenders_at_handover(locked, tenders)
         meal = reservations.reservation_handover(
-            source=order.reservation_source, channel=channel, tenders=tenders, identified_by=identified_by,
+            source=order.reservation_source, channel=channel, tenders=paid, identified_by=identified_by,
             cashier=actor, idempotency_key=f"order-{order.pk}-handover")
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.HANDED_OVER, meal=meal, handed_over_at=clock.now(),
                                                  handover_method=method, handover_evidence=evidence[:200])
         audit_record(actor=actor, action="orders.handover", obj=order, region_path=order.canteen.region.path,
-                     after={"method": method, "meal": meal.pk, "courier": getattr(courier, "pk", None)})
+                     after={"method": method, "meal": meal.pk, "courier": getattr(courier, "pk", None),
+                            "tenders": [t.kind for t in paid or []] or None})
     return meal
 
 

@@ -9,10 +9,12 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from zhucan.accounts.scoping import Scope, register
+        from zhucan.orders.handover import register_online_tender
         from zhucan.orders.placing import register_cancel_hook
-        from zhucan.payments.services import payment_refund_for_order
+        from zhucan.payments.services import online_tender, payment_refund_for_order
 
         register("payments.payment", Scope("payment", ("canteen__region__path",), canteen_field="canteen_id"))
         register("payments.reconciliationitem",
                  Scope("payment", ("canteen__region__path",), canteen_field="canteen_id"))
         register_cancel_hook(payment_refund_for_order)
+        register_online_tender(online_tender)

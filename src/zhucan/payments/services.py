@@ -1,5 +1,7 @@
 """Online payment of an order in advance by a family member (WeChat Pay v3), callbacks, refunds on
 cancellation, the daily reconciliation, and the tender an online-paid order carries at handover.
+A payment that succeeds only after its order was closed (paid at handover instead, cancelled,
+failed, expired) is refunded when its callback arrives: one meal is never paid twice.
 
 Writes are keyword-only; each leaves its audit row in the same transaction. The provider is reached
 outside any lock that other work waits on (prepay), or inside the caller's transaction where the
@@ -34,6 +36,14 @@ from zhucan.payments.models import (
 from zhucan.payments.provider import PaymentProvider, get_provider
 
 CALLBACK_MAX_AGE_S = 300  # a notification signed longer ago than this is refused as a replay
+
+# Why a payment that succeeds after its order was closed is refunded (the refund's reason, ≤ 80 chars).
+LATE_REFUND_REASONS = {
+    OrderStatus.HANDED_OVER: "交付时已当面付款",
+    OrderStatus.CANCELLED: "订单已取消",
+    OrderStatus.FAILED: "未能送达",
+    OrderStatus.EXPIRED: "订单已过期",
+}
 
 
 def out_trade_no_for(order: Order) -> str:
@@ -109,7 +119,7 @@ def payment_notify(*, headers, body: bytes, provider: PaymentProvider | None = N
                 result = _refund_notified(note.resource)
                 seen.payment_id = result.payment_id
             else:
-                result = _payment_notified(note.resource)
+                result = _payment_notified(note.resource, provider)
                 seen.payment_id = result.pk
             seen.save(update_fields=["payment"])
     except IntegrityError as exc:  # the same notification delivered twice at once
@@ -117,7 +127,7 @@ def payment_notify(*, headers, body: bytes, provider: PaymentProvider | None = N
     return result
 
 
-def _payment_notified(res: dict) -> Payment:
+def _payment_notified(res: dict, provider: PaymentProvider) -> Payment:
     out_trade_no = str(res.get("out_trade_no", ""))
     try:
         total = int(res["amount"]["total"])
@@ -125,10 +135,13 @@ def _payment_notified(res: dict) -> Payment:
         raise payment_error("PAYMENT_CALLBACK_MALFORMED") from exc
     if res.get("mchid") and res["mchid"] != settings.ZHUCAN_WECHATPAY_MCHID:
         raise payment_error("PAYMENT_CALLBACK_MALFORMED")
-    payment = (Payment.objects.select_for_update().select_related("canteen__region")
-               .filter(out_trade_no=out_trade_no).first())
-    if payment is None:
+    found = Payment.objects.filter(out_trade_no=out_trade_no).values_list("pk", "order_id").first()
+    if found is None:
         raise payment_error("PAYMENT_UNKNOWN", out_trade_no=out_trade_no)
+    # The order's row first, as placing, cancelling, prepaying and the handover lock it: a handover and
+    # this callback are decided one after the other, never both as the payment of one meal.
+    order = Order.objects.select_for_update().get(pk=found[1])
+    payment = Payment.objects.select_for_update().select_related("canteen__region").get(pk=found[0])
     state = str(res.get("trade_state", ""))
     if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
         return payment  # already recorded: idempotent
@@ -145,9 +158,15 @@ def _payment_notified(res: dict) -> Payment:
     payment.status, payment.transaction_id = PaymentStatus.PAID, str(res.get("transaction_id", ""))[:64]
     payment.paid_at, payment.updated_at, payment.failure_reason = _paid_at(res.get("success_time")), clock.now(), ""
     payment.save(update_fields=["status", "transaction_id", "paid_at", "updated_at", "failure_reason"])
-    Order.objects.filter(pk=payment.order_id).update(paid_online=True)
     audit_record(actor=None, action="payments.paid", obj=payment, region_path=payment.canteen.region.path,
                  after={"order": payment.order_id, "amount_fen": total, "transaction_id": payment.transaction_id})
+    if order.status != OrderStatus.PLACED:
+        # Paid after the order was closed: handed over and paid at the counter or the door, cancelled,
+        # failed or expired. The money goes back at once; if the provider refuses, the callback fails
+        # and WeChat Pay sends it again (and the day's reconciliation lists the money taken).
+        _refund(payment, order=order, reason=LATE_REFUND_REASONS.get(order.status, "订单已关闭"), provider=provider)
+        return payment
+    Order.objects.filter(pk=payment.order_id).update(paid_online=True)
     return payment
 
 
@@ -171,24 +190,29 @@ def payment_refund_for_order(*, order, provider: PaymentProvider | None = None) 
     payment = Payment.objects.select_for_update().select_related("canteen__region").filter(order_id=order.pk).first()
     if payment is None or payment.status not in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
         return None
+    return _refund(payment, order=order, reason="订单取消", provider=provider)
+
+
+def _refund(payment: Payment, *, order, reason: str, provider: PaymentProvider | None = None) -> Refund:
+    """The whole payment back (once: the refund number is derived from the payment)."""
     existing = payment.refunds.first()
     if existing is not None:
         return existing
     answer = (provider or get_provider()).refund(
         out_trade_no=payment.out_trade_no, out_refund_no=f"{payment.out_trade_no}R", amount_fen=payment.amount_fen,
-        total_fen=payment.amount_fen, reason="订单取消")
+        total_fen=payment.amount_fen, reason=reason)
     now = clock.now()
     with transaction.atomic():
         status = {"SUCCESS": RefundStatus.SUCCESS, "ABNORMAL": RefundStatus.FAILED,
                   "CLOSED": RefundStatus.FAILED}.get(answer.get("status"), RefundStatus.PROCESSING)
         refund = Refund.objects.create(payment=payment, out_refund_no=f"{payment.out_trade_no}R",
                                        amount_fen=payment.amount_fen, refund_id=str(answer.get("refund_id", ""))[:64],
-                                       status=status, reason="订单取消", created_at=now, updated_at=now)
+                                       status=status, reason=reason, created_at=now, updated_at=now)
         payment.status, payment.updated_at = PaymentStatus.REFUNDED, now
         payment.save(update_fields=["status", "updated_at"])
         Order.objects.filter(pk=order.pk).update(paid_online=False)
         audit_record(actor=None, action="payments.refund", obj=refund, region_path=payment.canteen.region.path,
-                     after={"order": order.pk, "amount_fen": refund.amount_fen, "status": status})
+                     after={"order": order.pk, "amount_fen": refund.amount_fen, "status": status, "reason": reason})
     return refund
 
 
