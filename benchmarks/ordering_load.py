@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Orders before a cut-off while the counters serve the same elders (issue 17), on PostgreSQL.
 
-    /work/main/.venv/bin/python benchmarks/ordering_load.py [--orders 2000] [--order-procs 2]
-                                                             [--counter-procs 2] [--canteens 10]
+    /work/main/.venv/bin/python benchmarks/ordering_load.py [--orders 2000] [--order-procs 3]
+                                                             [--counter-procs 2] [--canteens 10] [--show-sql]
 
 1. Creates a fresh PostgreSQL database (`zhucan_ordering_bench` on 127.0.0.1:5432), migrates it and
    seeds, through the platform's services, one district (西湖区, Hangzhou policy) with `--canteens`
@@ -16,7 +16,10 @@
    same elders, in another order, at the other canteens. An order whose price changed because the
    counter got there first is re-quoted and placed again (what the person placing it would do).
 3. Prints orders per second (and what 2,000 orders in ten minutes need), p50/p99 of one placement,
-   counter checkouts per second alongside, and the count of elders with two discounted lunches
+   the statements per placement (median, for orders placed at once and for those re-quoted and
+   placed again) with the time spent waiting on them, the statements taking the most time (by verb
+   and table; `--show-sql` prints one placement's), counter checkouts per second alongside
+   (`--counter-procs 0`: none), and the count of elders with two discounted lunches
    (a discounted counter meal and a discounted order: must be 0), then runs the usage verification
    (`usage_verify`: every day-usage row = ledger + held reservations) and prints its problems
    (must be 0).
