@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Orders before a cut-off while the counters serve the same elders (issue 17), on PostgreSQL.
 
-    /work/main/.venv/bin/python benchmarks/ordering_load.py [--orders 2000] [--order-procs 2]
-                                                             [--counter-procs 2] [--canteens 10]
+    /work/main/.venv/bin/python benchmarks/ordering_load.py [--orders 2000] [--order-procs 3]
+                                                             [--counter-procs 2] [--canteens 10] [--show-sql]
 
 1. Creates a fresh PostgreSQL database (`zhucan_ordering_bench` on 127.0.0.1:5432), migrates it and
    seeds, through the platform's services, one district (西湖区, Hangzhou policy) with `--canteens`
@@ -16,7 +16,10 @@
    same elders, in another order, at the other canteens. An order whose price changed because the
    counter got there first is re-quoted and placed again (what the person placing it would do).
 3. Prints orders per second (and what 2,000 orders in ten minutes need), p50/p99 of one placement,
-   counter checkouts per second alongside, and the count of elders with two discounted lunches
+   the statements per placement (median, for orders placed at once and for those re-quoted and
+   placed again) with the time spent waiting on them, the statements taking the most time (by verb
+   and table; `--show-sql` prints one placement's), counter checkouts per second alongside
+   (`--counter-procs 0`: none), and the count of elders with two discounted lunches
    (a discounted counter meal and a discounted order: must be 0), then runs the usage verification
    (`usage_verify`: every day-usage row = ledger + held reservations) and prints its problems
    (must be 0).
@@ -131,8 +134,38 @@ def seed(day, n_canteens: int, n_elders: int) -> dict:
     return {"admin": admin.pk, "canteens": canteens, "offers": offers, "elders": elders}
 
 
-def order_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
-    from django.db import connections
+def kind_of(sql: str) -> str:
+    """A statement named by its verb and first table: "SELECT canteens_canteen"."""
+    words = sql.replace('"', " ").split()
+    verb = words[0].upper() if words else "?"
+    table = next((w for w in words if "_" in w and w.islower() and "." not in w and "%" not in w), "")
+    return f"{verb} {table}".strip()
+
+
+class Meter:
+    """Counts the SQL statements sent through Django's cursors (savepoints included; the COMMIT at
+    the end of a transaction is not a cursor statement) and the time spent waiting on them."""
+
+    def __init__(self, show: bool = False, kinds: dict | None = None) -> None:
+        self.statements, self.db_s, self.show = 0, 0.0, show
+        self.kinds = {} if kinds is None else kinds  # "INSERT orders_order" -> [count, seconds]
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - t0
+            self.db_s += took
+            self.statements += 1
+            kind = self.kinds.setdefault(kind_of(sql), [0, 0.0])
+            kind[0], kind[1] = kind[0] + 1, kind[1] + took
+            if self.show:
+                print(f"  [{self.statements:2d}] {took * 1000:5.1f} ms  {' '.join(sql.split())[:160]}")
+
+
+def order_worker(k: int, procs: int, plan: dict, day, start_evt, out, show_sql: bool = False) -> None:
+    from django.db import connection, connections
 
     connections.close_all()
     from zhucan.accounts.models import User
@@ -142,7 +175,7 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
     admin = User.objects.get(pk=plan["admin"])
     cutoff = datetime.combine(day, dtime(9, 30), SH)
     total = len(plan["elders"])
-    latencies, retries, failures = [], 0, []
+    latencies, retries, failures, meters, kinds = [], 0, [], [], {}
     start_evt.wait()
     for i in range(k, total, procs):
         elder_id, canteen_id = plan["elders"][i]
@@ -151,20 +184,24 @@ def order_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
         fulfilment = "delivery" if i % 2 else "pickup"
         kw = dict(actor=admin, elder_id=elder_id, canteen_id=canteen_id, local_date=day, period="lunch",
                   lines=[(offer_id, 1)], fulfilment=fulfilment, channel="staff")
+        meter, retried = Meter(show=show_sql and i == k, kinds=kinds), False
         t0 = time.perf_counter()
         try:
             try:
-                order_place(**kw, expected_payable_fen=1050, idempotency_key=f"bench-{i}")
+                with connection.execute_wrapper(meter):
+                    order_place(**kw, expected_payable_fen=1050, idempotency_key=f"bench-{i}")
             except DomainError as exc:
                 if exc.code != "ORDER_PRICE_CHANGED":
                     raise
-                retries += 1  # the counter was first: the person sees the new price and confirms it
-                quote = order_quote(**kw)
-                order_place(**kw, expected_payable_fen=quote.payable_fen, idempotency_key=f"bench-{i}-2")
+                retries, retried = retries + 1, True  # the counter was first: the person sees the new price
+                with connection.execute_wrapper(meter):
+                    quote = order_quote(**kw)
+                    order_place(**kw, expected_payable_fen=quote.payable_fen, idempotency_key=f"bench-{i}-2")
         except Exception as exc:  # reported, not hidden
             failures.append(f"{type(exc).__name__}: {exc}")
         latencies.append(time.perf_counter() - t0)
-    out.put(("orders", time.perf_counter(), latencies, retries, failures[:5], len(failures)))
+        meters.append((retried, meter.statements, meter.db_s, latencies[-1]))
+    out.put(("orders", time.perf_counter(), latencies, retries, failures[:5], len(failures), meters, kinds))
     connections.close_all()
 
 
@@ -198,7 +235,7 @@ def counter_worker(k: int, procs: int, plan: dict, day, start_evt, out) -> None:
         except DomainError as exc:
             failures.append(f"{exc.code}: {exc}")
         latencies.append(time.perf_counter() - t0)
-    out.put(("counter", time.perf_counter(), latencies, 0, failures[:5], len(failures)))
+    out.put(("counter", time.perf_counter(), latencies, 0, failures[:5], len(failures), [], {}))
     connections.close_all()
 
 
@@ -213,6 +250,7 @@ def main() -> None:
     ap.add_argument("--order-procs", type=int, default=3)
     ap.add_argument("--counter-procs", type=int, default=2)
     ap.add_argument("--canteens", type=int, default=10)
+    ap.add_argument("--show-sql", action="store_true", help="print the statements of one placement")
     args = ap.parse_args()
 
     fresh_database()
@@ -228,7 +266,8 @@ def main() -> None:
 
     ctx = mp.get_context("fork")
     start_evt, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=order_worker, args=(k, args.order_procs, plan, day, start_evt, out))
+    procs = [ctx.Process(target=order_worker, args=(k, args.order_procs, plan, day, start_evt, out,
+                                                              args.show_sql and k == 0))
              for k in range(args.order_procs)]
     procs += [ctx.Process(target=counter_worker, args=(k, args.counter_procs, plan, day, start_evt, out))
               for k in range(args.counter_procs)]
@@ -243,6 +282,8 @@ def main() -> None:
 
     def gather(kind):
         rows = [r for r in results if r[0] == kind]
+        if not rows:
+            return 0.0, [], 0, [], 0
         return (max(r[1] for r in rows) - began, [x for r in rows for x in r[2]], sum(r[3] for r in rows),
                 [f for r in rows for f in r[4]], sum(r[5] for r in rows))
 
@@ -255,9 +296,26 @@ def main() -> None:
     print(f"order placement: p50 {pct(o_lat, 50):.1f} ms, p99 {pct(o_lat, 99):.1f} ms, "
           f"mean {statistics.mean(o_lat) * 1000:.1f} ms; re-quoted after the counter was first: {o_retries}; "
           f"failed: {o_nfail} {o_fail}")
-    print(f"counter checkouts alongside: {len(c_lat)} by {args.counter_procs} processes in {c_wall:.1f} s = "
-          f"{len(c_lat) / c_wall:.1f}/s, p50 {pct(c_lat, 50):.1f} ms, p99 {pct(c_lat, 99):.1f} ms; "
-          f"refused: {c_nfail} {c_fail}")
+    meters = [m for r in results for m in r[6]]
+    for retried, label in ((False, "placed at the first attempt"), (True, "re-quoted and placed again")):
+        chosen = [m for m in meters if m[0] == retried]
+        if chosen:
+            print(f"  {label}: {len(chosen)}, statements median {statistics.median(m[1] for m in chosen):.0f}, "
+                  f"waiting on the database median {statistics.median(m[2] for m in chosen) * 1000:.1f} ms "
+                  f"of {statistics.median(m[3] for m in chosen) * 1000:.1f} ms")
+    kinds: dict = {}
+    for r in results:
+        for kind, (n, secs) in r[7].items():
+            kinds.setdefault(kind, [0, 0.0])
+            kinds[kind][0] += n
+            kinds[kind][1] += secs
+    top = sorted(kinds.items(), key=lambda kv: -kv[1][1])[:6]
+    print("  statements taking the most time: " + "; ".join(
+        f"{kind} ×{n} mean {secs / n * 1000:.1f} ms" for kind, (n, secs) in top))
+    if c_lat:
+        print(f"counter checkouts alongside: {len(c_lat)} by {args.counter_procs} processes in {c_wall:.1f} s = "
+              f"{len(c_lat) / c_wall:.1f}/s, p50 {pct(c_lat, 50):.1f} ms, p99 {pct(c_lat, 99):.1f} ms; "
+              f"refused: {c_nfail} {c_fail}")
 
     with connection.cursor() as cur:
         cur.execute("""

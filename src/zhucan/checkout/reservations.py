@@ -8,7 +8,8 @@ columns stay the ledger's own figures (the dashboards' roll-ups count ledger mea
 `usage_verification` holds them against.
 
 - `benefit_reserve`: lock, rate for a moment inside the period on that date, add the delta, write a
-  held reservation (idempotent on `source`, e.g. "order:123").
+  held reservation (idempotent on `source`, e.g. "order:123"); its steps `benefit_prepare` (no
+  lock), `benefit_hold` (lock and rate) and `hold_write` for a caller that works in between.
 - `reservation_release`: give back exactly the delta (cancellation, or the period ended).
 - `reservation_handover`: the meal enters the ledger carrying the reservation's benefit lines and
   delta (not rated again), through the ledger's own write path (chain, roll-ups) in one transaction.
@@ -38,6 +39,7 @@ from zhucan.checkout.models import (
 )
 from zhucan.checkout.services import (
     OrderLine,
+    PricedOrder,
     TenderIn,
     UsageUpdate,
     _evaluate,
@@ -51,7 +53,7 @@ from zhucan.checkout.services import (
 )
 from zhucan.core import clock
 from zhucan.elders.models import Elder
-from zhucan.policy import DayUsage
+from zhucan.policy import DayUsage, ElderFacts
 from zhucan.policy.engine import delivery_terms
 from zhucan.rules.facts import elder_facts
 
@@ -140,13 +142,83 @@ def _rate(canteen: Canteen, facts, at: datetime, order, usage: DayUsage, deliver
                             quote.reason_code)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An order priced, its canteen checked open and its rating moment and elder facts found:
+    everything a reservation needs that does not depend on the day's usage, computed before any
+    lock is taken."""
+
+    canteen: Canteen
+    elder: Elder
+    priced: PricedOrder
+    at: datetime
+    facts: ElderFacts
+    local_date: date
+    period: str
+    delivery: bool
+
+
+def benefit_prepare(*, canteen: Canteen, elder: Elder, lines: list[OrderLine], local_date: date, period: str,
+                    delivery: bool) -> Prepared:
+    """Price the order against the menu and find what the rating needs (no usage read, no lock)."""
+    priced = price_order(canteen=canteen, lines=lines, mode=Mode.LIVE)
+    if canteen_context(canteen).status != CanteenStatus.OPEN:
+        raise checkout_error("CANTEEN_NOT_OPEN")
+    return Prepared(canteen, elder, priced, reservation_moment(canteen, local_date, period), elder_facts(elder),
+                    local_date, period, delivery)
+
+
+def prepared_quote(prepared: Prepared) -> ReservationQuote:
+    """Rate a prepared order against the day's usage as it stands (read, not locked)."""
+    p = prepared
+    return _rate(p.canteen, p.facts, p.at, p.priced, _usage_of(p.elder, p.local_date), p.delivery)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The elder's day-usage row, locked in the caller's transaction, and the order rated against
+    it. Nothing is written yet: the caller may still refuse (a price the person did not see) and
+    roll back, or write the reservation with `hold_write`."""
+
+    prepared: Prepared
+    row: ElderDayUsage
+    usage: DayUsage
+    rated: ReservationQuote
+
+
+def benefit_hold(prepared: Prepared) -> Hold:
+    """Lock the elder's day-usage row (the row and the lock a counter sale takes) and rate the order
+    against it. Call inside a transaction, as late as the caller can: the lock lasts until commit."""
+    row = _lock_usage(prepared.elder, prepared.local_date)
+    usage = DayUsage.from_dict(row.usage)
+    p = prepared
+    return Hold(p, row, usage, _rate(p.canteen, p.facts, p.at, p.priced, usage, p.delivery))
+
+
+def hold_write(hold: Hold, *, source: str) -> Reservation:
+    """Add the held delta to the usage row and write the held reservation (same transaction as
+    `benefit_hold`). `source` must be new (an order's own id): the idempotent entry is
+    `benefit_reserve`."""
+    p, rated = hold.prepared, hold.rated
+    if rated.usage_delta.layers:
+        _set_usage(hold.row, hold.usage.apply(rated.usage_delta))
+    return Reservation.objects.create(
+        elder=p.elder, canteen=p.canteen, local_date=p.local_date, period=p.period,
+        policy_period=rated.policy_period, delivery=p.delivery, status=ReservationStatus.HELD,
+        items=[list(item) for item in rated.items], gross_fen=rated.gross_fen, benefit_fen=rated.benefit_fen,
+        delivery_fee_fen=rated.delivery_fee_fen, delivery_subsidy_fen=rated.delivery_subsidy_fen,
+        payable_fen=rated.payable_fen, lines=rated.lines,
+        usage_delta=rated.usage_delta.to_dict() if rated.usage_delta.layers else {},
+        explanation_zh=rated.explanation_zh[:500], explanation_en=rated.explanation_en[:500],
+        policy_id=rated.policy_id, policy_version=rated.policy_version, source=source, created_at=clock.now())
+
+
 def reservation_quote(*, canteen: Canteen, elder: Elder, lines: list[OrderLine], local_date: date, period: str,
                       delivery: bool) -> ReservationQuote:
     """Price and rate an order without holding anything (the day's usage is read, not locked):
     what the ordering page shows and what `expected_payable_fen` is checked against."""
-    order = price_order(canteen=canteen, lines=lines, mode=Mode.LIVE)
-    at = reservation_moment(canteen, local_date, period)
-    return _rate(canteen, elder_facts(elder), at, order, _usage_of(elder, local_date), delivery)
+    return prepared_quote(benefit_prepare(canteen=canteen, elder=elder, lines=lines, local_date=local_date,
+                                          period=period, delivery=delivery))
 
 
 def benefit_reserve(*, canteen: Canteen, elder: Elder, lines: list[OrderLine], local_date: date, period: str,
@@ -154,34 +226,18 @@ def benefit_reserve(*, canteen: Canteen, elder: Elder, lines: list[OrderLine], l
     """Hold the benefit an order will get, on the elder's day-usage row under the commit's lock.
     A limit already used (the period, the daily meals, the cap) is not an error: the order is
     reserved at full price. The same `source` again returns the first reservation. Call it inside
-    the caller's transaction to write the order and its reservation together."""
+    the caller's transaction to write the order and its reservation together (an order placement
+    uses the steps, `benefit_prepare` → `benefit_hold` → `hold_write`, to do its own work between)."""
     if not source:
         raise checkout_error("INPUT_INVALID", field="source", detail="source")
     existing = Reservation.objects.filter(source=source).first()
     if existing is not None:
         return existing
-    order = price_order(canteen=canteen, lines=lines, mode=Mode.LIVE)
-    if canteen_context(canteen).status != CanteenStatus.OPEN:
-        raise checkout_error("CANTEEN_NOT_OPEN")
-    at = reservation_moment(canteen, local_date, period)
-    facts = elder_facts(elder)  # read before taking the row lock
+    prepared = benefit_prepare(canteen=canteen, elder=elder, lines=lines, local_date=local_date, period=period,
+                               delivery=delivery)  # before taking the row lock
     try:
         with transaction.atomic():
-            row = _lock_usage(elder, local_date)
-            usage = DayUsage.from_dict(row.usage)
-            rated = _rate(canteen, facts, at, order, usage, delivery)
-            if rated.usage_delta.layers:
-                _set_usage(row, usage.apply(rated.usage_delta))
-            return Reservation.objects.create(
-                elder=elder, canteen=canteen, local_date=local_date, period=period,
-                policy_period=rated.policy_period, delivery=delivery, status=ReservationStatus.HELD,
-                items=[list(item) for item in rated.items], gross_fen=rated.gross_fen, benefit_fen=rated.benefit_fen,
-                delivery_fee_fen=rated.delivery_fee_fen, delivery_subsidy_fen=rated.delivery_subsidy_fen,
-                payable_fen=rated.payable_fen, lines=rated.lines,
-                usage_delta=rated.usage_delta.to_dict() if rated.usage_delta.layers else {},
-                explanation_zh=rated.explanation_zh[:500], explanation_en=rated.explanation_en[:500],
-                policy_id=rated.policy_id, policy_version=rated.policy_version, source=source,
-                created_at=clock.now())
+            return hold_write(benefit_hold(prepared), source=source)
     except IntegrityError:
         existing = Reservation.objects.filter(source=source).first()
         if existing is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from zhucan.accounts.permissions import has_perm
 from zhucan.accounts.scoping import get_scoped
@@ -66,10 +67,15 @@ def coverage_set(*, actor, canteen_id: int, community_ids: list[int], radius_m: 
 
 
 def covers(canteen: Canteen, community: Region | None, point: tuple[float, float] | None = None) -> bool:
-    area = CoverageArea.objects.filter(canteen=canteen).first()
+    """Whether the canteen delivers to the community (or, by radius, to the point); one statement."""
+    area = CoverageArea.objects.filter(canteen=canteen)
+    if community is not None:
+        area = area.annotate(inside=Exists(CoverageArea.communities.through.objects.filter(
+            coveragearea_id=OuterRef("pk"), region_id=community.pk)))
+    area = area.first()
     if area is None:
         return False
-    if community is not None and area.communities.filter(pk=community.pk).exists():
+    if community is not None and area.inside:
         return True
     if point is not None and area.radius_m and canteen.latitude is not None:
         return _distance_m(canteen.latitude, canteen.longitude, point[0], point[1]) <= area.radius_m
