@@ -36,6 +36,13 @@ MISSING = 987654
 
 
 @pytest.fixture
+def world(module_world, db):
+    """The world built once for this module (tests/filing/conftest.py: module_world); each test's
+    writes roll back with its savepoint."""
+    return module_world
+
+
+@pytest.fixture
 def w(world):
     world.district = world.users["district_admin"]
     world.manager = world.users["canteen_manager"]
