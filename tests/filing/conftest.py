@@ -58,20 +58,53 @@ def designate(canteen, *, district_admin, manager=None, coverage=None, stage="de
     return designation
 
 
+@pytest.fixture(scope="module")
+def module_world(module_db):
+    """The shared `module_world`, built once per module (see tests/conftest.py) with its canteens
+    not designated, as everywhere in the filing tests; its elders take ID numbers 1 and 2 of a
+    fresh sequence."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(shared.fixture_designation, "from", None)
+        mp.setattr(shared, "_seq", iter(range(1, 10)))
+        return shared.build_world()
+
+
+@pytest.fixture(scope="module")
+def _public_world_once(module_world):
+    """The public directory's canteens walked through the lifecycle once per module (seven
+    designations through the services, the costly part of the directory's tests), on the day NOW."""
+    from django.test import override_settings
+
+    from zhucan.core import clock
+
+    with pytest.MonkeyPatch.context() as mp, override_settings(ZHUCAN_PUBLIC_BASE_URL=""):
+        mp.setitem(shared.fixture_designation, "from", None)
+        mp.setattr(clock, "now", lambda: NOW)
+        mp.setattr(clock, "real_now", lambda: NOW)
+        return _build_public_world(module_world)
+
+
 @pytest.fixture
-def public_world(world, frozen_clock, settings):
+def public_world(_public_world_once, db, frozen_clock, settings):
     """西湖区's 北山长者食堂 designated (open to the public, delivering to two communities),
     上城区's 湖滨长者食堂 designated, one 西湖区 canteen at each other stage, and 聊城's 幸福食堂
-    designated."""
+    designated. Built once per module; what a test changes rolls back with its savepoint, and the
+    public pages' cache starts empty for each test."""
+    from django.core.cache import cache
+
+    frozen_clock(NOW)
+    cache.clear()
+    settings.ZHUCAN_PUBLIC_BASE_URL = ""
+    return _public_world_once
+
+
+def _build_public_world(w):
     from django.core.cache import cache
 
     from tests.conftest import make_canteen, make_user
     from zhucan.canteens.models import Dish
 
-    frozen_clock(NOW)
     cache.clear()
-    settings.ZHUCAN_PUBLIC_BASE_URL = ""
-    w = world
     w.lc.policy_id = "liaocheng"
     w.lc.save()
     xihu_admin = w.users["district_admin"]

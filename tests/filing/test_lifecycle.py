@@ -36,6 +36,13 @@ MISSING = 987654
 
 
 @pytest.fixture
+def world(module_world, db):
+    """The world built once for this module (tests/filing/conftest.py: module_world); each test's
+    writes roll back with its savepoint."""
+    return module_world
+
+
+@pytest.fixture
 def w(world):
     world.district = world.users["district_admin"]
     world.manager = world.users["canteen_manager"]
@@ -435,22 +442,31 @@ def _prepare(step: str, w):
     return lambda a: fn(actor=a, canteen=c, reason="依规处理")
 
 
-@pytest.mark.parametrize("side", ["own", "other"])
-@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("step", list(STEPS))
-def test_roles_and_jurisdiction(w, step, role, side):
-    cell = STEPS[step][ROLES.index(role)]
-    own, _, other = cell.partition("/")
-    expected = own if side == "own" else (other or own)
+def test_roles_and_jurisdiction(w, step):
+    """Every cell of the step's row on one preparation: a refusal changes nothing (checked by
+    _refused), so the refused actors are tried one after the other on the same data; each actor who
+    may act does so in a savepoint rolled back after its audit row is checked."""
+    from django.db import transaction
+
     call = _prepare(step, w)
-    actor = (w.users if side == "own" else w.other)[role]
-    if expected == "ok":
-        last = AuditLog.objects.order_by("-id").values_list("id", flat=True).first()
-        call(actor)
-        assert AuditLog.objects.filter(id__gt=last, actor=actor, action__startswith="filing.").exists()
-        return
-    code = {"403": "PERMISSION_DENIED", "404": "NOT_FOUND"}[expected]
-    _refused(lambda: call(actor), code)
+    cells = []
+    for role in ROLES:
+        own, _, other = STEPS[step][ROLES.index(role)].partition("/")
+        cells += [(role, "own", own), (role, "other", other or own)]
+    for role, side, expected in sorted(cells, key=lambda cell: cell[2] == "ok"):
+        actor = (w.users if side == "own" else w.other)[role]
+        try:
+            if expected == "ok":
+                with transaction.atomic():
+                    last = AuditLog.objects.order_by("-id").values_list("id", flat=True).first()
+                    call(actor)
+                    assert AuditLog.objects.filter(id__gt=last, actor=actor, action__startswith="filing.").exists()
+                    transaction.set_rollback(True)
+            else:
+                _refused(lambda actor=actor: call(actor), {"403": "PERMISSION_DENIED", "404": "NOT_FOUND"}[expected])
+        except AssertionError as failure:
+            raise AssertionError(f"{step} by {role} ({side} side): {failure}") from failure
 
 
 def test_not_yours_answers_like_not_found(w):

@@ -10,6 +10,19 @@ import pytest
 from tests.conftest import PASSWORD
 
 
+@pytest.fixture
+def world(module_world, db):
+    """The world built once for this module (tests/filing/conftest.py: module_world); each test's
+    writes roll back with its savepoint, and its objects are read afresh, never refreshed in place."""
+    return module_world
+
+
+def _saved(canteen):
+    from zhucan.canteens.models import Canteen
+
+    return Canteen.objects.get(pk=canteen.pk)
+
+
 def _form(w, **changes):
     c = w.canteen
     data = {"name": c.name, "operator": c.operator, "credit_code": "", "food_licence": "",
@@ -25,8 +38,8 @@ def test_district_sets_coordinates_in_the_canteen_form(world, client):
     response = client.post(f"/canteens/{world.canteen.pk}/edit/",
                            _form(world, latitude="30.263800", longitude="120.144500"))
     assert response.status_code == 302, response.content.decode()[-2000:]
-    world.canteen.refresh_from_db()
-    assert (world.canteen.latitude, world.canteen.longitude) == (Decimal("30.263800"), Decimal("120.144500"))
+    saved = _saved(world.canteen)
+    assert (saved.latitude, saved.longitude) == (Decimal("30.263800"), Decimal("120.144500"))
 
 
 @pytest.mark.parametrize(("lat", "lon", "message"), [
@@ -39,8 +52,8 @@ def test_bad_coordinates_are_refused(world, client, lat, lon, message):
     response = client.post(f"/canteens/{world.canteen.pk}/edit/", _form(world, latitude=lat, longitude=lon))
     assert response.status_code == 200
     assert message in response.content.decode()
-    world.canteen.refresh_from_db()
-    assert world.canteen.latitude is None and world.canteen.longitude is None
+    saved = _saved(world.canteen)
+    assert saved.latitude is None and saved.longitude is None
 
 
 def test_canteen_manager_cannot_move_the_canteen(world, client):
@@ -50,8 +63,7 @@ def test_canteen_manager_cannot_move_the_canteen(world, client):
     with pytest.raises(PermissionDenied):
         canteen_update(actor=world.users["canteen_manager"], canteen_id=world.canteen.pk,
                        values={"latitude": Decimal("30.1"), "longitude": Decimal("120.1")})
-    world.canteen.refresh_from_db()
-    assert world.canteen.latitude is None
+    assert _saved(world.canteen).latitude is None
 
 
 def test_demo_canteens_have_coordinates_in_their_city():

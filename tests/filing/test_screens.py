@@ -53,11 +53,18 @@ def _assert_written_for_people(text: str) -> None:
     assert not latin, latin
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(scope="module")
+def _demo_once(module_db):
+    """The demo seeded once for the module (see module_db): every test here reads it, and what a test
+    writes (a review) rolls back with the test's savepoint."""
     from zhucan.demo.seed import seed_all
 
     seed_all(elders=8, meals_per_canteen=1)
+
+
+@pytest.fixture
+def demo(_demo_once, db):
+    return _demo_once
 
 
 def test_the_district_reads_titles_not_codes(demo, client):

@@ -23,6 +23,13 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
+def world(module_world, db):
+    """The world built once for this module (tests/filing/conftest.py: module_world); each test's
+    writes roll back with its savepoint."""
+    return module_world
+
+
+@pytest.fixture
 def filing(world, frozen_clock):
     frozen_clock(datetime(2026, 12, 7, 10, 0, tzinfo=SH))
     to_filing(world.users["district_admin"], world.canteen)

@@ -30,6 +30,13 @@ CODES = re.compile(r"\bF[1-8]\b|HZ-|LC-|FILING_|_fen\b|designated_on|check_resul
 
 
 @pytest.fixture
+def world(module_world, db):
+    """The world built once for this module (tests/filing/conftest.py: module_world); each test's
+    writes roll back with its savepoint."""
+    return module_world
+
+
+@pytest.fixture
 def w(world):
     world.district = world.users["district_admin"]
     world.manager = world.users["canteen_manager"]
@@ -180,25 +187,26 @@ def test_a_refused_stage_action_shows_the_chinese_reason(w, client):
     assert Designation.objects.get(canteen=w.canteen).stage == Stage.DESIGNATED
 
 
-@pytest.mark.parametrize("role", ["district_admin", "city_admin"])
-def test_pages_render_for_officials(w, client, role):
-    filing = to_submitted(w.district, w.manager, w.canteen)
-    login(client, w.users[role])
-    for url in ("/filing/", f"/filing/canteens/{w.canteen.pk}/", f"/filing/rounds/{filing.pk}/", "/filing/register/"):
-        response = client.get(url)
-        assert response.status_code == 200, url
-        _clean(_main(response))
-    reviewing = "保存审核意见" in _main(client.get(f"/filing/rounds/{filing.pk}/"))
-    assert reviewing == (role == "district_admin")
+def test_pages_render_for_officials(w, client):
+    filing = to_submitted(w.district, w.manager, w.canteen)  # one round for both roles: they only read
+    for role in ("district_admin", "city_admin"):
+        login(client, w.users[role])
+        for url in ("/filing/", f"/filing/canteens/{w.canteen.pk}/", f"/filing/rounds/{filing.pk}/",
+                    "/filing/register/"):
+            response = client.get(url)
+            assert response.status_code == 200, (role, url)
+            _clean(_main(response))
+        reviewing = "保存审核意见" in _main(client.get(f"/filing/rounds/{filing.pk}/"))
+        assert reviewing == (role == "district_admin"), role
 
 
-@pytest.mark.parametrize("role", ["subdistrict_staff", "canteen_manager", "cashier", "auditor"])
-def test_other_roles_are_refused(w, client, role):
-    filing = to_submitted(w.district, w.manager, w.canteen)
-    login(client, w.users[role])
-    for url in ("/filing/", f"/filing/canteens/{w.canteen.pk}/", f"/filing/rounds/{filing.pk}/",
-                "/filing/register/", "/filing/register/export.xlsx"):
-        assert client.get(url).status_code == 403, url
+def test_other_roles_are_refused(w, client):
+    filing = to_submitted(w.district, w.manager, w.canteen)  # one round for every role: they are refused
+    for role in ("subdistrict_staff", "canteen_manager", "cashier", "auditor"):
+        login(client, w.users[role])
+        for url in ("/filing/", f"/filing/canteens/{w.canteen.pk}/", f"/filing/rounds/{filing.pk}/",
+                    "/filing/register/", "/filing/register/export.xlsx"):
+            assert client.get(url).status_code == 403, (role, url)
 
 
 def test_another_district_sees_nothing_of_the_canteen(w, client):
