@@ -15,9 +15,27 @@ _receipts = count(1)
 @pytest.fixture
 def lc(world):
     """Liaocheng: a second district beside the development zone, users per role, two canteens."""
+    return build_lc(world)
+
+
+@pytest.fixture(scope="module")
+def _lc_once(module_world):
+    return build_lc(module_world)
+
+
+@pytest.fixture
+def lc_in_savepoint(_lc_once, db, monkeypatch):
+    """`lc` built once per module (tests/conftest.py module_world), each test in a savepoint of it;
+    the test's own elders take ID-number sequences from 10 on, clear of the world's."""
+    import tests.conftest
+
+    monkeypatch.setattr(tests.conftest, "_seq", iter(range(10, 10_000_000)))
+    return _lc_once
+
+
+def build_lc(w):
     from tests.conftest import make_region
 
-    w = world
     w.lc_other = make_region("371502", "东昌府区", "district", w.lc, "urban")
     w.lc_other_sub = make_region("371502001", "古楼街道", "subdistrict", w.lc_other)
     w.lc.policy_id = "liaocheng"

@@ -17,6 +17,12 @@ from zhucan.funds.selectors import meal_counts
 Y = 2023
 
 
+@pytest.fixture
+def lc(lc_in_savepoint):
+    """Liaocheng's canteens and users, built once for this module; each test's writes roll back."""
+    return lc_in_savepoint
+
+
 def _evaluate(lc, canteen, passed=True, year=Y):
     return services.evaluation_record(actor=lc.lc_users["district_admin"], canteen_id=canteen.pk, year=year,
                                       passed=passed, score=92 if passed else 55, note="年度评估")
