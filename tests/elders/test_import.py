@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import threading
-import time
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import login, make_user
@@ -89,6 +87,24 @@ def csv_file(headers, rows, *, encoding: str) -> bytes:
 
     lines = [",".join(headers)] + [",".join(text(v) for v in row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+@pytest.fixture(scope="module")
+def _world_once(module_db):
+    """The world built once for this module (as tests/conftest.py module_world), its elders on ID-number
+    sequences 100 and 101: module_world's 1 is the import template's example row."""
+    import tests.conftest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tests.conftest, "_seq", iter(range(100, 110)))
+        return tests.conftest.build_world()
+
+
+@pytest.fixture
+def world(_world_once, db):
+    """Each test in a savepoint of the module's world: its writes roll back. The concurrent-registration
+    test needs committed rows: test_import_concurrency.py."""
+    return _world_once
 
 
 @pytest.fixture
@@ -496,63 +512,6 @@ def test_bulk_write_matches_elder_register(world, admin):
     assert sorted(many.tags.values_list("code", flat=True)) == ["dibao", "living_alone"]
     with pytest.raises(PermissionDenied):
         import_services.elders_register_many(actor=world.users["auditor"], rows=[row])
-
-
-def _wait_until_waiting_for_a_lock(worker: threading.Thread) -> None:
-    """Until the worker's transaction waits for ours (PostgreSQL shows it; SQLite has no such view,
-    and its write transactions run one at a time whatever the timing)."""
-    deadline = time.monotonic() + 60
-    while worker.is_alive() and time.monotonic() < deadline:
-        if connection.vendor != "postgresql":
-            time.sleep(0.3)
-            return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.05)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_registration_rolls_back_everything(world, admin):
-    """Another user registers 乙 in a transaction that commits while the import of 甲 and 乙 is
-    being confirmed. On PostgreSQL the confirm has already read the registry: the unique index stops
-    its insert and the whole import rolls back (ELDER_IMPORT_CONFLICT) until it is confirmed again.
-    SQLite runs write transactions one at a time: the confirm waits, then skips 乙."""
-    rows = [["甲", GOOD_A, "保俶社区"], ["乙", GOOD_B, "保俶社区"]]
-    batch, _report = preview(admin, xlsx_file(["姓名", "身份证号", "所属社区"], rows))
-    before = Elder.objects.count()
-    outcome: dict = {}
-
-    def confirm():
-        try:
-            outcome["batch"] = import_services.elder_import_confirm(actor=admin, batch_id=batch.pk)
-        except BaseException as exc:
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    with transaction.atomic():
-        services.elder_register(actor=admin, data=services.ElderData(name="乙", id_number=GOOD_B,
-                                                                     community=world.xihu_c1))
-        worker = threading.Thread(target=confirm)
-        worker.start()
-        _wait_until_waiting_for_a_lock(worker)
-    worker.join(timeout=60)
-    assert not worker.is_alive()
-    if connection.vendor == "postgresql":
-        assert isinstance(outcome.get("error"), DomainError), outcome
-        assert outcome["error"].code == "ELDER_IMPORT_CONFLICT"
-        assert Elder.objects.count() == before + 1  # 乙, by the other user; nothing of the import
-        batch.refresh_from_db()
-        assert batch.status == ImportStatus.PREVIEWED
-        assert import_services.elder_import_confirm(actor=admin, batch_id=batch.pk).imported_count == 1
-    else:
-        assert "error" not in outcome and outcome["batch"].imported_count == 1
-    assert Elder.objects.count() == before + 2
-    for number in (GOOD_A, GOOD_B):
-        assert Elder.objects.filter(id_number_index=services.id_number_index(number)).count() == 1
 
 
 def test_excel_typed_cells_dates_and_numbers(world, admin):

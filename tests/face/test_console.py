@@ -21,6 +21,12 @@ from zhucan.face.views import CONSENT_TEXT_VERSION
 VERIFY, IDENTIFY = "verify_1_1", "identify_1_n"
 
 
+@pytest.fixture
+def world(world_in_savepoint):
+    """The world, built once for this module; each test's writes roll back."""
+    return world_in_savepoint
+
+
 def state() -> dict:
     def rows(model):
         return sorted(model.objects.values(), key=lambda r: r["id"])

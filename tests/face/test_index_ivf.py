@@ -15,6 +15,12 @@ IDENTIFY = "identify_1_n"
 N_OTHERS = 30
 
 
+@pytest.fixture
+def world(world_in_savepoint):
+    """The world, built once for this module; each test's writes roll back."""
+    return world_in_savepoint
+
+
 @pytest.fixture(autouse=True)
 def _ivf_from_20_rows(settings):
     settings.ZHUCAN_FACE_IVF_MIN_SIZE = 20

@@ -17,6 +17,12 @@ from zhucan.funds.selectors import meal_counts
 Y = 2023
 
 
+@pytest.fixture
+def lc(lc_in_savepoint):
+    """Liaocheng's canteens and users, built once for this module; each test's writes roll back."""
+    return lc_in_savepoint
+
+
 def _evaluate(lc, canteen, passed=True, year=Y):
     return services.evaluation_record(actor=lc.lc_users["district_admin"], canteen_id=canteen.pk, year=year,
                                       passed=passed, score=92 if passed else 55, note="年度评估")
@@ -37,26 +43,32 @@ def test_meal_count_is_elder_sales_minus_their_reversals_in_the_year(lc, lc_elde
         lc.new_build.pk: 11, lc.upgrade.pk: 2}
 
 
-@pytest.mark.parametrize(("area", "meals", "yuan"), [
-    ("urban", 6_999, None), ("urban", 7_000, 10_000), ("urban", 9_999, 10_000), ("urban", 10_000, 15_000),
-    ("urban", 12_999, 15_000), ("urban", 13_000, 20_000),
-    ("rural", 3_499, None), ("rural", 3_500, 10_000), ("rural", 5_000, 15_000), ("rural", 6_500, 20_000),
+# Each area's edges as one progression on one canteen: each step adds only the meals it lacks and
+# recomputes (a recompute refreshes a proposal), instead of building up to 13,000 meals per edge.
+@pytest.mark.parametrize(("area", "steps"), [
+    ("urban", [(6_999, None), (7_000, 10_000), (9_999, 10_000), (10_000, 15_000), (12_999, 15_000),
+               (13_000, 20_000)]),
+    ("rural", [(3_499, None), (3_500, 10_000), (4_999, 10_000), (5_000, 15_000), (6_499, 15_000),
+               (6_500, 20_000)]),
 ])
-def test_tiers_at_the_edges(lc, lc_elder, area, meals, yuan):
+def test_tiers_at_the_edges(lc, lc_elder, area, steps):
     canteen = make_canteen(lc.lc_sub, "测试幸福食堂", area=area, opening_date=date(2022, 6, 1))
-    add_meals(canteen, lc_elder, meals, date(2023, 5, 8))
     _evaluate(lc, canteen)
-    _, rewards = _compute(lc)
-    reward = rewards[canteen.pk]
-    assert reward.meal_count == meals and reward.area == area
-    if yuan is None:
-        assert reward.status == RewardStatus.INELIGIBLE and reward.reasons == ["below_threshold"]
-        assert (reward.city_fen, reward.district_fen) == (0, 0) and reward.tier_min_meals is None
-        assert reward.reasons_zh == ["人次未达最低档"]
-    else:
-        assert reward.status == RewardStatus.PROPOSED and reward.reasons == []
-        assert (reward.city_fen, reward.district_fen) == (yuan * 100, yuan * 100)
-        assert reward.policy_version == "lc-2022" and "四（三）" in reward.policy_ref
+    have = 0
+    for meals, yuan in steps:
+        add_meals(canteen, lc_elder, meals - have, date(2023, 5, 8))
+        have = meals
+        _, rewards = _compute(lc)
+        reward = rewards[canteen.pk]
+        assert (reward.meal_count, reward.area) == (meals, area)
+        if yuan is None:
+            assert reward.status == RewardStatus.INELIGIBLE and reward.reasons == ["below_threshold"], meals
+            assert (reward.city_fen, reward.district_fen) == (0, 0) and reward.tier_min_meals is None
+            assert reward.reasons_zh == ["人次未达最低档"]
+        else:
+            assert reward.status == RewardStatus.PROPOSED and reward.reasons == [], meals
+            assert (reward.city_fen, reward.district_fen) == (yuan * 100, yuan * 100), meals
+            assert reward.policy_version == "lc-2022" and "四（三）" in reward.policy_ref
 
 
 @pytest.mark.parametrize(("opened", "status", "full"), [
@@ -71,12 +83,12 @@ def test_full_year_rule(lc, opened, status, full):
 
 def test_not_open_a_full_year_is_not_rewarded(lc, lc_elder):
     late = make_canteen(lc.lc_sub, "晚开幸福食堂", opening_date=date(2023, 1, 2))
-    add_meals(late, lc_elder, 13_000, date(2023, 8, 1))
+    add_meals(late, lc_elder, 7_000, date(2023, 8, 1))  # the lowest tier's threshold: the count is not the point
     _evaluate(lc, late)
     _, rewards = _compute(lc)
     assert rewards[late.pk].status == RewardStatus.INELIGIBLE
     assert rewards[late.pk].reasons == ["not_full_year"] and rewards[late.pk].reasons_zh == ["未满一年"]
-    assert rewards[late.pk].full_year is False and rewards[late.pk].tier_min_meals == 13_000
+    assert rewards[late.pk].full_year is False and rewards[late.pk].tier_min_meals == 7_000
 
 
 def test_evaluation_failed_or_missing_is_not_rewarded(lc, lc_elder):
@@ -124,11 +136,11 @@ def test_recompute_refreshes_proposals_and_never_touches_approved(lc, lc_elder):
 
 def test_reward_workflow_and_refusals(lc, lc_elder):
     city, district = lc.lc_users["city_admin"], lc.lc_users["district_admin"]
-    add_meals(lc.new_build, lc_elder, 13_000, date(2023, 10, 1))
+    add_meals(lc.new_build, lc_elder, 7_000, date(2023, 10, 1))
     _evaluate(lc, lc.new_build)
     _, rewards = _compute(lc, actor=district)
     reward, ineligible = rewards[lc.new_build.pk], rewards[lc.upgrade.pk]
-    assert (reward.city_fen, reward.district_fen, reward.total_fen) == (2_000_000, 2_000_000, 4_000_000)
+    assert (reward.city_fen, reward.district_fen, reward.total_fen) == (1_000_000, 1_000_000, 2_000_000)
 
     def unchanged(exc, call, code=None):
         before = (list(OperatingReward.objects.order_by("pk").values()), AuditLog.objects.count())

@@ -35,6 +35,42 @@ def july(frozen_clock):
 @pytest.fixture
 def ledger(world, july):
     """Meals of June (and a few of May) in 北山 (西湖区), 湖滨 (上城区) and a Liaocheng canteen."""
+    return build_ledger(world)
+
+
+@pytest.fixture(scope="module")
+def _ledger_once(module_world):
+    """The ledger built once for a module (tests/conftest.py module_db), on July's frozen clock; the
+    elders it registers take ID-number sequences clear of the world's."""
+    import tests.conftest
+    from zhucan.core import clock
+
+    moment = at("2025-07-05 10:00")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "now", lambda: moment)
+        patch.setattr(clock, "real_now", lambda: moment)
+        patch.setattr(tests.conftest, "_seq", iter(range(10, 20)))
+        return build_ledger(module_world)
+
+
+@pytest.fixture
+def world_in_savepoint(module_world, db, monkeypatch):
+    """`world` built once per module, each test in a savepoint of it; the test's own elders take
+    ID-number sequences from 20 on, clear of the world's and the ledger's."""
+    import tests.conftest
+
+    monkeypatch.setattr(tests.conftest, "_seq", iter(range(20, 10_000_000)))
+    return module_world
+
+
+@pytest.fixture
+def ledger_in_savepoint(world_in_savepoint, _ledger_once, july):
+    """`ledger` built once per module (read-only in memory: its meals are never changed), the clock
+    frozen in July for each test as with `ledger`."""
+    return _ledger_once
+
+
+def build_ledger(world):
     from zhucan.canteens.models import Dish
     from zhucan.canteens.services import canteen_set_periods
     from zhucan.elders.models import Elder

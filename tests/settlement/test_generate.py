@@ -18,6 +18,17 @@ MONEY = ("gross_fen", "benefit_fen", "payable_fen", "benefit_city_fen", "benefit
          "benefit_canteen_fen", "benefit_other_fen")
 
 
+@pytest.fixture
+def world(world_in_savepoint):
+    """The world and its June ledger, built once for this module; each test's writes roll back."""
+    return world_in_savepoint
+
+
+@pytest.fixture
+def ledger(ledger_in_savepoint):
+    return ledger_in_savepoint
+
+
 def ledger_sums(canteen, month):
     rows = Meal.objects.filter(canteen=canteen, settle_month=month)
     sums = rows.aggregate(**{f: Sum(f) for f in MONEY})

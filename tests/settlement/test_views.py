@@ -21,6 +21,17 @@ from zhucan.settlement.models import Statement
 
 
 @pytest.fixture
+def world(world_in_savepoint):
+    """The world and its June ledger, built once for this module; each test's writes roll back."""
+    return world_in_savepoint
+
+
+@pytest.fixture
+def ledger(ledger_in_savepoint):
+    return ledger_in_savepoint
+
+
+@pytest.fixture
 def june(world, ledger):
     S.statement_generate(actor=None, month=JUNE)
     return {s.canteen_id: s for s in Statement.objects.filter(month=JUNE)}
