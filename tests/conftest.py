@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -154,6 +155,15 @@ def module_world(module_db):
     finally:
         _seq = outer
     return w
+
+
+@pytest.fixture(autouse=True)
+def _elder_numbers_clear_of_the_module_world(request, monkeypatch):
+    """A test on a module's world (module_world, whose elders took sequence numbers 1 and 2) makes its
+    own elders from 10 up: the process-wide sequence wraps every 500 (make_id_number's range) and
+    could otherwise give a test's elder the ID number of one of the world's."""
+    if "module_world" in request.fixturenames:
+        monkeypatch.setattr(sys.modules[__name__], "_seq", iter(range(10, 500)))
 
 
 def build_world() -> SimpleNamespace:
