@@ -1361,7 +1361,7 @@ ORDERS_VIEWS: dict[str, View] = {
     "orders_coverage_save": View("POST", lambda w: f"/orders/coverage/{w.canteen.pk}/",
                                  lambda w: f"/orders/coverage/{MISSING}/",
                                  data=lambda w: {"communities": [w.xihu_c1.pk], "radius_m": ""},
-                                 audit_action="coverage_set", effect=_effect_coverage_save),
+                                 audit_action="orders.coverage_set", effect=_effect_coverage_save),
     "orders_supervision": View("GET", _supervision_url(""), marker=lambda w: w.canteen.name),
     "orders_supervision_export": View("GET", _supervision_url("export.xlsx"), marker=lambda w: w.canteen.name,
                                       export=True, audit_action="orders.supervision.export"),
