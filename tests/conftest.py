@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from datetime import date, datetime
@@ -163,7 +164,13 @@ def _elder_numbers_clear_of_the_module_world(request, monkeypatch):
     own elders from 10 up: the process-wide sequence wraps every 500 (make_id_number's range) and
     could otherwise give a test's elder the ID number of one of the world's."""
     if "module_world" in request.fixturenames:
-        monkeypatch.setattr(sys.modules[__name__], "_seq", iter(range(10, 500)))
+        monkeypatch.setattr(sys.modules[__name__], "_seq", itertools.cycle(range(10, 500)))
+
+
+@pytest.fixture
+def world_in_savepoint(module_world, db):
+    """`world` built once per module (module_world), this test in a savepoint of it."""
+    return module_world
 
 
 def build_world() -> SimpleNamespace:

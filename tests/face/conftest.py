@@ -78,14 +78,3 @@ def photos() -> dict[str, bytes]:
 def vectors(photos) -> dict[str, np.ndarray]:
     return {name: embedding.embed(photos[name]).vector
             for name in ("astronaut", "astronaut_flip", "astronaut_bright", "astronaut_frame", "grace_hopper")}
-
-
-@pytest.fixture
-def world_in_savepoint(module_world, db, monkeypatch):
-    """`world` built once per module (tests/conftest.py module_world), each test in a savepoint of it.
-    The test's own elders take ID-number sequences from 10 on, clear of the world's 1 and 2 (the
-    session-wide counter wraps at 500)."""
-    import tests.conftest
-
-    monkeypatch.setattr(tests.conftest, "_seq", iter(range(10, 10_000_000)))
-    return module_world
