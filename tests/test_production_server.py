@@ -322,8 +322,7 @@ def test_a_worker_killed_under_load_is_replaced_and_no_acknowledged_meal_is_lost
         for till in tills:
             till.join(timeout=30)
         alive = server.poll() is None
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        _stop(server)
     assert alive
     assert [till.error for till in tills] == [None, None, None]
     assert time.monotonic() - started < 60
