@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.scoping import restrict
+from zhucan.analytics.reached import ate_in_range, month_masks
 from zhucan.canteens.models import Canteen
 from zhucan.checkout.models import (
     BenefitRuleDayRollup,
@@ -41,7 +43,7 @@ from zhucan.checkout.models import (
     ElderYearRollup,
     Meal,
 )
-from zhucan.elders.models import Elder, ElderStatus, Verification
+from zhucan.elders.models import Elder, ElderReach, ElderStatus, Tag, Verification
 from zhucan.regions.models import Region
 
 FUNDERS = ("city", "district", "canteen", "other")
@@ -227,22 +229,9 @@ def sees_elders(user) -> bool:
     return bool(user.is_superuser or (user.role not in CANTEEN_ROLES and user.region_id))
 
 
-def _month_masks(start: date, end: date) -> list[tuple[date, int]]:
-    """(first day of month, bit mask of the range's days in it) for each month the range touches."""
-    out = []
-    month = start.replace(day=1)
-    while month <= end:
-        last_day = calendar.monthrange(month.year, month.month)[1]
-        first = start.day if (month.year, month.month) == (start.year, start.month) else 1
-        last = end.day if (month.year, month.month) == (end.year, end.month) else last_day
-        out.append((month, ((1 << last) - 1) ^ ((1 << (first - 1)) - 1)))
-        month = (month + timedelta(days=32)).replace(day=1)
-    return out
-
-
 def _ate_in(qs: QuerySet[ElderMonthRollup], start: date, end: date) -> QuerySet[ElderMonthRollup]:
     """Elder-month rows with at least one eating day inside the range."""
-    masks = _month_masks(start, end)
+    masks = month_masks(start, end)
     hit = Case(*[When(month=m, then=F("days_mask").bitand(mask)) for m, mask in masks],
                default=Value(0), output_field=IntegerField())
     return qs.filter(month__in=[m for m, _ in masks]).annotate(hit=hit).filter(hit__gt=0)
@@ -279,7 +268,7 @@ def _eaters(start: date, end: date, scoped=lambda qs: qs) -> tuple[list[QuerySet
     if months is not None:
         parts.append(_ate_in_months(scoped(ElderYearRollup.objects.all()), *months))
     many_years = months is not None and months[1].year - months[0].year > 1
-    many_months = any(len(_month_masks(lo, hi)) > 1 for lo, hi in edges)
+    many_months = any(len(month_masks(lo, hi)) > 1 for lo, hi in edges)
     return [p.values(eid=F("elder_id")).order_by() for p in parts], len(parts) > 1 or many_years or many_months
 
 
@@ -455,8 +444,10 @@ def eligible_elders(*, user) -> QuerySet[Elder]:
                                          erased_at__isnull=True), user, "view")
 
 
-def _reached(start: date, end: date) -> Exists:
-    return Exists(_ate_in(ElderMonthRollup.objects.filter(elder=OuterRef("pk")), start, end))
+def eligible_reach(*, user) -> QuerySet[ElderReach]:
+    """The reach rows of the eligible elders in the user's scope (the same elders as
+    `eligible_elders`, kept so by the registry's triggers)."""
+    return restrict(ElderReach.objects.filter(eligible=True), user, "view")
 
 
 def _age_case(on: date) -> Case:
@@ -480,36 +471,26 @@ def _years_before(day: date, years: int) -> date:
 
 def _coverage_rows(*, user, start: date, end: date) -> list[tuple]:
     """(kind, key, age band, reached, elders) for the eligible elders of the user's scope: kind "c"
-    per community (key: its id), kind "t" per tag (key: its name, the age band 0). One statement:
-    the elders who ate in the range (roll-up rows, a hash join, not a lookup per elder) joined to
-    the eligible registry once, counted per community and band and per tag."""
-    parts, overlap = _eaters(start, end)
-    eligible = (eligible_elders(user=user).values(eid=F("pk"), cid=F("community_id"), band=_age_case(end))
-                .order_by())
-    e_sql, e_params = eligible.query.sql_with_params()
-    if parts:
-        compiled = [p.query.sql_with_params() for p in parts]
-        r_sql = (" UNION ".join(f"SELECT eid FROM ({sql}) u{i}" for i, (sql, _) in enumerate(compiled))
-                 if len(parts) > 1 else compiled[0][0])
-        if overlap and len(parts) == 1:
-            r_sql = f"SELECT DISTINCT eid FROM ({r_sql}) u"
-        r_params = [x for _, params in compiled for x in params]
+    per community (key: its id), kind "t" per set of tags (key: ",3,7,", the band 0). One scan of
+    the reach rows (no join: each row knows whether its elder ate in the range), counted two ways."""
+    hit, hit_params = ate_in_range(start, end)
+    rows = (eligible_reach(user=user).annotate(band=_age_case(end), hit=RawSQL(hit, hit_params, BooleanField()))
+            .values("community_id", "band", "tag_ids", "hit").order_by())
+    r_sql, r_params = rows.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        statement = f"""
+            SELECT CASE WHEN GROUPING(s.community_id) = 0 THEN 'c' ELSE 't' END,
+              CASE WHEN GROUPING(s.community_id) = 0 THEN CAST(s.community_id AS TEXT) ELSE s.tag_ids END,
+              COALESCE(s.band, 0), s.hit, COUNT(*)
+            FROM ({r_sql}) s GROUP BY GROUPING SETS ((s.community_id, s.band, s.hit), (s.tag_ids, s.hit))"""
     else:
-        r_sql, r_params = "SELECT NULL AS eid WHERE 1 = 0", []
-    tags = Elder.tags.through._meta.db_table
-    tag_table = Elder.tags.field.related_model._meta.db_table
-    statement = f"""
-        WITH e AS MATERIALIZED (
-          SELECT e.eid, e.cid, e.band, r.eid IS NOT NULL AS hit
-          FROM ({e_sql}) e LEFT JOIN ({r_sql}) r ON r.eid = e.eid)
-        SELECT 'c', CAST(cid AS TEXT), band, hit, COUNT(*) FROM e GROUP BY cid, band, hit
-        UNION ALL
-        SELECT 't', t.name, 0, e.hit, COUNT(*) FROM e JOIN {tags} et ON et.elder_id = e.eid
-          JOIN {tag_table} t ON t.id = et.tag_id GROUP BY t.name, e.hit"""
-    if connection.vendor != "postgresql":
-        statement = statement.replace("AS MATERIALIZED", "AS")
+        statement = f"""
+            WITH s AS ({r_sql})
+            SELECT 'c', CAST(community_id AS TEXT), band, hit, COUNT(*) FROM s GROUP BY community_id, band, hit
+            UNION ALL
+            SELECT 't', tag_ids, 0, hit, COUNT(*) FROM s GROUP BY tag_ids, hit"""
     with connection.cursor() as cur:
-        cur.execute(statement, [*e_params, *r_params])
+        cur.execute(statement, r_params)
         return cur.fetchall()
 
 
@@ -521,16 +502,22 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     communities: dict[int, Coverage] = {}
     ages: dict[int, Coverage] = {}
     tags: dict[str, Coverage] = {}
+    tag_names = dict(Tag.objects.values_list("pk", "name"))
     total = Coverage(str(_("合计")))
     for kind, key, band, hit, n in _coverage_rows(user=user, start=start, end=end):
         if kind == "t":
-            cells = [tags.setdefault(key, Coverage(key))]
+            names = {tag_names[int(pk)] for pk in key.split(",") if pk and int(pk) in tag_names}
+            cells = [tags[name] if name in tags else tags.setdefault(name, Coverage(name)) for name in names]
         else:
-            cells = [total, communities.setdefault(int(key), Coverage("")),
-                     ages.setdefault(int(band), Coverage(str(AGE_BANDS[int(band)][0])))]
+            community, band = int(key), int(band)
+            if community not in communities:
+                communities[community] = Coverage("")
+            if band not in ages:
+                ages[band] = Coverage(str(AGE_BANDS[band][0]))
+            cells = [total, communities[community], ages[band]]
         for cell in cells:
-            cell.eligible += int(n)
-            cell.reached += int(n) if hit else 0
+            cell.eligible += n
+            cell.reached += n if hit else 0
     report = CoverageReport(total)
     regions = {r.pk: r for r in Region.objects.filter(pk__in=communities).order_by("path")}
     sub_names = dict(Region.objects.filter(pk__in={r.parent_id for r in regions.values()})
@@ -549,14 +536,23 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     return report
 
 
-def not_reached(*, user, today: date, days: int = NOT_REACHED_DAYS) -> QuerySet[Elder]:
-    """Eligible elders of the jurisdiction with no meal in the last `days` days up to today: the
-    list a community worker visits."""
+def not_reached(*, user, today: date, days: int = NOT_REACHED_DAYS) -> QuerySet[ElderReach]:
+    """The reach rows of the eligible elders of the jurisdiction with no meal in the last `days` days
+    up to today, by community and name: the list a community worker visits (`page_elders` loads a
+    page's elders). One scan of the reach rows, however few or many are missed."""
     if not sees_elders(user):
-        return Elder.objects.none()
+        return ElderReach.objects.none()
     start = today - timedelta(days=days - 1)
-    return (eligible_elders(user=user).annotate(reached=_reached(start, today)).filter(reached=False)
-            .select_related("community", "community__parent").order_by("community__path", "name", "pk"))
+    hit, hit_params = ate_in_range(start, today)
+    return (eligible_reach(user=user).alias(hit=RawSQL(hit, hit_params, BooleanField())).filter(hit=False)
+            .order_by("region_path", "name", "elder_id"))
+
+
+def page_elders(rows) -> list[Elder]:
+    """The elders of some reach rows, in their order, with community, subdistrict and tags."""
+    ids = [r.elder_id for r in rows]
+    elders = Elder.objects.select_related("community", "community__parent").prefetch_related("tags").in_bulk(ids)
+    return [elders[pk] for pk in ids if pk in elders]
 
 
 def last_meal_dates(elder_ids: list[int]) -> dict[int, date]:

@@ -177,9 +177,8 @@ def _not_reached_headers() -> list[str]:
 @requires("dashboard", "not_reached")
 def not_reached(request):
     user = request.user
-    qs = selectors.not_reached(user=user, today=clock.local_today()).prefetch_related("tags")
-    page, query = paginate(request, qs)
-    rows = list(_not_reached_rows(user, list(page.object_list), whole=False))
+    page, query = paginate(request, selectors.not_reached(user=user, today=clock.local_today()))
+    rows = list(_not_reached_rows(user, selectors.page_elders(page.object_list), whole=False))
     return render(request, "analytics/not_reached.html", {
         "page": page, "rows": rows, "headers": _not_reached_headers(), "query": query,
         "days": selectors.NOT_REACHED_DAYS, "total": page.paginator.count, "scope_name": _scope_name(user),
@@ -195,8 +194,7 @@ def not_reached_export(request):
     if not has_perm(user, "dashboard", "export"):
         return render(request, "console/denied.html", status=403)
     whole = has_perm(user, "elder", "reveal_id")
-    elders: list[Elder] = list(selectors.not_reached(user=user, today=clock.local_today())
-                               .prefetch_related("tags"))
+    elders: list[Elder] = selectors.page_elders(selectors.not_reached(user=user, today=clock.local_today()))
     rows = CountedRows(_not_reached_rows(user, elders, whole=whole))
     content = xlsx_bytes(sheet=_("近30天未就餐老人"), headers=_not_reached_headers(), rows=rows)
     audit_export(actor=user, what="dashboard.not_reached", filters={"days": selectors.NOT_REACHED_DAYS,

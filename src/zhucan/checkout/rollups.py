@@ -54,6 +54,7 @@ from zhucan.checkout.models import (
     Meal,
     MealKind,
 )
+from zhucan.checkout.reach import reach_refresh
 
 # ---------------------------------------------------------------------------------------------
 # Maintaining (inside the commit's transaction)
@@ -681,8 +682,12 @@ def rollups_rebuild(days: tuple[date, date] | None = None) -> dict[str, int]:
                 for (name, *_rest), sql in zip(TABLES, PG_REBUILD, strict=True):
                     cur.execute(sql, span)
                     written[name] = cur.rowcount
-            return written
-        return _rebuild_python(days)
+        else:
+            written = _rebuild_python(days)
+        # The elders' coverage facts follow the month rows (their trigger saw the rewrite row by row;
+        # this leaves them as a fresh count would).
+        written["elder_reach"] = reach_refresh()
+        return written
 
 
 def _rebuild_python(days: tuple[date, date] | None) -> dict[str, int]:

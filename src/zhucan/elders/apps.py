@@ -10,3 +10,4 @@ class EldersConfig(AppConfig):
         from zhucan.accounts.scoping import Scope, register
 
         register("elders.elder", Scope("elder", ("community__path",), canteen_field=None))
+        register("elders.elderreach", Scope("elder", ("region_path",), canteen_field=None))

@@ -158,6 +158,49 @@ def full_years(birth_date, day) -> int:
     return years
 
 
+class ElderReach(models.Model):
+    """One row per elder, kept by the database itself: what coverage and the not-reached list read,
+    so that a city's 300,000 elders are counted in one scan of a narrow table instead of a join of
+    the registry with the meal roll-ups (HZ-10).
+
+    The registry half (community, name, birth date, eligibility, tags) is copied by triggers on
+    the elders table and its tags (elders migration 0008); the eating half by a trigger on
+    checkout's elder × month roll-up (checkout migration 0010), which the checkout writes in the
+    meal's transaction: `month` is the latest month the elder has a month row for, as a month
+    number (year × 12 + month − 1); bit k of `months_mask` is set while the elder ate in month
+    `month − k` (k < 36); `days_mask` and `prev_days_mask` are the days of `month` and of the month
+    before (bit d − 1 for day d). `zhucan ledger verify` holds every row against the registry and
+    the roll-ups; `zhucan rollups rebuild` rewrites the eating half.
+    """
+
+    elder = models.OneToOneField(Elder, primary_key=True, on_delete=models.CASCADE, related_name="reach")
+    community = models.ForeignKey("regions.Region", on_delete=models.DO_NOTHING, db_constraint=False,
+                                  related_name="+")
+    region_path = models.CharField(max_length=255)  # the community's path, for scoping
+    name = models.CharField(max_length=50)  # the not-reached list is ordered by community and name
+    # No index but the key: coverage and the not-reached list read every row of a jurisdiction, and
+    # a scan with a top-50 sort costs the same however few elders were missed (an index in list order
+    # would walk all of it when few were).
+    birth_date = models.DateField()
+    eligible = models.BooleanField()  # active, verified, not erased: eligible_elders' filter
+    tag_ids = models.CharField(max_length=400, default="")  # ",3,7," — the elder's tags
+    month = models.IntegerField(null=True)
+    months_mask = models.BigIntegerField(default=0)
+    days_mask = models.BigIntegerField(default=0)
+    prev_days_mask = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.month}"
+
+
+MONTHS_KEPT = 36  # bits of ElderReach.months_mask
+
+
+def month_number(day) -> int:
+    """ElderReach's month number of a date (year × 12 + month − 1)."""
+    return day.year * 12 + day.month - 1
+
+
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("待确认")
     IMPORTED = "imported", _("已导入")

@@ -2,6 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zhucan.checkout.reach import reach_verify
 from zhucan.checkout.rollups import rollups_verify
 from zhucan.checkout.usage_verification import usage_verify
 from zhucan.checkout.verification import chains_verify
@@ -35,11 +36,14 @@ class Command(BaseCommand):
         checked, chain_problems = chains_verify(canteen_ids=canteen)
         elder_days, counter_problems = usage_verify(days=days)
         rollup_rows, rollup_problems = rollups_verify(days)
-        for problem in [*chain_problems, *counter_problems, *rollup_problems]:
+        reach_rows, reach_problems = reach_verify()
+        problems = [*chain_problems, *counter_problems, *rollup_problems, *reach_problems]
+        for problem in problems:
             self.stdout.write(f"PROBLEM {problem}")
         self.stdout.write(f"{checked} records checked, {elder_days} elder-days reconciled, "
-                          f"{len(chain_problems) + len(counter_problems) + len(rollup_problems)} problems; "
-                          f"{rollup_rows} roll-up rows compared with the ledger")
+                          f"{len(problems)} problems; "
+                          f"{rollup_rows} roll-up rows compared with the ledger, {reach_rows} elders' coverage facts "
+                          "with the registry and the month roll-up")
         reasons = []
         if chain_problems:
             reasons.append("the ledger was altered")
@@ -47,5 +51,8 @@ class Command(BaseCommand):
             reasons.append("usage counters disagree with the ledger or a limit is exceeded")
         if rollup_problems:
             reasons.append("roll-ups disagree with the ledger (zhucan rollups rebuild recomputes them)")
+        if reach_problems:
+            reasons.append("the elders' coverage facts disagree with the registry or the month roll-up "
+                           "(zhucan rollups rebuild recomputes the months)")
         if reasons:
             raise CommandError(f"ledger verification failed: {'; '.join(reasons)}")
