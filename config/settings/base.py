@@ -261,6 +261,10 @@ ZHUCAN_WECHATPAY_TRADE_PREFIX = env("ZHUCAN_WECHATPAY_TRADE_PREFIX", "ZC")
 # the district closes within `close`; overdue cases are escalated to the city (hourly job above).
 ZHUCAN_COMPLAINT_DEADLINES = {"answer": 3, "close": 7}
 
+# The dashboard's canteen table (zhucan.analytics) shows this many canteens, those with the most
+# meals first; its .xlsx export has every canteen.
+ZHUCAN_DASHBOARD_CANTEEN_PAGE = 50
+
 # Video (zhucan.video): every probe and fetch has a timeout; probes run `CONCURRENCY` at once. A
 # live HLS playlist is read twice (INTERVAL seconds apart; None: its target duration, at most 6 s)
 # and must advance, its last program date-time within LIVE_LAG seconds of now. The playback check

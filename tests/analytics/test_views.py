@@ -125,9 +125,8 @@ def test_canteen_manager_sees_own_canteen_only(ledger, client):
     assert [r[0] for r in rows[1:]] == ["湖滨长者食堂"]
 
 
-def test_canteens_without_meals_are_listed_after_the_others(ledger, client, monkeypatch):
+def test_canteens_without_meals_are_listed_after_the_others(ledger, client, settings):
     from tests.conftest import make_canteen
-    from zhucan.analytics import panels
 
     make_canteen(ledger.xihu_sub2, "西溪长者食堂")
     login(client, ledger.users["district_admin"])
@@ -135,7 +134,7 @@ def test_canteens_without_meals_are_listed_after_the_others(ledger, client, monk
     assert [(r[0], r[2]) for r in rows[1:]] == [("北山长者食堂", 4), ("西溪长者食堂", 0)]
     # More canteens with meals than the page holds: the page shows the first, says how many there
     # are and where the rest is; the export still has every canteen.
-    monkeypatch.setattr(panels, "CANTEEN_PAGE", 1)
+    settings.ZHUCAN_DASHBOARD_CANTEEN_PAGE = 1
     login(client, ledger.users["city_admin"])
     body = client.get("/dashboard/?range=custom&start=2025-06-01&end=2025-06-10").content.decode()
     table = body.split('data-table="canteens"')[1].split("</section>")[0]

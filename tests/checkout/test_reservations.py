@@ -98,8 +98,9 @@ def test_handover_writes_the_meal_carrying_the_reservation(world, menu, client, 
         R.reservation_release(source="order:3", reason="x")
     assert err.value.code == "RESERVATION_CONSUMED"
     assert problems() == []
-    # the live feed shows how the meal came
-    assert "（送餐）" in _live_html(client, world, "2025-06-02 12:00", frozen_clock)
+    # the live feed shows how the meal came, and the elder's code the handover scanned
+    live = _live_html(client, world, "2025-06-02 12:00", frozen_clock)
+    assert "<td>送餐上门·长者码</td>" in live and "（送餐）" not in live
     # a void of the delivered meal gives the period back
     S.meal_reverse(canteen=world.canteen, receipt_no=meal.receipt_no, kind="void", idempotency_key="v",
                    request_digest="v", at=at("2025-06-02 12:00"))

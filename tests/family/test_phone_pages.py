@@ -82,6 +82,28 @@ def test_cancel_after_the_cutoff_is_refused_in_chinese(o, world, client, frozen_
     assert order.status == OrderStatus.PLACED
 
 
+def test_an_order_is_reachable_only_under_its_own_bound_elder(o, world, client, standin):
+    """Every order page (view, cancel, pay) answers 404 for an order of another elder or an elder
+    the account is not bound to, and changes nothing; a GET on an action answers 405."""
+    h5_login(client, FAMILY_PHONE)
+    place_on_phone(client, o.second, o.offers["套餐"], fulfilment="pickup")
+    order = Order.objects.get()
+    assert order.payable_fen > 0  # something to pay online: a pay that got through would start a payment
+    assert client.get(f"/h5/orders/e/{o.second.pk}/o/{order.pk}/").status_code == 200
+    client.logout()
+    h5_login(client, ELDER_PHONE)  # bound to world.elder only
+    for elder_id in (world.elder.pk, o.second.pk):
+        base = f"/h5/orders/e/{elder_id}/o/{order.pk}/"
+        for answer in (client.get(base), client.post(base + "cancel/"), client.post(base + "pay/")):
+            assert answer.status_code == 404 and "没有找到这位老人" in answer.content.decode()
+    assert client.get(f"/h5/orders/e/{world.elder.pk}/o/{order.pk}/cancel/").status_code == 405
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PLACED and not order.paid_online
+    from zhucan.payments.models import Payment
+
+    assert not Payment.objects.filter(order=order).exists()
+
+
 def test_a_duplicate_submit_places_one_order(o, world, client):
     h5_login(client, FAMILY_PHONE)
     quote, placed = place_on_phone(client, world.elder, o.offers["套餐"])

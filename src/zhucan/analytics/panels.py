@@ -243,10 +243,6 @@ def table_methods(methods: dict[str, Totals]) -> Table:
     return t
 
 
-# Canteens in the dashboard's table (the export has every one).
-CANTEEN_PAGE = 50
-
-
 def table_canteens(rows) -> Table:
     t = Table("canteens", _("助餐点运营情况"),
               [_("助餐点"), _("所在街道"), _("就餐份数"), _("老人就餐人次"), _("营业额（元）"), _("平均每餐（元）"),

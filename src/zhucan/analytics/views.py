@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -69,10 +70,11 @@ def _tables(user, chosen: panels.Chosen, only: str | None = None) -> dict[str, p
 
 
 def _canteens_page(user, span) -> panels.Table:
-    """The page shows the canteens with the most meals; a city's full list (with the canteens that
-    served nobody) is the table's export."""
-    rows, count = selectors.by_canteen_page(**span, size=panels.CANTEEN_PAGE)
-    if count <= panels.CANTEEN_PAGE:
+    """The page shows the canteens with the most meals (as many as ZHUCAN_DASHBOARD_CANTEEN_PAGE); a
+    city's full list (with the canteens that served nobody) is the table's export."""
+    size = settings.ZHUCAN_DASHBOARD_CANTEEN_PAGE
+    rows, count = selectors.by_canteen_page(**span, size=size)
+    if count <= size:
         return panels.table_canteens(_with_idle(user, rows))
     table = panels.table_canteens(rows)
     table.note = _("共 %(count)s 家助餐点有就餐，此处列出就餐份数最多的 %(shown)s 家；"

@@ -12,7 +12,8 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.accounts.scoping import restrict
 from zhucan.canteens.models import Canteen, PeriodName
-from zhucan.checkout.models import BenefitLine, IdentifiedBy, Meal, MealKind
+from zhucan.checkout import feed_labels
+from zhucan.checkout.models import BenefitLine, Meal, MealKind
 from zhucan.checkout.receipts_render import FUNDER_ORDER, FUNDER_ZH
 from zhucan.core import clock
 from zhucan.regions.models import Level, Region
@@ -133,9 +134,8 @@ def meal_day_stats(*, user, scope: FeedScope, day: date) -> dict:
     total = {"label": "合计", "meals": sum(r["meals"] for r in rows),
              "elders": standing.exclude(elder=None).values("elder").distinct().count(),
              "funders": totals_fen, "benefit": sum(totals_fen)}
-    methods = dict(standing.exclude(elder=None).values_list("identified_by").annotate(n=Count("id")).order_by())
-    by_method = [{"label": IdentifiedBy(code).label, "meals": methods.get(code, 0)}
-                 for code in IdentifiedBy.values if code != IdentifiedBy.NONE and methods.get(code)]
+    by_method = feed_labels.method_counts(standing.exclude(elder=None).values_list("channel", "identified_by")
+                                          .annotate(n=Count("id")).order_by())
     return {"rows": rows, "total": total, "by_method": by_method,
             "funder_labels": [FUNDER_ZH.get(f, f) for f in funder_codes],
             "voids": qs.exclude(kind=MealKind.SALE).count()}

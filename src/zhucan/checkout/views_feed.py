@@ -8,8 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from zhucan.accounts.gate import requires
-from zhucan.checkout import selectors
-from zhucan.checkout.models import Channel
+from zhucan.checkout import feed_labels, selectors
 from zhucan.checkout.receipts_render import fen_to_yuan, mask_name
 from zhucan.core import clock
 
@@ -17,14 +16,14 @@ POLL_SECONDS = 2
 PERIOD_ZH = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 
 
-def _row(meal) -> dict:
-    return {"id": meal.pk, "time": meal.at.astimezone(clock.LOCAL_TZ).strftime("%H:%M:%S"),
-            "canteen": meal.canteen.name, "elder": mask_name(meal.elder.name) if meal.elder_id else "—",
-            "period": PERIOD_ZH.get(meal.period, "—"), "gross": fen_to_yuan(meal.gross_fen),
-            "benefit": fen_to_yuan(meal.benefit_fen), "payable": fen_to_yuan(meal.payable_fen),
-            "identified_by": meal.get_identified_by_display() + (
-                f"（{meal.get_channel_display()}）" if meal.channel != Channel.COUNTER else ""), "kind": meal.kind,
-            "kind_label": meal.get_kind_display(), "receipt_no": meal.receipt_no}
+def _rows(meals) -> list[dict]:
+    proofs = feed_labels.handover_proofs(meals)
+    return [{"id": meal.pk, "time": meal.at.astimezone(clock.LOCAL_TZ).strftime("%H:%M:%S"),
+             "canteen": meal.canteen.name, "elder": mask_name(meal.elder.name) if meal.elder_id else "—",
+             "period": PERIOD_ZH.get(meal.period, "—"), "gross": fen_to_yuan(meal.gross_fen),
+             "benefit": fen_to_yuan(meal.benefit_fen), "payable": fen_to_yuan(meal.payable_fen),
+             "identified_by": feed_labels.meal_how(meal, proofs), "kind": meal.kind,
+             "kind_label": meal.get_kind_display(), "receipt_no": meal.receipt_no} for meal in meals]
 
 
 def _stats(stats: dict) -> dict:
@@ -43,7 +42,7 @@ def live(request):
     cursor = max((m.pk for m in meals), default=0) or selectors.meal_feed_cursor(user=request.user, scope=scope,
                                                                                 day=day)
     return render(request, "checkout/live.html", {
-        "scope": scope, "day": day, "rows": [_row(m) for m in meals], "cursor": cursor, "poll": POLL_SECONDS,
+        "scope": scope, "day": day, "rows": _rows(meals), "cursor": cursor, "poll": POLL_SECONDS,
         "stats": _stats(selectors.meal_day_stats(user=request.user, scope=scope, day=day)),
     })
 
@@ -61,6 +60,6 @@ def live_feed(request):
     if not meals:
         return HttpResponse(status=204)
     return render(request, "checkout/_live_poll.html", {
-        "rows": [_row(m) for m in meals], "cursor": max(after_id, *(m.pk for m in meals)),
+        "rows": _rows(meals), "cursor": max(after_id, *(m.pk for m in meals)),
         "stats": _stats(selectors.meal_day_stats(user=request.user, scope=scope, day=day)),
     })

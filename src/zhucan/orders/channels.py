@@ -113,6 +113,24 @@ def delivery_communities(canteen: Canteen):
     return list(area.communities.order_by("name")) if area else []
 
 
+def choose_canteen(choices: list[Canteen], canteen_id: int | None) -> Canteen | None:
+    """The canteen the page asked for if the elder may order from it, else the first choice."""
+    return next((c for c in choices if c.pk == canteen_id), None) or (choices[0] if choices else None)
+
+
+def menu_context(elder, canteen_id: int | None, slot_key: str, *, only: Canteen | None = None) -> dict:
+    """What the ordering step shows on every channel: the canteens to choose from, the chosen one's
+    open days and periods with their dishes, which canteens deliver to the elder, and where."""
+    choices = canteens_for(elder, only=only)
+    canteen = choose_canteen(choices, canteen_id)
+    slots = open_slots(canteen) if canteen else []
+    slot = find_slot(slots, slot_key) or (slots[0] if slots else None)
+    return {"canteens": choices, "canteen": canteen, "slots": slots, "slot": slot,
+            "covering": {c.pk for c in covering_canteens(community=elder.community)},
+            "communities": delivery_communities(canteen) if canteen else [],
+            "home_address": elder.address_masked, "has_address": bool(elder.address)}
+
+
 @dataclass
 class OrderForm:
     """The order as the page sent it (the same fields on every channel)."""
@@ -186,6 +204,11 @@ class Refusal:
     code: str
     message: str
     nearest: list[dict] = field(default_factory=list)
+
+
+def refusal_status(exc: DomainError) -> int:
+    """The page's answer to a refusal: the service's 400, 403 or 409, else 400."""
+    return exc.http_status if exc.http_status in (400, 403, 409) else 400
 
 
 def refusal(exc: DomainError) -> Refusal:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from zhucan.accounts.models import CANTEEN_ROLES
 from zhucan.checkout import reservations
@@ -137,6 +138,18 @@ def order_handover(*, actor=None, courier=None, order_id: int, method: str, evid
                      after={"method": method, "meal": meal.pk, "courier": getattr(courier, "pk", None),
                             "tenders": [t.kind for t in paid or []] or None})
     return meal
+
+
+# What proved a handover, as the live feed shows it after 送餐上门 / 到店自提 (checkout.feed_labels); a
+# handover at the counter or by the elder's code shows what the ledger recorded.
+FEED_PROOF_LABELS = {HandoverMethod.HANDOVER_CODE: gettext_lazy("交付码"), HandoverMethod.PHOTO: gettext_lazy("拍照")}
+
+
+def handover_proofs(meal_ids: list[int]) -> dict[int, str]:
+    """{meal id: proof label} for the orders handed over as these meals by code or photo (one query)."""
+    rows = (Order.objects.filter(meal_id__in=meal_ids, handover_method__in=list(FEED_PROOF_LABELS))
+            .values_list("meal_id", "handover_method"))
+    return {meal_id: str(FEED_PROOF_LABELS[method]) for meal_id, method in rows}
 
 
 def order_fail(*, courier=None, actor=None, order_id: int, reason: str) -> Order:

@@ -20,7 +20,7 @@ from zhucan.core.errors import DomainError
 from zhucan.core.sealed import mask_name
 from zhucan.elders.models import Elder, ElderStatus
 from zhucan.elders.selectors import elder_list
-from zhucan.orders import channels, coverage, handover, placing
+from zhucan.orders import channels, handover, placing
 from zhucan.orders.models import CoverageArea, Order, OrderChannel, OrderStatus
 
 SEARCH_LIMIT = 20
@@ -87,15 +87,9 @@ def _recent(user) -> list[Order]:
 
 
 def _menu_context(user, elder, canteen_id, slot_key) -> dict:
+    """Canteen staff order from their own canteen only."""
     only = Canteen.objects.select_related("region").get(pk=user.canteen_id) if _at_canteen(user) else None
-    choices = channels.canteens_for(elder, only=only)
-    canteen = next((c for c in choices if c.pk == canteen_id), None) or (choices[0] if choices else None)
-    slots = channels.open_slots(canteen) if canteen else []
-    slot = channels.find_slot(slots, slot_key) or (slots[0] if slots else None)
-    return {"canteens": choices, "canteen": canteen, "slots": slots, "slot": slot,
-            "covering": {c.pk for c in coverage.covering_canteens(community=elder.community)},
-            "communities": channels.delivery_communities(canteen) if canteen else [],
-            "home_address": elder.address_masked, "has_address": bool(elder.address)}
+    return channels.menu_context(elder, canteen_id, slot_key, only=only)
 
 
 @requires("order", "place")
@@ -130,14 +124,13 @@ def place(request, elder_id: int):
         ctx["quote"] = placing.order_quote(**common)
     except DomainError as exc:
         ctx["error"] = channels.refusal(exc)
-        status = exc.http_status if exc.http_status in (400, 403, 409) else 400
         if exc.code == "ORDER_PRICE_CHANGED":
             try:
                 ctx["quote"] = placing.order_quote(**common)
                 return render(request, "orders/channel/confirm.html", ctx, status=409)
             except DomainError as again:
                 ctx["error"] = channels.refusal(again)
-        return render(request, "orders/channel/menu.html", ctx, status=status)
+        return render(request, "orders/channel/menu.html", ctx, status=channels.refusal_status(exc))
     return render(request, "orders/channel/confirm.html", ctx)
 
 

@@ -7,6 +7,7 @@ answers 404 like one that does not exist. Every write goes through the orders se
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import redirect, render
@@ -22,7 +23,7 @@ from zhucan.elderphone.models import Relation
 from zhucan.elderphone.phones import name_mask
 from zhucan.elderphone.selectors import account_bindings, account_elder
 from zhucan.elderphone.session import h5_login_required
-from zhucan.orders import channels, coverage, handover, placing, standing
+from zhucan.orders import channels, handover, placing, standing
 from zhucan.orders.models import Fulfilment, Order, OrderChannel, OrderStatus, StandingOrder
 
 UPCOMING_DAYS = 7
@@ -32,14 +33,38 @@ def _not_found(request):
     return render(request, "elderphone/h5/not_found.html", status=404)
 
 
-def _status(exc: DomainError) -> int:
-    return exc.http_status if exc.http_status in (400, 403, 409) else 400
+def _bound_elder(view):
+    """A page about one elder bound to the signed-in account: the view gets the elder instead of
+    its id, and `request.h5_channel`, the ordering channel the binding implies (the elder's own
+    phone, or a family member's 代订). Any other id answers 404 like one that does not exist."""
+
+    @wraps(view)
+    def page(request, elder_id: int, **kwargs):
+        try:
+            elder, binding = account_elder(account=request.h5_account, elder_id=elder_id)
+        except NotFound:
+            return _not_found(request)
+        request.h5_channel = (OrderChannel.ELDER_PHONE if binding.relation == Relation.SELF
+                              else OrderChannel.FAMILY_PHONE)
+        return view(request, elder, **kwargs)
+
+    return page
 
 
-def _bound(request, elder_id: int):
-    elder, binding = account_elder(account=request.h5_account, elder_id=elder_id)
-    channel = OrderChannel.ELDER_PHONE if binding.relation == Relation.SELF else OrderChannel.FAMILY_PHONE
-    return elder, binding, channel
+def _bound_order(view):
+    """A page about one order of a bound elder: the view gets the elder and the order; an order of
+    another elder answers 404."""
+
+    @_bound_elder
+    @wraps(view)
+    def page(request, elder, order_id: int, **kwargs):
+        order = (Order.objects.filter(pk=order_id, elder=elder).select_related("canteen", "elder")
+                 .prefetch_related("lines").first())
+        if order is None:
+            return _not_found(request)
+        return view(request, elder, order, **kwargs)
+
+    return page
 
 
 def _base(request, elder) -> dict:
@@ -70,11 +95,8 @@ def order_rows(orders) -> list[dict]:
 
 @never_cache
 @h5_login_required
-def elder_orders(request, elder_id: int):
-    try:
-        elder, _binding, _channel = _bound(request, elder_id)
-    except NotFound:
-        return _not_found(request)
+@_bound_elder
+def elder_orders(request, elder):
     today = clock.local_today()
     upcoming = (Order.objects.filter(elder=elder, local_date__gte=today - timedelta(days=1))
                 .select_related("canteen").prefetch_related("lines").order_by("local_date", "cutoff_at", "id"))
@@ -95,48 +117,34 @@ def standing_summary(standing: StandingOrder) -> str:
     return "；".join(parts)
 
 
-def _menu_context(request, elder, canteen_id, slot_key):
-    choices = channels.canteens_for(elder)
-    canteen = next((c for c in choices if c.pk == canteen_id), None) or (choices[0] if choices else None)
-    slots = channels.open_slots(canteen) if canteen else []
-    slot = channels.find_slot(slots, slot_key) or (slots[0] if slots else None)
-    return {"canteens": choices, "canteen": canteen, "slots": slots, "slot": slot,
-            "covering": {c.pk for c in coverage.covering_canteens(community=elder.community)},
-            "communities": channels.delivery_communities(canteen) if canteen else [],
-            "home_address": elder.address_masked, "has_address": bool(elder.address)}
-
-
 @never_cache
 @h5_login_required
 @require_http_methods(["GET", "POST"])
-def order_new(request, elder_id: int):
+@_bound_elder
+def order_new(request, elder):
     """Step 1 (GET): the canteen, the day and period, the dishes, pickup or delivery. Step 2 (POST
     action=quote): the price, the benefit and the delivery terms from the service, to confirm.
     Step 3 (POST action=place): the order is placed with the amount the person saw."""
-    try:
-        elder, _binding, channel = _bound(request, elder_id)
-    except NotFound:
-        return _not_found(request)
     ctx = {**_base(request, elder), "error": None, "form": None,
            "online": bool(getattr(settings, "ZHUCAN_WECHATPAY_MCHID", ""))}
     if request.method == "GET":
-        ctx.update(_menu_context(request, elder, channels._int(request.GET.get("canteen")),
-                                 request.GET.get("slot", "")))
+        ctx.update(channels.menu_context(elder, channels._int(request.GET.get("canteen")),
+                                         request.GET.get("slot", "")))
         ctx["key"] = channels.new_key()
         return render(request, "orders/h5/menu.html", ctx)
     action = request.POST.get("action", "quote")
     try:
         form = channels.read_form(request.POST)
     except DomainError as exc:
-        ctx.update(_menu_context(request, elder, channels._int(request.POST.get("canteen")),
-                                 request.POST.get("slot", "")))
+        ctx.update(channels.menu_context(elder, channels._int(request.POST.get("canteen")),
+                                         request.POST.get("slot", "")))
         ctx.update(error=channels.refusal(exc), key=channels.new_key())
-        return render(request, "orders/h5/menu.html", ctx, status=_status(exc))
-    ctx.update(_menu_context(request, elder, form.canteen_id, f"{form.day.isoformat()}_{form.period}"))
+        return render(request, "orders/h5/menu.html", ctx, status=channels.refusal_status(exc))
+    ctx.update(channels.menu_context(elder, form.canteen_id, f"{form.day.isoformat()}_{form.period}"))
     ctx.update(form=form, key=form.idempotency_key, lines=channels.lines_view(form, ctx["slot"]))
     common = {"account": request.h5_account, "elder_id": elder.pk, "canteen_id": form.canteen_id,
               "local_date": form.day, "period": form.period, "lines": form.lines, "fulfilment": form.fulfilment,
-              "address": form.address, "channel": channel, "community_id": form.community_id}
+              "address": form.address, "channel": request.h5_channel, "community_id": form.community_id}
     try:
         if action == "place":
             order = placing.order_place(**common, expected_payable_fen=form.expected_payable_fen,
@@ -151,27 +159,9 @@ def order_new(request, elder_id: int):
                 return render(request, "orders/h5/confirm.html", ctx, status=409)
             except DomainError as again:
                 ctx["error"] = channels.refusal(again)
-        return render(request, "orders/h5/menu.html", ctx, status=_status(exc))
+        return render(request, "orders/h5/menu.html", ctx, status=channels.refusal_status(exc))
     ctx["quote"] = quote
     return render(request, "orders/h5/confirm.html", ctx)
-
-
-def _order(request, elder, order_id: int) -> Order | None:
-    return (Order.objects.filter(pk=order_id, elder=elder).select_related("canteen", "elder")
-            .prefetch_related("lines").first())
-
-
-@never_cache
-@h5_login_required
-def order_detail(request, elder_id: int, order_id: int):
-    try:
-        elder, _binding, _channel = _bound(request, elder_id)
-    except NotFound:
-        return _not_found(request)
-    order = _order(request, elder, order_id)
-    if order is None:
-        return _not_found(request)
-    return render(request, "orders/h5/order.html", _order_ctx(request, elder, order))
 
 
 def _payable_online(order: Order) -> bool:
@@ -181,31 +171,36 @@ def _payable_online(order: Order) -> bool:
         and not order.paid_online and order.payable_fen > 0
 
 
-def _order_ctx(request, elder, order, error=None) -> dict:
-    return {**_base(request, elder), "row": order_rows([order])[0], "order": order,
-            "cancellable": order.status == OrderStatus.PLACED and clock.now() < order.cutoff_at,
-            "pay_online": _payable_online(order), "placed": request.GET.get("placed", ""), "error": error}
+def _order_page(request, elder, order, *, exc: DomainError | None = None, status: int | None = None):
+    """The order's page; after a refused action, with the service's message."""
+    if exc is not None and status is None:
+        status = channels.refusal_status(exc)
+    ctx = {**_base(request, elder), "row": order_rows([order])[0], "order": order,
+           "cancellable": order.status == OrderStatus.PLACED and clock.now() < order.cutoff_at,
+           "pay_online": _payable_online(order), "placed": request.GET.get("placed", ""),
+           "error": channels.refusal(exc) if exc is not None else None}
+    return render(request, "orders/h5/order.html", ctx, status=status or 200)
+
+
+@never_cache
+@h5_login_required
+@_bound_order
+def order_detail(request, elder, order):
+    return _order_page(request, elder, order)
 
 
 @h5_login_required
 @require_POST
-def order_pay(request, elder_id: int, order_id: int):
+@_bound_order
+def order_pay(request, elder, order):
     """Pay online in advance (WeChat Pay): the payment service prepays the order and the phone goes
     to the provider's page; the order shows 已在线支付 once the provider's callback is verified."""
     from zhucan.payments.services import payment_start
 
     try:
-        elder, _binding, _channel = _bound(request, elder_id)
-    except NotFound:
-        return _not_found(request)
-    order = _order(request, elder, order_id)
-    if order is None:
-        return _not_found(request)
-    try:
         answer = payment_start(account=request.h5_account, order_id=order.pk, client_ip=client_ip(request) or "")
     except DomainError as exc:
-        return render(request, "orders/h5/order.html", _order_ctx(request, elder, order, channels.refusal(exc)),
-                      status=_status(exc) if exc.http_status != 503 else 409)
+        return _order_page(request, elder, order, exc=exc, status=409 if exc.http_status == 503 else None)
     if answer.get("h5_url"):
         return redirect(answer["h5_url"])
     return redirect("h5orders:order", elder_id=elder.pk, order_id=order.pk)
@@ -213,20 +208,13 @@ def order_pay(request, elder_id: int, order_id: int):
 
 @h5_login_required
 @require_POST
-def order_cancel(request, elder_id: int, order_id: int):
-    try:
-        elder, _binding, _channel = _bound(request, elder_id)
-    except NotFound:
-        return _not_found(request)
-    order = _order(request, elder, order_id)
-    if order is None:
-        return _not_found(request)
+@_bound_order
+def order_cancel(request, elder, order):
     try:
         placing.order_cancel(account=request.h5_account, order_id=order.pk, reason="手机取消")
     except DomainError as exc:
         order.refresh_from_db()
-        return render(request, "orders/h5/order.html", _order_ctx(request, elder, order, channels.refusal(exc)),
-                      status=_status(exc))
+        return _order_page(request, elder, order, exc=exc)
     return redirect("h5orders:order", elder_id=elder.pk, order_id=order.pk)
 
 
@@ -237,16 +225,12 @@ def order_cancel(request, elder_id: int, order_id: int):
 @never_cache
 @h5_login_required
 @require_http_methods(["GET", "POST"])
-def standing_new(request, elder_id: int):
+@_bound_elder
+def standing_new(request, elder):
     """"Every weekday lunch, delivered": the canteen, the period, pickup or delivery, and for each
     weekday the dish (or nothing) and how many."""
-    try:
-        elder, _binding, _channel = _bound(request, elder_id)
-    except NotFound:
-        return _not_found(request)
     choices = channels.canteens_for(elder)
-    canteen_id = channels._int(request.POST.get("canteen") or request.GET.get("canteen"))
-    canteen = next((c for c in choices if c.pk == canteen_id), None) or (choices[0] if choices else None)
+    canteen = channels.choose_canteen(choices, channels._int(request.POST.get("canteen") or request.GET.get("canteen")))
     dishes = list(Dish.objects.filter(canteen=canteen, active=True).order_by("name")) if canteen else []
     periods = [(p.name, channels.period_label(p.name)) for p in (canteen.periods.all() if canteen else [])]
     ctx = {**_base(request, elder), "canteens": choices, "canteen": canteen, "dishes": dishes, "periods": periods,
@@ -267,19 +251,16 @@ def standing_new(request, elder_id: int):
                                      address=(request.POST.get("address") or "").strip())
         except DomainError as exc:
             ctx["error"] = channels.refusal(exc)
-            return render(request, "orders/h5/standing.html", ctx, status=_status(exc))
+            return render(request, "orders/h5/standing.html", ctx, status=channels.refusal_status(exc))
         return redirect(reverse("h5orders:elder", args=[elder.pk]) + "?done=standing")
     return render(request, "orders/h5/standing.html", ctx)
 
 
 @h5_login_required
 @require_POST
-def standing_change(request, elder_id: int, standing_id: int, what: str):
+@_bound_elder
+def standing_change(request, elder, standing_id: int, what: str):
     """pause (until a date) / resume / skip (one day) / stop."""
-    try:
-        elder, _binding, _channel = _bound(request, elder_id)
-    except NotFound:
-        return _not_found(request)
     if not StandingOrder.objects.filter(pk=standing_id, elder=elder).exists():
         return _not_found(request)
     account = request.h5_account
@@ -296,7 +277,7 @@ def standing_change(request, elder_id: int, standing_id: int, what: str):
             return _not_found(request)
     except DomainError as exc:
         return render(request, "orders/h5/message.html", {**_base(request, elder), "error": channels.refusal(exc)},
-                      status=_status(exc))
+                      status=channels.refusal_status(exc))
     return redirect(reverse("h5orders:elder", args=[elder.pk]) + f"?done={what}")
 
 
@@ -306,4 +287,3 @@ def _date(value) -> date:
     except ValueError:
         raise DomainError(code="DATE_REQUIRED", message_zh="请选择日期", message_en="choose a date",
                           field="day") from None
-
