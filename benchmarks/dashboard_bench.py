@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,7 @@ MONTH = date(2026, 11, 1)
 MONTH_END = date(2026, 11, 30)
 YEAR_START = date(2025, 12, 1)
 TARGET_MS = 300.0
+LATER = timedelta(days=60)
 
 
 def sql(conn, text: str, params=(), what: str | None = None):
@@ -389,6 +390,10 @@ def check_and_time(runs: int, raw_check: bool = True) -> int:
         ("coverage", lambda r: S.coverage(user=user, **r)),
         ("not_reached (count)", lambda r: S.not_reached(user=user, today=r["end"]).count()),
         ("not_reached (first page of 50)", lambda r: S.page_elders(S.not_reached(user=user, today=r["end"])[:50])),
+        # Sixty days after the data every eligible elder is missed: the list's worst case.
+        ("not_reached, all missed (count)", lambda r: S.not_reached(user=user, today=r["end"] + LATER).count()),
+        ("not_reached, all missed (page)",
+         lambda r: S.page_elders(S.not_reached(user=user, today=r["end"] + LATER)[:50])),
         ("latest_day_with_data", lambda r: S.latest_day_with_data(user=user, today=r["end"])),
         ("today_live", lambda r: S.today_live(user=user, today=r["end"])),
     ]
@@ -442,6 +447,11 @@ def check_and_time(runs: int, raw_check: bool = True) -> int:
         problems.append("by_canteen: the dashboard's page is not the first 50 rows of the whole list")
     cov = results["coverage"].total
     problems += _compare("coverage", (cov.eligible, cov.reached), tuple(raw["coverage"][0]))
+    # The last 30 days up to 30 November are the month: the elders not reached are the eligible
+    # minus those the ledger shows eating; sixty days later, every eligible elder.
+    eligible, reached = raw["coverage"][0]
+    problems += _compare("not_reached", (results["not_reached (count)"], results["not_reached, all missed (count)"]),
+                         (eligible - reached, eligible))
     timed = {"totals": "totals", "by_day": "by_day", "by_period": "by_period", "by_method": "by_method",
              "by_rule": "by_rule", "by_canteen": "by_canteen", "by_child_region": "by_child_region",
              "coverage": "coverage"}

@@ -44,6 +44,7 @@ from zhucan.checkout.models import (
     Meal,
 )
 from zhucan.elders.models import Elder, ElderReach, ElderStatus, Tag, Verification
+from zhucan.regions.models import Level as RegionLevel
 from zhucan.regions.models import Region
 
 FUNDERS = ("city", "district", "canteen", "other")
@@ -344,28 +345,30 @@ def _canteen_order(*, user, start: date, end: date) -> tuple[list[int], dict[int
     sums = {r["canteen_id"]: r
             for r in _summed(CanteenDayRollup, CanteenMonthTotalRollup, user=user, start=start, end=end,
                              group=("canteen_id",), sums=_sums())}
-    names = dict(Canteen.objects.filter(pk__in=sums).values_list("pk", "name"))
+    # The names of every canteen in scope: no list of 2,000 ids to send (and parse) for a city.
+    names = dict(restrict(Canteen.objects.all(), user, "view").values_list("pk", "name"))
     order = sorted((pk for pk in sums if pk in names), key=lambda pk: (-int(sums[pk]["meals"] or 0), names[pk]))
     return order, sums
 
 
-def _canteen_rows(order: list[int], sums: dict[int, dict]) -> list[tuple[Canteen, Totals]]:
+def _canteen_rows(canteens: QuerySet[Canteen], order: list[int], sums: dict[int, dict]) -> list[tuple[Canteen, Totals]]:
     # Only what the tables show: a city's 2,000 canteens as full model rows cost more than the sums.
-    canteens = Canteen.objects.filter(pk__in=order).select_related("region").only("name", "region__name").in_bulk()
-    return [(canteens[pk], _totals_from(sums[pk])) for pk in order]
+    by_pk = canteens.select_related("region").only("name", "region__name").in_bulk()
+    return [(by_pk[pk], _totals_from(sums[pk])) for pk in order]
 
 
 def by_canteen(*, user, start: date, end: date) -> list[tuple[Canteen, Totals]]:
     """Per canteen operating results, most meals first: every canteen with a meal (the export)."""
     order, sums = _canteen_order(user=user, start=start, end=end)
-    return _canteen_rows(order, sums)
+    # Every canteen in scope by the scope itself: no IN list of 2,000 ids to send and parse.
+    return _canteen_rows(restrict(Canteen.objects.all(), user, "view"), order, sums)
 
 
 def by_canteen_page(*, user, start: date, end: date, size: int) -> tuple[list[tuple[Canteen, Totals]], int]:
     """The first `size` canteens of `by_canteen` (the dashboard's table and the big screen) and how
     many canteens had a meal: a city's 2,000 rows are built for the export only."""
     order, sums = _canteen_order(user=user, start=start, end=end)
-    return _canteen_rows(order[:size], sums), len(order)
+    return _canteen_rows(Canteen.objects.filter(pk__in=order[:size]), order[:size], sums), len(order)
 
 
 def idle_canteens(*, user, exclude: set[int]) -> list[Canteen]:
@@ -519,9 +522,11 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
             cell.eligible += n
             cell.reached += n if hit else 0
     report = CoverageReport(total)
-    regions = {r.pk: r for r in Region.objects.filter(pk__in=communities).order_by("path")}
-    sub_names = dict(Region.objects.filter(pk__in={r.parent_id for r in regions.values()})
-                     .values_list("pk", "name"))
+    # A city's 2,000 communities by scope, not by an IN list of their ids; their subdistricts with them.
+    in_scope = restrict(Region.objects.all(), user, "view")
+    regions = {r.pk: r for r in in_scope.filter(level=RegionLevel.COMMUNITY).only("name", "path", "parent_id")
+               .order_by("path") if r.pk in communities}
+    sub_names = dict(in_scope.filter(level=RegionLevel.SUBDISTRICT).values_list("pk", "name"))
     subs: dict[int, Coverage] = {}
     for pk, region in regions.items():
         c = communities[pk]
