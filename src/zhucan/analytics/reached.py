@@ -46,24 +46,27 @@ def ate_in_range(start: date, end: date, table: str = TABLE) -> tuple[str, list]
     c = f"{table}.month"
     terms: list[str] = []
     params: list = []
-    if whole:
-        w1, w2 = month_number(whole[0][0]), month_number(whole[-1][0])
-        # bits 0 … month − W1 kept, then the bits below month − W2 dropped by the shift
-        terms.append(f"(({table}.months_mask & ((CAST(1 AS BIGINT) << ({c} - %s + 1)) - 1)) "
-                     f">> (CASE WHEN {c} > %s THEN {c} - %s ELSE 0 END)) <> 0")
-        params += [w1, w2, w2]
-    for m, mask in partial:
-        p = month_number(m)
-        terms.append(f"((CASE WHEN {c} = %s THEN {table}.days_mask WHEN {c} = %s THEN {table}.prev_days_mask "
-                     f"ELSE 0 END) & %s) <> 0")
-        params += [p, p + 1, mask]
     # When the row can answer (the usual case, tested first): its latest month from the range's
     # first month to 35 after it, and no later than one after a partial month.
     last_answered = first + MONTHS_KEPT - 1
     if partial:
         last_answered = min(last_answered, min(month_number(m) for m, _ in partial) + 1)
+    # Whole months after last_answered cannot hold a meal of a row that answers (its latest month is
+    # no later).
+    w1, w2 = (month_number(whole[0][0]), min(month_number(whole[-1][0]), last_answered)) if whole else (1, 0)
+    if w1 <= w2:
+        # Shifted up by (last_answered − month), month M's bit lands on last_answered − M, whatever
+        # the row's latest month: the range's whole months are then one constant mask (bits that
+        # overflow the 64 are months long before the range).
+        terms.append(f"(({table}.months_mask << (%s - {c})) & %s) <> 0")
+        params += [last_answered, ((1 << (w2 - w1 + 1)) - 1) << (last_answered - w2)]
+    for m, mask in partial:
+        p = month_number(m)
+        terms.append(f"((CASE WHEN {c} = %s THEN {table}.days_mask WHEN {c} = %s THEN {table}.prev_days_mask "
+                     f"ELSE 0 END) & %s) <> 0")
+        params += [p, p + 1, mask]
     fallback, fallback_params = _from_month_rows(months, table)
-    sql = (f"(CASE WHEN {c} BETWEEN %s AND %s THEN ({' OR '.join(terms)}) "
+    sql = (f"(CASE WHEN {c} BETWEEN %s AND %s THEN ({' OR '.join(terms) or '1 = 0'}) "
            f"WHEN {c} IS NULL OR {c} < %s THEN 1 = 0 ELSE {fallback} END)")
     return sql, [first, last_answered, *params, first, *fallback_params]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, F, IntegerField, Max, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -454,15 +454,11 @@ def eligible_reach(*, user) -> QuerySet[ElderReach]:
 
 
 def _age_case(on: date) -> Case:
-    """Age band index from the birth date (full years on `on`)."""
-    whens = []
-    for i, (_label, low, high) in enumerate(AGE_BANDS):
-        latest_birth = _years_before(on, low)  # born on or before → at least `low`
-        cond = Q(birth_date__lte=latest_birth)
-        if high is not None:
-            cond &= Q(birth_date__gt=_years_before(on, high + 1))
-        whens.append(When(cond, then=Value(i)))
-    return Case(*whens, default=Value(0), output_field=IntegerField())
+    """Age band index from the birth date (full years on `on`): one comparison per band, youngest
+    first (born after the day one turned the next band's age → still in this band)."""
+    whens = [When(birth_date__gt=_years_before(on, AGE_BANDS[i + 1][1]), then=Value(i))
+             for i in range(len(AGE_BANDS) - 1)]
+    return Case(*whens, default=Value(len(AGE_BANDS) - 1), output_field=IntegerField())
 
 
 def _years_before(day: date, years: int) -> date:
@@ -524,17 +520,19 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
     report = CoverageReport(total)
     # A city's 2,000 communities by scope, not by an IN list of their ids; their subdistricts with them.
     in_scope = restrict(Region.objects.all(), user, "view")
-    regions = {r.pk: r for r in in_scope.filter(level=RegionLevel.COMMUNITY).only("name", "path", "parent_id")
-               .order_by("path") if r.pk in communities}
+    regions = in_scope.filter(level=RegionLevel.COMMUNITY).order_by("path").values_list("pk", "name", "parent_id")
     sub_names = dict(in_scope.filter(level=RegionLevel.SUBDISTRICT).values_list("pk", "name"))
     subs: dict[int, Coverage] = {}
-    for pk, region in regions.items():
-        c = communities[pk]
-        c.label = region.name
+    for pk, name, parent_id in regions:
+        c = communities.get(pk)
+        if c is None:
+            continue
+        c.label = name
         report.by_community.append(c)
-        sub = subs.setdefault(region.parent_id, Coverage(sub_names.get(region.parent_id, "")))
-        sub.eligible += c.eligible
-        sub.reached += c.reached
+        if parent_id not in subs:
+            subs[parent_id] = Coverage(sub_names.get(parent_id, ""))
+        subs[parent_id].eligible += c.eligible
+        subs[parent_id].reached += c.reached
     report.by_subdistrict = list(subs.values())
     report.by_age = [ages[i] for i in range(len(AGE_BANDS)) if i in ages]
     report.by_tag = [tags[name] for name in sorted(tags)]
