@@ -542,7 +542,7 @@ def coverage(*, user, start: date, end: date) -> CoverageReport | None:
 def not_reached(*, user, today: date, days: int = NOT_REACHED_DAYS) -> QuerySet[ElderReach]:
     """The reach rows of the eligible elders of the jurisdiction with no meal in the last `days` days
     up to today, by community and name: the list a community worker visits (`page_elders` loads a
-    page's elders). One scan of the reach rows, however few or many are missed."""
+    page's elders): read in the order of the reach rows' index `elder_reach_listed`."""
     if not sees_elders(user):
         return ElderReach.objects.none()
     start = today - timedelta(days=days - 1)

@@ -178,9 +178,6 @@ class ElderReach(models.Model):
                                   related_name="+")
     region_path = models.CharField(max_length=255)  # the community's path, for scoping
     name = models.CharField(max_length=50)  # the not-reached list is ordered by community and name
-    # No index but the key: coverage and the not-reached list read every row of a jurisdiction, and
-    # a scan with a top-50 sort costs the same however few elders were missed (an index in list order
-    # would walk all of it when few were).
     birth_date = models.DateField()
     eligible = models.BooleanField()  # active, verified, not erased: eligible_elders' filter
     tag_ids = models.CharField(max_length=400, default="")  # ",3,7," — the elder's tags
@@ -188,6 +185,14 @@ class ElderReach(models.Model):
     months_mask = models.BigIntegerField(default=0)
     days_mask = models.BigIntegerField(default=0)
     prev_days_mask = models.BigIntegerField(default=0)
+
+    class Meta:
+        # The not-reached list's order: its first page is read off the index when many elders were
+        # missed, and at worst (none missed) the index is walked once — no slower than a scan and a
+        # sort of every row (docs/performance.md). The eating half is not indexed, so the checkout's
+        # daily update of a row stays a HOT update.
+        indexes = [models.Index(fields=["region_path", "name", "elder"], name="elder_reach_listed",
+                                condition=models.Q(eligible=True))]
 
     def __str__(self) -> str:
         return f"{self.elder_id} {self.month}"

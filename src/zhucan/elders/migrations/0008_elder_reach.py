@@ -124,6 +124,9 @@ class Migration(migrations.Migration):
                 ('prev_days_mask', models.BigIntegerField(default=0)),
                 ('community', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='regions.region')),
             ],
+            options={
+                'indexes': [models.Index(condition=models.Q(('eligible', True)), fields=['region_path', 'name', 'elder'], name='elder_reach_listed')],
+            },
         ),
         migrations.RunPython(create, drop, elidable=False),
     ]
