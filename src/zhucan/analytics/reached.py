@@ -36,9 +36,12 @@ def month_masks(start: date, end: date) -> list[tuple[date, int]]:
     return out
 
 
-def ate_in_range(start: date, end: date, table: str = TABLE) -> tuple[str, list]:
+def ate_in_range(start: date, end: date, table: str = TABLE, *, today: date | None = None) -> tuple[str, list]:
     """(SQL, params): a boolean condition, true when the elder of the `table` row ate on at least
-    one day from `start` to `end`."""
+    one day from `start` to `end`. With `today` (the business clock's date), a range every row can
+    answer — no row's latest month is after today's — carries no fallback: the planner then costs the
+    condition as the few operations it is (a fallback it must cost per row makes it pick worse
+    plans), and a row dated after today, which no checkout writes, would read as unknown (NULL)."""
     months = month_masks(start, end)
     whole = [(m, mask) for m, mask in months if mask == (1 << _days_in(m)) - 1]
     partial = [(m, mask) for m, mask in months if mask != (1 << _days_in(m)) - 1]
@@ -65,7 +68,10 @@ def ate_in_range(start: date, end: date, table: str = TABLE) -> tuple[str, list]
         terms.append(f"((CASE WHEN {c} = %s THEN {table}.days_mask WHEN {c} = %s THEN {table}.prev_days_mask "
                      f"ELSE 0 END) & %s) <> 0")
         params += [p, p + 1, mask]
-    fallback, fallback_params = _from_month_rows(months, table)
+    if today is not None and month_number(today) <= last_answered:
+        fallback, fallback_params = "NULL", []
+    else:
+        fallback, fallback_params = _from_month_rows(months, table)
     sql = (f"(CASE WHEN {c} BETWEEN %s AND %s THEN ({' OR '.join(terms) or '1 = 0'}) "
            f"WHEN {c} IS NULL OR {c} < %s THEN 1 = 0 ELSE {fallback} END)")
     return sql, [first, last_answered, *params, first, *fallback_params]

@@ -43,6 +43,7 @@ from zhucan.checkout.models import (
     ElderYearRollup,
     Meal,
 )
+from zhucan.core import clock
 from zhucan.elders.models import Elder, ElderReach, ElderStatus, Tag, Verification
 from zhucan.regions.models import Level as RegionLevel
 from zhucan.regions.models import Region
@@ -472,7 +473,7 @@ def _coverage_rows(*, user, start: date, end: date) -> list[tuple]:
     """(kind, key, age band, reached, elders) for the eligible elders of the user's scope: kind "c"
     per community (key: its id), kind "t" per set of tags (key: ",3,7,", the band 0). One scan of
     the reach rows (no join: each row knows whether its elder ate in the range), counted two ways."""
-    hit, hit_params = ate_in_range(start, end)
+    hit, hit_params = ate_in_range(start, end, today=clock.local_today())
     rows = (eligible_reach(user=user).annotate(band=_age_case(end), hit=RawSQL(hit, hit_params, BooleanField()))
             .values("community_id", "band", "tag_ids", "hit").order_by())
     r_sql, r_params = rows.query.sql_with_params()
@@ -546,7 +547,7 @@ def not_reached(*, user, today: date, days: int = NOT_REACHED_DAYS) -> QuerySet[
     if not sees_elders(user):
         return ElderReach.objects.none()
     start = today - timedelta(days=days - 1)
-    hit, hit_params = ate_in_range(start, today)
+    hit, hit_params = ate_in_range(start, today, today=today)
     return (eligible_reach(user=user).alias(hit=RawSQL(hit, hit_params, BooleanField())).filter(hit=False)
             .order_by("region_path", "name", "elder_id"))
 
