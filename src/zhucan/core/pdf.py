@@ -104,24 +104,26 @@ def ensure_cjk_subset() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not target.exists():  # another worker may have built it while we waited
-                _build_subset(target)
+                build_subset(target, subset_characters())
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target
 
 
-def _build_subset(target: Path) -> None:
+def build_subset(target: Path, characters: str) -> None:
+    """Write Noto Sans CJK SC cut down to `characters` to `target` (atomically: a temporary file
+    renamed into place). HarfBuzz's subsetter cuts it to GB2312 in well under a second; fontTools,
+    where HarfBuzz is missing, takes 10–15 s."""
     source, index = find_full_font()
     logger.info("building the CJK subset font %s from %s#%d", target, source, index)
-    # HarfBuzz's subsetter takes well under a second; fontTools, where HarfBuzz is missing, 10–15 s.
-    data = hb_subset.subset_font(source, index, subset_characters())
+    data = hb_subset.subset_font(source, index, characters)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".subset-", suffix=".otf")
     try:
         with os.fdopen(fd, "wb") as out:
             if data is not None:
                 out.write(data)
             else:
-                _fonttools_subset(source, index).save(out)
+                _fonttools_subset(source, index, characters).save(out)
         os.chmod(tmp, 0o644)  # mkstemp makes it 0600; workers may run as another user
         os.replace(tmp, target)
     except BaseException:
@@ -129,7 +131,7 @@ def _build_subset(target: Path) -> None:
         raise
 
 
-def _fonttools_subset(source: Path, index: int):
+def _fonttools_subset(source: Path, index: int, characters: str):
     """The subset as a fontTools font: the fallback where HarfBuzz's subsetter is unavailable."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
@@ -143,7 +145,7 @@ def _fonttools_subset(source: Path, index: int):
     # drawing every CFF glyph (~30 s).
     font = TTFont(str(source), fontNumber=index, recalcBBoxes=False, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text=subset_characters())
+    subsetter.populate(text=characters)
     subsetter.subset(font)
     return font
 
