@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.migrations import migrate as _migrate
+from tests.migrations import returning_to_latest
 from tests.migrations import row as _row
 from zhucan.core import crypto
 
@@ -20,9 +21,8 @@ NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)
 
 @pytest.mark.django_db(transaction=True)
 def test_migrations_encrypt_existing_user_phones_and_go_back(world):
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     cashier, auditor = world.users["cashier"].pk, world.users["auditor"].pk
-    try:
+    with returning_to_latest():
         apps = _migrate(BEFORE)
         User = apps.get_model("accounts", "User")
         User.objects.filter(pk=cashier).update(phone="13912345678")
@@ -50,5 +50,3 @@ def test_migrations_encrypt_existing_user_phones_and_go_back(world):
         User = apps.get_model("accounts", "User")
         assert User.objects.get(pk=cashier).phone == "13912345678"
         assert User.objects.get(pk=auditor).phone == ""
-    finally:
-        _migrate(latest)

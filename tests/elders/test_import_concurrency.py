@@ -31,6 +31,10 @@ def _wait_until_waiting_for_a_lock(worker: threading.Thread) -> None:
             time.sleep(0.3)
             return
         with connection.cursor() as cursor:
+            # Inside a transaction (ours is open) PostgreSQL answers from the activity snapshot it took
+            # at the first look until told to take a new one: without this the worker's wait would
+            # only be seen at the deadline.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
             if cursor.fetchone()[0]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.migrations import migrate as _migrate
+from tests.migrations import returning_to_latest
 from tests.migrations import row as _row
 from zhucan.core import crypto
 
@@ -20,9 +19,8 @@ NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)
 
 @pytest.mark.django_db(transaction=True)
 def test_migrations_encrypt_existing_rows_and_go_back(world):
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     elder, other = world.elder.pk, world.other_elder.pk
-    try:
+    with returning_to_latest():
         apps = _migrate(BEFORE)
         Elder = apps.get_model("elders", "Elder")
         Elder.objects.filter(pk=elder).update(phone="13912345678", address="保俶路1号",
@@ -53,5 +51,3 @@ def test_migrations_encrypt_existing_rows_and_go_back(world):
             "13912345678", "保俶路1号", "330100123456789012")
         assert apps.get_model("elderphone", "PhoneAccount").objects.get(pk=account.pk).phone == "13800001111"
         assert apps.get_model("elderphone", "SmsCode").objects.get().phone == "13800001111"
-    finally:
-        _migrate(latest)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate, migrate_to_latest
 
 BEFORE = [("settlement", "0001_initial")]  # only the data migration (and what needs it) is undone
 FINALISED_AT = datetime(2025, 7, 3, 2, 0, tzinfo=UTC)
@@ -15,9 +15,7 @@ FINALISED_AT = datetime(2025, 7, 3, 2, 0, tzinfo=UTC)
 
 @pytest.mark.django_db(transaction=True)
 def test_finalised_and_paid_statements_lock_their_months(world):
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
+    old = migrate(BEFORE)
     Statement = old.get_model("settlement", "Statement")
     generated = datetime(2025, 7, 1, tzinfo=UTC)
     for canteen, month, status in [(world.canteen, date(2025, 5, 1), "paid"),
@@ -28,8 +26,7 @@ def test_finalised_and_paid_statements_lock_their_months(world):
                                  finalised_at=FINALISED_AT if status in ("paid", "finalised") else None,
                                  paid_reference="R-1" if status == "paid" else "")
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     from zhucan.checkout.locks import is_locked
     from zhucan.checkout.models import LockedMonth
