@@ -441,9 +441,9 @@ def latest_meals(*, user, today: date, limit: int = 20) -> list[Meal]:
 
 
 def eligible_elders(*, user) -> QuerySet[Elder]:
-    """Registered elders the programme serves: verified, active, not erased, in the user's scope.
-    The filter is the condition of the partial index elder_eligible_cover (elders migration 0007):
-    change both together, or PostgreSQL reads the wide table again."""
+    """Registered elders the programme serves: verified, active, not erased, in the user's scope —
+    the definition `ElderReach.eligible` copies (its triggers, elders migration 0008: change both
+    together)."""
     return restrict(Elder.objects.filter(status=ElderStatus.ACTIVE, verification=Verification.VERIFIED,
                                          erased_at__isnull=True), user, "view")
 
