@@ -165,3 +165,24 @@ def test_any_range_reads_what_the_month_rows_hold(world):
 def test_month_masks_cover_the_range_exactly():
     masks = month_masks(date(2024, 1, 31), date(2024, 3, 1))
     assert masks == [(date(2024, 1, 1), 1 << 30), (date(2024, 2, 1), (1 << 29) - 1), (date(2024, 3, 1), 1)]
+
+
+# ---- the migrations on a database with elders, tags and meals ---------------------------------------
+
+FACTS = ("community_id", "region_path", "name", "birth_date", "eligible", "tag_ids", "month", "months_mask",
+         "days_mask", "prev_days_mask")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_fill_the_facts_of_elders_already_there(ledger):
+    from tests.migrations import migrate, returning_to_latest
+
+    kept = {r["elder_id"]: r for r in ElderReach.objects.values("elder_id", *FACTS)}
+    assert kept[ledger.a.pk]["tag_ids"] and kept[ledger.a.pk]["months_mask"]  # tags and meals to fill
+    with returning_to_latest():
+        migrate([("elders", "0007_eligible_cover")])  # before the facts (checkout 0010 undone with it)
+        with connection.cursor() as cur:
+            assert "elders_elderreach" not in connection.introspection.table_names(cur)
+        migrate([("elders", "0009_drop_eligible_cover"), ("checkout", "0010_elder_reach_months")])
+        assert {r["elder_id"]: r for r in ElderReach.objects.values("elder_id", *FACTS)} == kept
+        assert reach_verify()[1] == []
